@@ -1,0 +1,89 @@
+//! Start-up: builds the application from a configuration and serves it
+//! until a shutdown signal, the same way in production and in tests.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::bot::BotConfig;
+use crate::config::Config;
+use crate::http::{self, AppState};
+use crate::knowledge::KnowledgeHandle;
+use crate::store;
+
+/// Loads (or builds) the knowledge and its index, reporting broken articles.
+pub fn open_knowledge(config: &Config) -> anyhow::Result<KnowledgeHandle> {
+    std::fs::create_dir_all(&config.data)
+        .with_context(|| format!("cannot create the data folder {}", config.data.display()))?;
+    let handle = KnowledgeHandle::open(&config.kb, &config.index_dir())
+        .with_context(|| format!("cannot load the knowledge base from {}", config.kb.display()))?;
+    let k = handle.current();
+    for p in &k.kb.problems {
+        eprintln!("warning: skipped {p}");
+    }
+    Ok(handle)
+}
+
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let cfg = config.clone();
+    let knowledge = Arc::new(tokio::task::spawn_blocking(move || open_knowledge(&cfg)).await??);
+    let db = store::open(&config.database_path())
+        .await
+        .with_context(|| format!("cannot open the database {}", config.database_path().display()))?;
+    // Kept alive for as long as the server runs.
+    let _watcher = if config.watch {
+        Some(knowledge.watch().context("cannot watch the knowledge-base folder")?)
+    } else {
+        None
+    };
+    let state = AppState {
+        knowledge: knowledge.clone(),
+        db,
+        bot: Arc::new(BotConfig {
+            threshold: config.threshold,
+        }),
+    };
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.bind))?;
+    let addr = listener.local_addr()?;
+    {
+        let k = knowledge.current();
+        tracing::info!(
+            articles = k.kb.articles.len(),
+            locales = ?k.kb.locales().iter().map(|l| l.code()).collect::<Vec<_>>(),
+            "knowledge base ready"
+        );
+    }
+    // Tests and scripts wait for this exact line on standard output.
+    println!("listening on http://{addr}");
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    axum::serve(listener, http::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server error")
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

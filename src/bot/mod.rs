@@ -1,0 +1,347 @@
+//! The answering bot: turns a question (with the page it was asked on and
+//! the conversation so far) into a grounded answer quoted from the help
+//! center with its sources, or an honest escalation to people.
+
+pub mod intent;
+pub mod retrieve;
+
+use serde::Serialize;
+
+use crate::kb::{Article, pages};
+use crate::knowledge::Knowledge;
+use crate::locale::{DEFAULT_LOCALE, Locale};
+use crate::search::SearchError;
+pub use intent::TicketType;
+use intent::Intent;
+use retrieve::{Query, RankedArticle, Retrieval, retrieve};
+
+/// Default confidence under which the bot escalates; calibrated with
+/// `frontdesk eval` on the public question set (see the README).
+pub const DEFAULT_THRESHOLD: f32 = 0.62;
+
+/// Answers longer than this many words are trimmed to the paragraphs that
+/// match the question.
+const ANSWER_WORDS: usize = 120;
+
+/// How many sources to show at most.
+const MAX_SOURCES: usize = 3;
+
+#[derive(Debug, Clone)]
+pub struct BotConfig {
+    pub threshold: f32,
+}
+
+impl Default for BotConfig {
+    fn default() -> Self {
+        BotConfig {
+            threshold: DEFAULT_THRESHOLD,
+        }
+    }
+}
+
+pub struct AskInput<'a> {
+    pub question: &'a str,
+    pub page_url: Option<&'a str>,
+    /// The language asked for; detected from the question when absent.
+    pub locale: Option<Locale>,
+    /// Earlier questions of the same conversation, oldest first.
+    pub history: &'a [String],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerKind {
+    Answer,
+    SmallTalk,
+    Escalation,
+    Clarify,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Source {
+    pub title: String,
+    pub url: String,
+    pub section: String,
+    pub score: f32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BotAnswer {
+    pub answer: String,
+    pub sources: Vec<Source>,
+    pub confidence: f32,
+    pub escalate: bool,
+    pub suggested_ticket_type: Option<TicketType>,
+    pub kind: AnswerKind,
+    pub locale: Locale,
+    /// Ranked article paths (for evaluation), best first.
+    #[serde(skip)]
+    pub ranked: Vec<String>,
+}
+
+pub fn ask(knowledge: &Knowledge, config: &BotConfig, input: &AskInput<'_>) -> Result<BotAnswer, SearchError> {
+    let kb_locales = knowledge.kb.locales();
+    let asked_locale = input
+        .locale
+        .or_else(|| Locale::detect(input.question, &kb_locales))
+        .unwrap_or(DEFAULT_LOCALE);
+    // Search in the asked language when the help center has it.
+    let locale = if kb_locales.contains(&asked_locale) {
+        asked_locale
+    } else {
+        DEFAULT_LOCALE
+    };
+
+    if let Some(kind) = intent::small_talk(input.question) {
+        return Ok(BotAnswer {
+            answer: intent::small_talk_reply(kind, asked_locale).to_string(),
+            sources: Vec::new(),
+            confidence: 1.0,
+            escalate: false,
+            suggested_ticket_type: None,
+            kind: AnswerKind::SmallTalk,
+            locale: asked_locale,
+            ranked: Vec::new(),
+        });
+    }
+
+    let text = intent::strip_greeting(input.question);
+    let intent = Intent::read(text);
+    let page_path = input.page_url.and_then(pages::path_of);
+    let query = Query::read(knowledge, locale, text);
+
+    let mut retrieval = best_retrieval(knowledge, locale, text, query, page_path.as_deref(), input.history)?;
+
+    // An article that exists only in English still answers a question asked
+    // in another language.
+    if locale != DEFAULT_LOCALE && confidence(&retrieval) < config.threshold {
+        let untranslated = |ai: usize| {
+            knowledge.kb.articles.get(ai).is_some_and(|a: &Article| {
+                a.locale == DEFAULT_LOCALE && !knowledge.kb.has_translation(a, locale)
+            })
+        };
+        let english = Query::read(knowledge, DEFAULT_LOCALE, text);
+        let fallback = retrieve(knowledge, DEFAULT_LOCALE, &english, page_path.as_deref(), Some(&untranslated))?;
+        if confidence(&fallback) > confidence(&retrieval) {
+            retrieval = fallback;
+        }
+    }
+
+    let conf = confidence(&retrieval);
+    let ranked: Vec<String> = retrieval
+        .articles
+        .iter()
+        .filter_map(|r| knowledge.kb.articles.get(r.article))
+        .map(|a| a.path.clone())
+        .collect();
+
+    if retrieval.query.is_empty() {
+        return Ok(BotAnswer {
+            answer: clarify_text(asked_locale).to_string(),
+            sources: Vec::new(),
+            confidence: 0.0,
+            escalate: false,
+            suggested_ticket_type: None,
+            kind: AnswerKind::Clarify,
+            locale: asked_locale,
+            ranked,
+        });
+    }
+
+    let mut needed = config.threshold;
+    if intent.malfunction && !intent.how_question {
+        // A report of something broken is for people unless an article matches it closely.
+        needed += 0.15;
+    }
+    if intent.feature_request && !intent.how_question {
+        needed = needed.max(0.95);
+    }
+    let escalate = intent.billing || conf < needed || retrieval.articles.is_empty();
+    let sources = sources(knowledge, &retrieval, escalate);
+
+    if escalate {
+        return Ok(BotAnswer {
+            answer: escalation_text(asked_locale, intent.billing, !sources.is_empty()),
+            sources,
+            confidence: conf,
+            escalate: true,
+            suggested_ticket_type: intent.ticket_type(),
+            kind: AnswerKind::Escalation,
+            locale: asked_locale,
+            ranked,
+        });
+    }
+
+    let answer = retrieval
+        .top()
+        .and_then(|top| {
+            let article = knowledge.kb.articles.get(top.article)?;
+            Some(quote(knowledge, &retrieval, article, top))
+        })
+        .unwrap_or_default();
+    Ok(BotAnswer {
+        answer,
+        sources,
+        confidence: conf,
+        escalate: false,
+        suggested_ticket_type: None,
+        kind: AnswerKind::Answer,
+        locale: asked_locale,
+        ranked,
+    })
+}
+
+/// Retrieval for the question alone or, for a follow-up, together with the
+/// previous question — whichever the help center answers better.
+fn best_retrieval(
+    knowledge: &Knowledge,
+    locale: Locale,
+    text: &str,
+    query: Query,
+    page_path: Option<&str>,
+    history: &[String],
+) -> Result<Retrieval, SearchError> {
+    let alone = retrieve(knowledge, locale, &query, page_path, None)?;
+    let Some(previous) = history.last() else {
+        return Ok(alone);
+    };
+    let marked = is_follow_up(text);
+    if !marked && query.terms.len() > 2 {
+        return Ok(alone);
+    }
+    let earlier = Query::read(knowledge, locale, intent::strip_greeting(previous));
+    let combined = retrieve(knowledge, locale, &query.with_context(earlier), page_path, None)?;
+    let bonus = if marked { 0.1 } else { 0.0 };
+    Ok(if confidence(&combined) + bonus >= confidence(&alone) {
+        combined
+    } else {
+        alone
+    })
+}
+
+fn is_follow_up(text: &str) -> bool {
+    let t = text.trim().to_lowercase();
+    const MARKERS: &[&str] = &[
+        "and ", "what about", "how about", "also ", "same ", "and?", "et ", "et pour", "et sur",
+        "et si", "aussi", "și ", "si ", "dar ", "și pe", "iar ",
+    ];
+    MARKERS.iter().any(|m| t.starts_with(m))
+}
+
+/// How sure the bot is that its best article answers the question: the
+/// share of the question (weighted by rarity) that the article and its
+/// best section contain.
+pub fn confidence(r: &Retrieval) -> f32 {
+    match r.top() {
+        None => 0.0,
+        Some(top) => {
+            let c = 0.5 * top.coverage + 0.5 * top.section_coverage;
+            (c * 1000.0).round() / 1000.0
+        }
+    }
+}
+
+fn sources(knowledge: &Knowledge, r: &Retrieval, escalate: bool) -> Vec<Source> {
+    let Some(top) = r.top() else {
+        return Vec::new();
+    };
+    r.articles
+        .iter()
+        .take(MAX_SOURCES)
+        // When escalating, only list articles that cover a good part of the question.
+        .filter(|a| a.score >= 0.35 * top.score && (!escalate || a.coverage >= 0.5))
+        .filter_map(|a| {
+            let article = knowledge.kb.articles.get(a.article)?;
+            let section = article.sections.get(a.best_section)?;
+            Some(Source {
+                title: article.title.clone(),
+                url: article.section_url(section),
+                section: section.heading.clone().unwrap_or_default(),
+                score: (a.score * 1000.0).round() / 1000.0,
+            })
+        })
+        .collect()
+}
+
+/// The part of the best section that answers the question.
+fn quote(knowledge: &Knowledge, r: &Retrieval, article: &Article, top: &RankedArticle) -> String {
+    let section = article
+        .sections
+        .get(top.best_section)
+        .filter(|s| !s.text.trim().is_empty())
+        .or_else(|| article.sections.iter().find(|s| !s.text.trim().is_empty()));
+    let Some(section) = section else {
+        return article.summary.clone();
+    };
+    let blocks: Vec<&str> = section.text.split("\n\n").collect();
+    let words = |s: &str| s.split_whitespace().count();
+    let text = if words(&section.text) <= ANSWER_WORDS {
+        section.text.clone()
+    } else {
+        let terms = &r.query.terms;
+        let matching: Vec<bool> = blocks
+            .iter()
+            .map(|b| {
+                let bt = knowledge.index.analyze(r.locale, b);
+                terms.iter().any(|t| bt.contains(t))
+            })
+            .collect();
+        let mut kept = Vec::new();
+        let mut count = 0;
+        for (i, b) in blocks.iter().enumerate() {
+            // Keep the block that introduces a list of steps with the list.
+            let introduces_match = b.trim_end().ends_with(':') && matching.get(i + 1) == Some(&true);
+            if (matching[i] || introduces_match || i == 0) && (count < ANSWER_WORDS || kept.is_empty()) {
+                kept.push(*b);
+                count += words(b);
+            }
+        }
+        kept.join("\n\n")
+    };
+    match &section.heading {
+        Some(h) if !text.starts_with(h.as_str()) => format!("{h}\n\n{text}"),
+        _ => text,
+    }
+}
+
+fn clarify_text(locale: Locale) -> &'static str {
+    match locale {
+        Locale::Fr => "Pouvez-vous préciser votre question ? Par exemple : « Comment joindre un fichier à un ticket ? »",
+        Locale::Ro => "Puteți detalia întrebarea? De exemplu: „Cum atașez un fișier la un tichet?”",
+        _ => "Could you tell me a bit more? For example: \"How do I attach a file to a ticket?\"",
+    }
+}
+
+fn escalation_text(locale: Locale, billing: bool, has_related: bool) -> String {
+    let (main, related) = match (locale, billing) {
+        (Locale::Fr, true) => (
+            "Les questions de paiement et de remboursement sont traitées par notre équipe. Créez un ticket et nous vous répondrons.",
+            "Ces articles peuvent aussi vous aider :",
+        ),
+        (Locale::Fr, false) => (
+            "Le centre d'aide ne couvre pas cette question. Créez un ticket et notre équipe vous aidera.",
+            "Ces articles sont peut-être liés :",
+        ),
+        (Locale::Ro, true) => (
+            "Întrebările despre plăți și rambursări sunt tratate de echipa noastră. Creați un tichet și vă vom răspunde.",
+            "Aceste articole vă pot ajuta:",
+        ),
+        (Locale::Ro, false) => (
+            "Centrul de ajutor nu acoperă această întrebare. Creați un tichet și echipa noastră vă va ajuta.",
+            "Aceste articole ar putea fi legate:",
+        ),
+        (_, true) => (
+            "Questions about payments and refunds are handled by our team. Create a ticket and we'll get back to you.",
+            "These articles may also help:",
+        ),
+        (_, false) => (
+            "I couldn't find this in the help center, so I don't want to guess. Create a ticket and our team will help you.",
+            "These articles might be related:",
+        ),
+    };
+    if has_related {
+        format!("{main}\n\n{related}")
+    } else {
+        main.to_string()
+    }
+}

@@ -1,0 +1,281 @@
+//! Evaluation on a question file: retrieval quality (Recall@1, Recall@3,
+//! MRR@10) and escalation precision/recall, plus a sweep of the escalation
+//! threshold to calibrate it.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::bot::{self, AskInput, BotConfig};
+use crate::knowledge::Knowledge;
+use crate::locale::Locale;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionKind {
+    Answerable,
+    Escalate,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvalQuestion {
+    pub question: String,
+    #[serde(default)]
+    pub relevant: Vec<String>,
+    #[serde(default)]
+    pub lang: Option<String>,
+    pub kind: QuestionKind,
+    #[serde(default)]
+    pub page_url: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: {message}")]
+    Invalid {
+        path: String,
+        line: usize,
+        message: String,
+    },
+    #[error("{0} has no questions")]
+    Empty(String),
+    #[error(transparent)]
+    Search(#[from] crate::search::SearchError),
+}
+
+/// Reads a JSON-lines question file, rejecting bad lines with their number.
+pub fn load_questions(path: &Path) -> Result<Vec<EvalQuestion>, EvalError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| EvalError::Read {
+        path: name.clone(),
+        source,
+    })?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let invalid = |message: String| EvalError::Invalid {
+            path: name.clone(),
+            line: i + 1,
+            message,
+        };
+        let q: EvalQuestion = serde_json::from_str(line).map_err(|e| invalid(e.to_string()))?;
+        if let Some(l) = &q.lang {
+            Locale::parse(l).map_err(|e| invalid(e.to_string()))?;
+        }
+        if q.kind == QuestionKind::Answerable && q.relevant.is_empty() {
+            return Err(invalid("an answerable question needs at least one relevant article".into()));
+        }
+        out.push(q);
+    }
+    if out.is_empty() {
+        return Err(EvalError::Empty(name));
+    }
+    Ok(out)
+}
+
+/// What the bot did with one question.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub question: String,
+    pub kind: QuestionKind,
+    /// 1-based rank of the first relevant article among the results.
+    pub rank: Option<usize>,
+    pub escalated: bool,
+    pub confidence: f32,
+    pub top: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct Metrics {
+    pub answerable: usize,
+    pub escalate: usize,
+    pub recall_at_1: f64,
+    pub recall_at_3: f64,
+    pub mrr_at_10: f64,
+    pub escalation_precision: f64,
+    pub escalation_recall: f64,
+    /// Answerable questions answered (not escalated) from a relevant top article.
+    pub answered_correctly: f64,
+}
+
+pub fn metrics(outcomes: &[Outcome]) -> Metrics {
+    let answerable: Vec<&Outcome> = outcomes
+        .iter()
+        .filter(|o| o.kind == QuestionKind::Answerable)
+        .collect();
+    let n = answerable.len().max(1) as f64;
+    let within = |k: usize| answerable.iter().filter(|o| o.rank.is_some_and(|r| r <= k)).count() as f64 / n;
+    let mrr = answerable
+        .iter()
+        .map(|o| match o.rank {
+            Some(r) if r <= 10 => 1.0 / r as f64,
+            _ => 0.0,
+        })
+        .sum::<f64>()
+        / n;
+    let predicted = outcomes.iter().filter(|o| o.escalated).count();
+    let actual = outcomes.iter().filter(|o| o.kind == QuestionKind::Escalate).count();
+    let true_positive = outcomes
+        .iter()
+        .filter(|o| o.escalated && o.kind == QuestionKind::Escalate)
+        .count();
+    let ratio = |a: usize, b: usize| if b == 0 { 1.0 } else { a as f64 / b as f64 };
+    Metrics {
+        answerable: answerable.len(),
+        escalate: actual,
+        recall_at_1: within(1),
+        recall_at_3: within(3),
+        mrr_at_10: mrr,
+        escalation_precision: ratio(true_positive, predicted),
+        escalation_recall: ratio(true_positive, actual),
+        answered_correctly: answerable
+            .iter()
+            .filter(|o| !o.escalated && o.rank == Some(1))
+            .count() as f64
+            / n,
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepPoint {
+    pub threshold: f32,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub threshold: f32,
+    pub metrics: Metrics,
+    pub outcomes: Vec<Outcome>,
+    pub sweep: Vec<SweepPoint>,
+    /// The threshold with the best escalation F1 on this file.
+    pub best_threshold: f32,
+}
+
+pub fn run_one(knowledge: &Knowledge, config: &BotConfig, q: &EvalQuestion) -> Result<Outcome, EvalError> {
+    let locale = q.lang.as_deref().and_then(|l| Locale::parse(l).ok());
+    let answer = bot::ask(
+        knowledge,
+        config,
+        &AskInput {
+            question: &q.question,
+            page_url: q.page_url.as_deref(),
+            locale,
+            history: &[],
+        },
+    )?;
+    let rank = answer
+        .ranked
+        .iter()
+        .position(|p| q.relevant.iter().any(|r| r == p))
+        .map(|i| i + 1);
+    Ok(Outcome {
+        question: q.question.clone(),
+        kind: q.kind,
+        rank,
+        escalated: answer.escalate,
+        confidence: answer.confidence,
+        top: answer.ranked.first().cloned(),
+    })
+}
+
+pub fn evaluate(knowledge: &Knowledge, config: &BotConfig, questions: &[EvalQuestion]) -> Result<Report, EvalError> {
+    let outcomes = questions
+        .iter()
+        .map(|q| run_one(knowledge, config, q))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut sweep = Vec::new();
+    for step in 0..=30 {
+        let threshold = 0.30 + step as f32 * 0.02;
+        let c = BotConfig { threshold };
+        let o = questions
+            .iter()
+            .map(|q| run_one(knowledge, &c, q))
+            .collect::<Result<Vec<_>, _>>()?;
+        let m = metrics(&o);
+        let f1 = if m.escalation_precision + m.escalation_recall > 0.0 {
+            2.0 * m.escalation_precision * m.escalation_recall / (m.escalation_precision + m.escalation_recall)
+        } else {
+            0.0
+        };
+        sweep.push(SweepPoint {
+            threshold: (threshold * 100.0).round() / 100.0,
+            precision: m.escalation_precision,
+            recall: m.escalation_recall,
+            f1,
+        });
+    }
+    let best_threshold = sweep
+        .iter()
+        .max_by(|a, b| a.f1.total_cmp(&b.f1).then(b.threshold.total_cmp(&a.threshold)))
+        .map(|p| p.threshold)
+        .unwrap_or(config.threshold);
+    Ok(Report {
+        threshold: config.threshold,
+        metrics: metrics(&outcomes),
+        outcomes,
+        sweep,
+        best_threshold,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn o(kind: QuestionKind, rank: Option<usize>, escalated: bool) -> Outcome {
+        Outcome {
+            question: String::new(),
+            kind,
+            rank,
+            escalated,
+            confidence: 0.0,
+            top: None,
+        }
+    }
+
+    #[test]
+    fn metrics_are_computed_over_the_right_questions() {
+        use QuestionKind::*;
+        let outcomes = vec![
+            o(Answerable, Some(1), false),
+            o(Answerable, Some(2), false),
+            o(Answerable, Some(4), true),
+            o(Answerable, None, false),
+            o(Escalate, None, true),
+            o(Escalate, None, false),
+        ];
+        let m = metrics(&outcomes);
+        assert_eq!(m.answerable, 4);
+        assert_eq!(m.escalate, 2);
+        assert!((m.recall_at_1 - 0.25).abs() < 1e-9);
+        assert!((m.recall_at_3 - 0.5).abs() < 1e-9);
+        assert!((m.mrr_at_10 - (1.0 + 0.5 + 0.25) / 4.0).abs() < 1e-9);
+        assert!((m.escalation_precision - 0.5).abs() < 1e-9);
+        assert!((m.escalation_recall - 0.5).abs() < 1e-9);
+        assert!((m.answered_correctly - 0.25).abs() < 1e-9);
+    }
+
+    #[test]
+    fn question_files_are_validated_with_line_numbers() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("q.jsonl");
+        std::fs::write(&p, "{\"question\":\"a\",\"relevant\":[\"en/x.md\"],\"kind\":\"answerable\"}\n{\"question\":\"b\",\"kind\":\"maybe\"}\n").expect("write");
+        let err = load_questions(&p).expect_err("bad kind");
+        assert!(err.to_string().contains(":2:"), "{err}");
+        std::fs::write(&p, "{\"question\":\"a\",\"relevant\":[],\"kind\":\"answerable\"}\n").expect("write");
+        assert!(load_questions(&p).is_err());
+        std::fs::write(&p, "\n").expect("write");
+        assert!(matches!(load_questions(&p), Err(EvalError::Empty(_))));
+    }
+}

@@ -1,0 +1,73 @@
+//! Static assets compiled into the binary (the widget, the help center's
+//! stylesheet, the demo host product) and the health endpoint.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+
+use super::AppState;
+
+const WIDGET_JS: &str = include_str!("../../widget/widget.js");
+const WIDGET_CSS: &str = include_str!("../../widget/widget.css");
+const HELP_CSS: &str = include_str!("../../static/help.css");
+const DEMO_CSS: &str = include_str!("../../widget/demo/demo.css");
+const DEMO_INDEX: &str = include_str!("../../widget/demo/index.html");
+const DEMO_EXAMS: &str = include_str!("../../widget/demo/exams.html");
+const DEMO_EXAM_SETTINGS: &str = include_str!("../../widget/demo/exam-settings.html");
+const DEMO_GRADING: &str = include_str!("../../widget/demo/grading.html");
+const DEMO_STUDENTS: &str = include_str!("../../widget/demo/students.html");
+const DEMO_BOOKINGS: &str = include_str!("../../widget/demo/bookings.html");
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/help") }))
+        .route("/healthz", get(health))
+        .route("/widget.js", get(|| async { asset(WIDGET_JS, "text/javascript; charset=utf-8") }))
+        .route("/widget.css", get(|| async { asset(WIDGET_CSS, "text/css; charset=utf-8") }))
+        .route("/static/help.css", get(|| async { asset(HELP_CSS, "text/css; charset=utf-8") }))
+        .route("/demo", get(|| async { Html(DEMO_INDEX) }))
+        .route("/demo/", get(|| async { Redirect::to("/demo") }))
+        .route("/demo/demo.css", get(|| async { asset(DEMO_CSS, "text/css; charset=utf-8") }))
+        .route("/demo/exams", get(|| async { Html(DEMO_EXAMS) }))
+        .route("/demo/exams/{id}/settings", get(|Path(id): Path<String>| async move { demo_exam(&id, DEMO_EXAM_SETTINGS) }))
+        .route("/demo/exams/{id}/grading", get(|Path(id): Path<String>| async move { demo_exam(&id, DEMO_GRADING) }))
+        .route("/demo/students", get(|| async { Html(DEMO_STUDENTS) }))
+        .route("/demo/bookings", get(|| async { Html(DEMO_BOOKINGS) }))
+}
+
+fn asset(body: &'static str, content_type: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")),
+            // The widget is embedded in other sites' pages.
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// The demo pages exist for any numeric exam id, like a real product's would.
+fn demo_exam(id: &str, page: &'static str) -> Response {
+    if !id.is_empty() && id.len() <= 12 && id.bytes().all(|b| b.is_ascii_digit()) {
+        Html(page).into_response()
+    } else {
+        (StatusCode::NOT_FOUND, Html("<!doctype html><title>Not found</title><p>No such exam.</p>")).into_response()
+    }
+}
+
+async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
+    let k = state.knowledge.current();
+    Json(json!({
+        "status": "ok",
+        "articles": k.kb.articles.len(),
+        "sections": k.kb.articles.iter().map(|a| a.sections.len()).sum::<usize>(),
+        "problems": k.kb.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+        "knowledge_hash": k.kb.hash,
+        "retrieval": "keyword",
+    }))
+}

@@ -1,0 +1,141 @@
+//! HTTP errors, converted to responses in one place: JSON `{error, message,
+//! field?}` for the API and a friendly page for the help center. Server
+//! faults are logged with their detail and shown without it.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::json;
+
+use crate::search::SearchError;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{message}")]
+    BadRequest {
+        code: &'static str,
+        message: String,
+        field: Option<&'static str>,
+    },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn bad(code: &'static str, field: Option<&'static str>, message: impl Into<String>) -> Self {
+        ApiError::BadRequest {
+            code,
+            message: message.into(),
+            field,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, field, message) = match &self {
+            ApiError::BadRequest { code, message, field } => {
+                (StatusCode::BAD_REQUEST, *code, *field, message.clone())
+            }
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", None, m.clone()),
+            ApiError::PayloadTooLarge(m) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", None, m.clone())
+            }
+            ApiError::UnsupportedMediaType(m) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                None,
+                m.clone(),
+            ),
+            ApiError::Internal(detail) => {
+                tracing::error!("internal error: {detail}");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    None,
+                    "Something went wrong on our side. Please try again.".to_string(),
+                )
+            }
+        };
+        let mut body = json!({ "error": code, "message": message });
+        if let Some(f) = field {
+            body["field"] = json!(f);
+        }
+        (status, Json(body)).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ApiError::NotFound("not found".into()),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<SearchError> for ApiError {
+    fn from(e: SearchError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<tokio::task::JoinError> for ApiError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        ApiError::Internal(format!("background task failed: {e}"))
+    }
+}
+
+/// An error shown as a help-center page.
+#[derive(Debug)]
+pub enum PageError {
+    NotFound,
+    BadRequest(String),
+    Internal(String),
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match self {
+            PageError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Page not found",
+                "We could not find this page. It may have moved: try searching the help center.".to_string(),
+            ),
+            PageError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Something is off with this request", m),
+            PageError::Internal(detail) => {
+                tracing::error!("internal error on a page: {detail}");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong",
+                    "Something went wrong on our side. Please try again in a moment.".to_string(),
+                )
+            }
+        };
+        let html = super::templates::render(
+            "error.html",
+            minijinja::context! { title => title, message => message, lang => "en" },
+        )
+        .unwrap_or_else(|_| format!("<!doctype html><title>{title}</title><h1>{title}</h1>"));
+        (status, Html(html)).into_response()
+    }
+}
+
+impl From<SearchError> for PageError {
+    fn from(e: SearchError) -> Self {
+        PageError::Internal(e.to_string())
+    }
+}
+
+impl From<tokio::task::JoinError> for PageError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        PageError::Internal(e.to_string())
+    }
+}

@@ -1,0 +1,46 @@
+//! The HTTP layer: shared state and the one place where every route is
+//! assembled from the per-area routers.
+
+pub mod assets;
+pub mod bot_api;
+pub mod error;
+pub mod help;
+pub mod templates;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::bot::BotConfig;
+use crate::knowledge::KnowledgeHandle;
+use crate::store::Db;
+
+/// Largest request body accepted: generous for a question (which is then
+/// validated to a much smaller size with a clear message), small enough
+/// that nobody can make the server buffer megabytes.
+const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// Everything a request handler may need, cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The current knowledge base, search index and vocabulary.
+    pub knowledge: Arc<KnowledgeHandle>,
+    /// The database (conversations).
+    pub db: Db,
+    /// Answering settings (the escalation threshold).
+    pub bot: Arc<BotConfig>,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(help::router())
+        .merge(bot_api::router())
+        .merge(assets::router())
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,23 @@
+//! Frontdesk: a chatbot-first support assistant. The bot answers from a
+//! help center of Markdown articles; what it cannot answer goes to people.
+//!
+//! Map of the crate (see ARCHITECTURE.md):
+//! - [`kb`]: articles on disk → parsed, chunked sections.
+//! - [`search`]: the tantivy keyword index and vocabulary over those sections.
+//! - [`knowledge`]: one consistent snapshot of both, hot-reloaded.
+//! - [`bot`]: question → grounded answer or escalation.
+//! - [`store`]: the SQLite database (conversations).
+//! - [`http`]: routes, pages, JSON API, widget assets.
+//! - [`eval`]: retrieval and escalation metrics on a question file.
+//! - [`config`], [`locale`], [`app`]: settings, languages, start-up.
+
+pub mod app;
+pub mod bot;
+pub mod config;
+pub mod eval;
+pub mod http;
+pub mod kb;
+pub mod knowledge;
+pub mod locale;
+pub mod search;
+pub mod store;

@@ -1,0 +1,110 @@
+//! Bot conversations: created on the first question, each user question
+//! and bot answer appended as a message.
+
+use serde::Serialize;
+
+use super::{Db, StoreError, now};
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Message {
+    pub id: i64,
+    pub role: String,
+    pub content: String,
+    pub page_url: Option<String>,
+    pub sources: Option<String>,
+    pub confidence: Option<f64>,
+    pub escalated: bool,
+    pub created_at: i64,
+}
+
+pub struct NewBotMessage<'a> {
+    pub content: &'a str,
+    pub sources_json: &'a str,
+    pub confidence: f32,
+    pub escalated: bool,
+}
+
+/// Whether a conversation exists.
+pub async fn exists(db: &Db, id: &str) -> Result<bool, StoreError> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT id FROM conversations WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.is_some())
+}
+
+pub async fn create(db: &Db, id: &str, locale: &str, page_url: Option<&str>) -> Result<(), StoreError> {
+    let t = now();
+    sqlx::query(
+        "INSERT INTO conversations (id, locale, page_url, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
+    )
+    .bind(id)
+    .bind(locale)
+    .bind(page_url)
+    .bind(t)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The user's earlier questions, oldest first (at most `limit`).
+pub async fn recent_questions(db: &Db, id: &str, limit: i64) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT content FROM conversation_messages WHERE conversation_id = $1 AND role = 'user' ORDER BY id DESC LIMIT $2",
+    )
+    .bind(id)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().rev().map(|r| r.0).collect())
+}
+
+/// Stores a question and its answer in one transaction, so a conversation
+/// never holds a question without its answer.
+pub async fn append_turn(
+    db: &Db,
+    id: &str,
+    question: &str,
+    page_url: Option<&str>,
+    answer: &NewBotMessage<'_>,
+) -> Result<(), StoreError> {
+    let t = now();
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "INSERT INTO conversation_messages (conversation_id, role, content, page_url, created_at) VALUES ($1, 'user', $2, $3, $4)",
+    )
+    .bind(id)
+    .bind(question)
+    .bind(page_url)
+    .bind(t)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO conversation_messages (conversation_id, role, content, sources, confidence, escalated, created_at) VALUES ($1, 'bot', $2, $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(answer.content)
+    .bind(answer.sources_json)
+    .bind(f64::from(answer.confidence))
+    .bind(answer.escalated)
+    .bind(t)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE conversations SET updated_at = $1 WHERE id = $2")
+        .bind(t)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn messages(db: &Db, id: &str) -> Result<Vec<Message>, StoreError> {
+    let rows = sqlx::query_as::<_, Message>(
+        "SELECT id, role, content, page_url, sources, confidence, escalated, created_at FROM conversation_messages WHERE conversation_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows)
+}
