@@ -16,8 +16,12 @@ use crate::store;
 pub fn open_knowledge(config: &Config) -> anyhow::Result<KnowledgeHandle> {
     std::fs::create_dir_all(&config.data)
         .with_context(|| format!("cannot create the data folder {}", config.data.display()))?;
-    let handle = KnowledgeHandle::open(&config.kb, &config.index_dir())
-        .with_context(|| format!("cannot load the knowledge base from {}", config.kb.display()))?;
+    let handle = KnowledgeHandle::open(&config.kb, &config.index_dir()).with_context(|| {
+        format!(
+            "cannot load the knowledge base from {}",
+            config.kb.display()
+        )
+    })?;
     let k = handle.current();
     for p in &k.kb.problems {
         eprintln!("warning: skipped {p}");
@@ -30,10 +34,19 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let knowledge = Arc::new(tokio::task::spawn_blocking(move || open_knowledge(&cfg)).await??);
     let db = store::open(&config.database_path())
         .await
-        .with_context(|| format!("cannot open the database {}", config.database_path().display()))?;
+        .with_context(|| {
+            format!(
+                "cannot open the database {}",
+                config.database_path().display()
+            )
+        })?;
     // Kept alive for as long as the server runs.
     let _watcher = if config.watch {
-        Some(knowledge.watch().context("cannot watch the knowledge-base folder")?)
+        Some(
+            knowledge
+                .watch()
+                .context("cannot watch the knowledge-base folder")?,
+        )
     } else {
         None
     };

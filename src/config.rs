@@ -67,7 +67,9 @@ impl Config {
     pub fn load(file: Option<&Path>, overrides: Overrides) -> Result<Config, ConfigError> {
         let file_config = match file {
             Some(p) => read_file(p)?,
-            None if Path::new("frontdesk.toml").is_file() => read_file(Path::new("frontdesk.toml"))?,
+            None if Path::new("frontdesk.toml").is_file() => {
+                read_file(Path::new("frontdesk.toml"))?
+            }
             None => FileConfig::default(),
         };
         let bind_raw = overrides

@@ -71,7 +71,9 @@ pub fn load_questions(path: &Path) -> Result<Vec<EvalQuestion>, EvalError> {
             Locale::parse(l).map_err(|e| invalid(e.to_string()))?;
         }
         if q.kind == QuestionKind::Answerable && q.relevant.is_empty() {
-            return Err(invalid("an answerable question needs at least one relevant article".into()));
+            return Err(invalid(
+                "an answerable question needs at least one relevant article".into(),
+            ));
         }
         out.push(q);
     }
@@ -112,7 +114,13 @@ pub fn metrics(outcomes: &[Outcome]) -> Metrics {
         .filter(|o| o.kind == QuestionKind::Answerable)
         .collect();
     let n = answerable.len().max(1) as f64;
-    let within = |k: usize| answerable.iter().filter(|o| o.rank.is_some_and(|r| r <= k)).count() as f64 / n;
+    let within = |k: usize| {
+        answerable
+            .iter()
+            .filter(|o| o.rank.is_some_and(|r| r <= k))
+            .count() as f64
+            / n
+    };
     let mrr = answerable
         .iter()
         .map(|o| match o.rank {
@@ -122,7 +130,10 @@ pub fn metrics(outcomes: &[Outcome]) -> Metrics {
         .sum::<f64>()
         / n;
     let predicted = outcomes.iter().filter(|o| o.escalated).count();
-    let actual = outcomes.iter().filter(|o| o.kind == QuestionKind::Escalate).count();
+    let actual = outcomes
+        .iter()
+        .filter(|o| o.kind == QuestionKind::Escalate)
+        .count();
     let true_positive = outcomes
         .iter()
         .filter(|o| o.escalated && o.kind == QuestionKind::Escalate)
@@ -162,7 +173,11 @@ pub struct Report {
     pub best_threshold: f32,
 }
 
-pub fn run_one(knowledge: &Knowledge, config: &BotConfig, q: &EvalQuestion) -> Result<Outcome, EvalError> {
+pub fn run_one(
+    knowledge: &Knowledge,
+    config: &BotConfig,
+    q: &EvalQuestion,
+) -> Result<Outcome, EvalError> {
     let locale = q.lang.as_deref().and_then(|l| Locale::parse(l).ok());
     let answer = bot::ask(
         knowledge,
@@ -189,7 +204,11 @@ pub fn run_one(knowledge: &Knowledge, config: &BotConfig, q: &EvalQuestion) -> R
     })
 }
 
-pub fn evaluate(knowledge: &Knowledge, config: &BotConfig, questions: &[EvalQuestion]) -> Result<Report, EvalError> {
+pub fn evaluate(
+    knowledge: &Knowledge,
+    config: &BotConfig,
+    questions: &[EvalQuestion],
+) -> Result<Report, EvalError> {
     let outcomes = questions
         .iter()
         .map(|q| run_one(knowledge, config, q))
@@ -204,7 +223,8 @@ pub fn evaluate(knowledge: &Knowledge, config: &BotConfig, questions: &[EvalQues
             .collect::<Result<Vec<_>, _>>()?;
         let m = metrics(&o);
         let f1 = if m.escalation_precision + m.escalation_recall > 0.0 {
-            2.0 * m.escalation_precision * m.escalation_recall / (m.escalation_precision + m.escalation_recall)
+            2.0 * m.escalation_precision * m.escalation_recall
+                / (m.escalation_precision + m.escalation_recall)
         } else {
             0.0
         };
@@ -217,7 +237,10 @@ pub fn evaluate(knowledge: &Knowledge, config: &BotConfig, questions: &[EvalQues
     }
     let best_threshold = sweep
         .iter()
-        .max_by(|a, b| a.f1.total_cmp(&b.f1).then(b.threshold.total_cmp(&a.threshold)))
+        .max_by(|a, b| {
+            a.f1.total_cmp(&b.f1)
+                .then(b.threshold.total_cmp(&a.threshold))
+        })
         .map(|p| p.threshold)
         .unwrap_or(config.threshold);
     Ok(Report {
@@ -273,7 +296,11 @@ mod tests {
         std::fs::write(&p, "{\"question\":\"a\",\"relevant\":[\"en/x.md\"],\"kind\":\"answerable\"}\n{\"question\":\"b\",\"kind\":\"maybe\"}\n").expect("write");
         let err = load_questions(&p).expect_err("bad kind");
         assert!(err.to_string().contains(":2:"), "{err}");
-        std::fs::write(&p, "{\"question\":\"a\",\"relevant\":[],\"kind\":\"answerable\"}\n").expect("write");
+        std::fs::write(
+            &p,
+            "{\"question\":\"a\",\"relevant\":[],\"kind\":\"answerable\"}\n",
+        )
+        .expect("write");
         assert!(load_questions(&p).is_err());
         std::fs::write(&p, "\n").expect("write");
         assert!(matches!(load_questions(&p), Err(EvalError::Empty(_))));

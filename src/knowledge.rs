@@ -100,13 +100,14 @@ impl KnowledgeHandle {
     /// The returned watcher must be kept alive for as long as watching should go on.
     pub fn watch(self: &Arc<Self>) -> Result<notify::RecommendedWatcher, KnowledgeError> {
         let (tx, rx) = mpsc::channel::<()>();
-        let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-            if let Ok(e) = event
-                && !e.kind.is_access()
-            {
-                let _ = tx.send(());
-            }
-        })?;
+        let mut watcher =
+            notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+                if let Ok(e) = event
+                    && !e.kind.is_access()
+                {
+                    let _ = tx.send(());
+                }
+            })?;
         watcher.watch(&self.kb_dir, RecursiveMode::Recursive)?;
         let handle = Arc::clone(self);
         std::thread::Builder::new()

@@ -152,7 +152,10 @@ impl Locale {
             let markers = function_words(locale);
             let mut hits = words.iter().filter(|w| markers.contains(w)).count();
             // Diacritics are a strong hint on short questions.
-            hits += lower.chars().filter(|c| diacritic_hint(*c) == Some(locale)).count();
+            hits += lower
+                .chars()
+                .filter(|c| diacritic_hint(*c) == Some(locale))
+                .count();
             match best {
                 Some((b, _)) if hits <= b => second = second.max(hits),
                 _ => {
@@ -183,9 +186,9 @@ fn function_words(locale: Locale) -> &'static [&'static str] {
             "it", "you", "a", "in", "when", "does", "with",
         ],
         Locale::Fr => &[
-            "le", "la", "les", "comment", "mon", "ma", "mes", "je", "est", "pourquoi", "une", "des",
-            "du", "pour", "avec", "ne", "pas", "que", "quoi", "dans", "sur", "et", "où", "c'est",
-            "j'ai", "puis",
+            "le", "la", "les", "comment", "mon", "ma", "mes", "je", "est", "pourquoi", "une",
+            "des", "du", "pour", "avec", "ne", "pas", "que", "quoi", "dans", "sur", "et", "où",
+            "c'est", "j'ai", "puis",
         ],
         Locale::Ro => &[
             "cum", "este", "nu", "pot", "de", "la", "și", "si", "meu", "mea", "unde", "ce", "care",
@@ -203,10 +206,18 @@ fn function_words(locale: Locale) -> &'static [&'static str] {
         Locale::Pt => &[
             "como", "o", "os", "meu", "não", "por", "que", "posso", "uma", "da", "do",
         ],
-        Locale::Nl => &["hoe", "de", "het", "mijn", "niet", "ik", "waarom", "kan", "een"],
-        Locale::Sv => &["hur", "jag", "min", "inte", "varför", "kan", "en", "och", "det"],
-        Locale::Da => &["hvordan", "jeg", "min", "ikke", "hvorfor", "kan", "en", "og", "det"],
-        Locale::No => &["hvordan", "jeg", "min", "ikke", "hvorfor", "kan", "en", "og", "det"],
+        Locale::Nl => &[
+            "hoe", "de", "het", "mijn", "niet", "ik", "waarom", "kan", "een",
+        ],
+        Locale::Sv => &[
+            "hur", "jag", "min", "inte", "varför", "kan", "en", "och", "det",
+        ],
+        Locale::Da => &[
+            "hvordan", "jeg", "min", "ikke", "hvorfor", "kan", "en", "og", "det",
+        ],
+        Locale::No => &[
+            "hvordan", "jeg", "min", "ikke", "hvorfor", "kan", "en", "og", "det",
+        ],
         Locale::Fi => &["miten", "minä", "minun", "ei", "miksi", "voin", "ja", "on"],
     }
 }
@@ -259,7 +270,10 @@ mod tests {
         );
         assert_eq!(Locale::negotiate("fr-FR, en", &have), Some(Locale::Fr));
         assert_eq!(Locale::negotiate("de, ja", &have), None);
-        assert_eq!(Locale::negotiate("fr;q=0, en;q=0.1", &have), Some(Locale::En));
+        assert_eq!(
+            Locale::negotiate("fr;q=0, en;q=0.1", &have),
+            Some(Locale::En)
+        );
     }
 
     #[test]

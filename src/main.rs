@@ -11,7 +11,11 @@ use frontdesk::eval;
 use frontdesk::locale::Locale;
 
 #[derive(Parser)]
-#[command(name = "frontdesk", version, about = "A chatbot-first support assistant with escalation to human tickets")]
+#[command(
+    name = "frontdesk",
+    version,
+    about = "A chatbot-first support assistant with escalation to human tickets"
+)]
 struct Cli {
     /// Configuration file (default: ./frontdesk.toml when present).
     #[arg(long, global = true, env = "FRONTDESK_CONFIG")]
@@ -98,7 +102,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             log: cli.log,
         },
     )?;
-    init_tracing(&config.log, matches!(cli.command, None | Some(Command::Serve { .. })));
+    init_tracing(
+        &config.log,
+        matches!(cli.command, None | Some(Command::Serve { .. })),
+    );
 
     match cli.command.unwrap_or(Command::Serve {
         bind: None,
@@ -116,7 +123,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!(
                 "indexed {} articles ({} sections) in {} locale(s); {} skipped",
                 k.kb.articles.len(),
-                k.kb.articles.iter().map(|a| a.sections.len()).sum::<usize>(),
+                k.kb.articles
+                    .iter()
+                    .map(|a| a.sections.len())
+                    .sum::<usize>(),
                 k.kb.locales().len(),
                 k.kb.problems.len()
             );
@@ -151,12 +161,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 println!("{}\n", answer.answer);
                 for s in &answer.sources {
-                    let section = if s.section.is_empty() { String::new() } else { format!(" › {}", s.section) };
-                    println!("  source: {}{} ({})  score {:.2}", s.title, section, s.url, s.score);
+                    let section = if s.section.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" › {}", s.section)
+                    };
+                    println!(
+                        "  source: {}{} ({})  score {:.2}",
+                        s.title, section, s.url, s.score
+                    );
                 }
                 println!("\nconfidence: {:.2}", answer.confidence);
                 if answer.escalate {
-                    let kind = answer.suggested_ticket_type.map(|t| t.label()).unwrap_or("any");
+                    let kind = answer
+                        .suggested_ticket_type
+                        .map(|t| t.label())
+                        .unwrap_or("any");
                     println!("escalate: yes (suggested ticket type: {kind})");
                 } else {
                     println!("escalate: no");
@@ -164,7 +184,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Eval { questions, json, verbose } => {
+        Command::Eval {
+            questions,
+            json,
+            verbose,
+        } => {
             let qs = eval::load_questions(&questions)?;
             let k = frontdesk::app::open_knowledge(&config)?.current();
             let report = eval::evaluate(
@@ -204,20 +228,30 @@ fn print_report(r: &eval::Report, verbose: bool) {
         }
         println!();
     }
-    println!("questions: {} answerable, {} to escalate (threshold {:.2})", m.answerable, m.escalate, r.threshold);
+    println!(
+        "questions: {} answerable, {} to escalate (threshold {:.2})",
+        m.answerable, m.escalate, r.threshold
+    );
     println!("Recall@1              {:.3}", m.recall_at_1);
     println!("Recall@3              {:.3}", m.recall_at_3);
     println!("MRR@10                {:.3}", m.mrr_at_10);
     println!("escalation precision  {:.3}", m.escalation_precision);
     println!("escalation recall     {:.3}", m.escalation_recall);
     println!("answered correctly    {:.3}", m.answered_correctly);
-    println!("best threshold by escalation F1 on this file: {:.2}", r.best_threshold);
+    println!(
+        "best threshold by escalation F1 on this file: {:.2}",
+        r.best_threshold
+    );
 }
 
 fn init_tracing(filter: &str, serving: bool) {
     use tracing_subscriber::EnvFilter;
     // Commands other than `serve` print results on stdout; keep logs quiet there.
-    let default = if serving { filter.to_string() } else { format!("warn,{}", filter.replace("info", "warn")) };
+    let default = if serving {
+        filter.to_string()
+    } else {
+        format!("warn,{}", filter.replace("info", "warn"))
+    };
     let filter = EnvFilter::try_new(&default).unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)

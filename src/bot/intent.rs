@@ -79,7 +79,9 @@ pub fn small_talk(text: &str) -> Option<SmallTalk> {
     let only = |set: &[&str]| {
         let joined = words.join(" ");
         set.iter().any(|p| joined.contains(p))
-            && words.iter().all(|w| SMALL_TALK_WORDS.contains(w) || set.contains(w))
+            && words
+                .iter()
+                .all(|w| SMALL_TALK_WORDS.contains(w) || set.contains(w))
     };
     if only(THANKS) {
         Some(SmallTalk::Thanks)
@@ -121,9 +123,7 @@ pub fn small_talk_reply(kind: SmallTalk, locale: Locale) -> &'static str {
         (SmallTalk::Greeting, _) => {
             "Hi! Ask me anything about the product and I'll look it up in the help center."
         }
-        (SmallTalk::Thanks, Locale::Fr) => {
-            "Avec plaisir ! Autre chose ?"
-        }
+        (SmallTalk::Thanks, Locale::Fr) => "Avec plaisir ! Autre chose ?",
         (SmallTalk::Thanks, Locale::Ro) => "Cu plăcere! Vă mai pot ajuta cu ceva?",
         (SmallTalk::Thanks, _) => "You're welcome! Anything else I can help with?",
         (SmallTalk::Goodbye, Locale::Fr) => "Au revoir, bonne journée !",
@@ -137,7 +137,11 @@ fn normalise(text: &str) -> String {
     let mut out = String::with_capacity(lower.len() + 2);
     out.push(' ');
     for c in lower.chars() {
-        out.push(if c.is_alphanumeric() || c == '\'' { c } else { ' ' });
+        out.push(if c.is_alphanumeric() || c == '\'' {
+            c
+        } else {
+            ' '
+        });
     }
     out.push(' ');
     out.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -155,46 +159,217 @@ fn starts_with_any(text: &str, phrases: &[&str]) -> bool {
 }
 
 const SMALL_TALK_WORDS: &[&str] = &[
-    "hi", "hello", "hey", "there", "good", "morning", "afternoon", "evening", "bonjour", "salut",
-    "bonsoir", "buna", "bună", "ziua", "seara", "thanks", "thank", "you", "so", "much", "a", "lot",
-    "ok", "okay", "great", "perfect", "cool", "merci", "beaucoup", "mulțumesc", "multumesc",
-    "mersi", "bye", "goodbye", "au", "revoir", "la", "revedere", "team", "all", "again", "very",
-    "that", "helps", "helped", "it", "worked", "super", "awesome", "cheers", "thx", "ty",
+    "hi",
+    "hello",
+    "hey",
+    "there",
+    "good",
+    "morning",
+    "afternoon",
+    "evening",
+    "bonjour",
+    "salut",
+    "bonsoir",
+    "buna",
+    "bună",
+    "ziua",
+    "seara",
+    "thanks",
+    "thank",
+    "you",
+    "so",
+    "much",
+    "a",
+    "lot",
+    "ok",
+    "okay",
+    "great",
+    "perfect",
+    "cool",
+    "merci",
+    "beaucoup",
+    "mulțumesc",
+    "multumesc",
+    "mersi",
+    "bye",
+    "goodbye",
+    "au",
+    "revoir",
+    "la",
+    "revedere",
+    "team",
+    "all",
+    "again",
+    "very",
+    "that",
+    "helps",
+    "helped",
+    "it",
+    "worked",
+    "super",
+    "awesome",
+    "cheers",
+    "thx",
+    "ty",
 ];
 const GREETINGS: &[&str] = &[
-    "good morning", "good afternoon", "good evening", "hello", "hey", "hi", "bonjour", "bonsoir",
-    "salut", "bună ziua", "buna ziua", "bună", "buna",
+    "good morning",
+    "good afternoon",
+    "good evening",
+    "hello",
+    "hey",
+    "hi",
+    "bonjour",
+    "bonsoir",
+    "salut",
+    "bună ziua",
+    "buna ziua",
+    "bună",
+    "buna",
 ];
 const THANKS: &[&str] = &[
-    "thanks", "thank you", "thx", "ty", "cheers", "merci", "mulțumesc", "multumesc", "mersi",
+    "thanks",
+    "thank you",
+    "thx",
+    "ty",
+    "cheers",
+    "merci",
+    "mulțumesc",
+    "multumesc",
+    "mersi",
 ];
 const GOODBYE: &[&str] = &["bye", "goodbye", "au revoir", "la revedere"];
 
 const BILLING: &[&str] = &[
-    "refund", "refunded", "refunds", "charged", "charge me", "double charge", "overcharged",
-    "invoice", "invoices", "my bill", "billing", "billed", "credit card", "my payment",
-    "payment failed", "cancel my subscription", "my subscription", "money back", "rembourser",
-    "remboursement", "remboursé", "facturé", "facture", "débité", "prélevé", "rambursare",
-    "rambursat", "factura", "facturat", "taxat", "plata", "plată", "abonamentul meu",
+    "refund",
+    "refunded",
+    "refunds",
+    "charged",
+    "charge me",
+    "double charge",
+    "overcharged",
+    "invoice",
+    "invoices",
+    "my bill",
+    "billing",
+    "billed",
+    "credit card",
+    "my payment",
+    "payment failed",
+    "cancel my subscription",
+    "my subscription",
+    "money back",
+    "rembourser",
+    "remboursement",
+    "remboursé",
+    "facturé",
+    "facture",
+    "débité",
+    "prélevé",
+    "rambursare",
+    "rambursat",
+    "factura",
+    "facturat",
+    "taxat",
+    "plata",
+    "plată",
+    "abonamentul meu",
 ];
 const MALFUNCTION: &[&str] = &[
-    "error", "errors", "crash", "crashes", "crashed", "crashing", "broken", "bug", "buggy",
-    "doesn't work", "does not work", "don't work", "isn't working", "not working", "stopped working",
-    "won't load", "wont load", "doesn't load", "fails", "failed", "failing", "freezes", "frozen",
-    "stuck", "blank page", "white screen", "500", "404", "glitch", "erreur", "plante", "bloqué",
-    "ne marche pas", "ne fonctionne pas", "eroare", "nu merge", "nu funcționează", "nu functioneaza",
-    "blocat", "se blochează",
+    "error",
+    "errors",
+    "crash",
+    "crashes",
+    "crashed",
+    "crashing",
+    "broken",
+    "bug",
+    "buggy",
+    "doesn't work",
+    "does not work",
+    "don't work",
+    "isn't working",
+    "not working",
+    "stopped working",
+    "won't load",
+    "wont load",
+    "doesn't load",
+    "fails",
+    "failed",
+    "failing",
+    "freezes",
+    "frozen",
+    "stuck",
+    "blank page",
+    "white screen",
+    "500",
+    "404",
+    "glitch",
+    "erreur",
+    "plante",
+    "bloqué",
+    "ne marche pas",
+    "ne fonctionne pas",
+    "eroare",
+    "nu merge",
+    "nu funcționează",
+    "nu functioneaza",
+    "blocat",
+    "se blochează",
 ];
 const FEATURE: &[&str] = &[
-    "please add", "could you add", "can you add", "would be nice", "would be great",
-    "would love", "it would help", "feature request", "i wish", "i suggest", "suggestion",
-    "you should add", "add support for", "add an option", "add a way", "pourriez-vous ajouter",
-    "ce serait bien", "ajoutez", "vă rog adăugați", "ar fi util", "ar fi bine", "adăugați",
+    "please add",
+    "could you add",
+    "can you add",
+    "would be nice",
+    "would be great",
+    "would love",
+    "it would help",
+    "feature request",
+    "i wish",
+    "i suggest",
+    "suggestion",
+    "you should add",
+    "add support for",
+    "add an option",
+    "add a way",
+    "pourriez-vous ajouter",
+    "ce serait bien",
+    "ajoutez",
+    "vă rog adăugați",
+    "ar fi util",
+    "ar fi bine",
+    "adăugați",
 ];
 const HOW_QUESTION: &[&str] = &[
-    "how", "what", "where", "when", "which", "who", "can i", "could i", "is there", "is it possible",
-    "do i", "does", "should i", "comment", "où", "quand", "quel", "quelle", "est ce que",
-    "est ce qu'il", "puis je", "cum", "unde", "când", "cand", "ce", "care", "pot",
+    "how",
+    "what",
+    "where",
+    "when",
+    "which",
+    "who",
+    "can i",
+    "could i",
+    "is there",
+    "is it possible",
+    "do i",
+    "does",
+    "should i",
+    "comment",
+    "où",
+    "quand",
+    "quel",
+    "quelle",
+    "est ce que",
+    "est ce qu'il",
+    "puis je",
+    "cum",
+    "unde",
+    "când",
+    "cand",
+    "ce",
+    "care",
+    "pot",
 ];
 
 #[cfg(test)]
@@ -221,7 +396,10 @@ mod tests {
 
     #[test]
     fn strips_leading_greetings_only() {
-        assert_eq!(strip_greeting("Hi, how do I reset it?"), "how do I reset it?");
+        assert_eq!(
+            strip_greeting("Hi, how do I reset it?"),
+            "how do I reset it?"
+        );
         assert_eq!(strip_greeting("history of tickets"), "history of tickets");
         assert_eq!(strip_greeting("Hello"), "Hello");
     }

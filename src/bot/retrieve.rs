@@ -24,7 +24,7 @@ fn filler(locale: Locale) -> &'static str {
             "bună buna mulțumesc multumesc vă rog ajutor ajuta ajutați vreau aș putea pot poate puteți posibil cum de ce ceva problemă problema întrebare încă deja trebuie fac face"
         }
         _ => {
-            "hi hello hey please thanks thank help need want wanted wanna know tell possible way anyone someone somebody something thing things able does do did can could would should still already really just also guys trying try"
+            "hi hello hey please thanks thank help need want wanted wanna know tell possible way anyone someone somebody something anything everything nothing thing things stuff able does do did can could would should still already really just also guys trying try get got getting keep keeps kept make made go going anymore ever never always actually maybe ok okay"
         }
     }
 }
@@ -169,12 +169,10 @@ pub fn retrieve(
                     let c = share(&|t| knowledge.vocab.section_has(ai, si, t));
                     (si, score, c)
                 })
-                .max_by(|a, b| {
-                    (a.2 * a.1.max(0.01).sqrt())
-                        .total_cmp(&(b.2 * b.1.max(0.01).sqrt()))
-                })?;
+                .max_by(|a, b| (a.1 * (0.4 + 0.6 * a.2)).total_cmp(&(b.1 * (0.4 + 0.6 * b.2))))?;
             let top_bm25 = sections.iter().map(|s| s.1).fold(0.0f32, f32::max);
-            let on_this_page = page_path.is_some_and(|p| article.pages.iter().any(|pat| pat.matches(p)));
+            let on_this_page =
+                page_path.is_some_and(|p| article.pages.iter().any(|pat| pat.matches(p)));
             let page_boost = if on_this_page { 1.3 } else { 1.0 };
             // A coordination factor: an article that covers all of the
             // question beats one that repeats a single word many times.

@@ -25,15 +25,33 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/help") }))
         .route("/healthz", get(health))
-        .route("/widget.js", get(|| async { asset(WIDGET_JS, "text/javascript; charset=utf-8") }))
-        .route("/widget.css", get(|| async { asset(WIDGET_CSS, "text/css; charset=utf-8") }))
-        .route("/static/help.css", get(|| async { asset(HELP_CSS, "text/css; charset=utf-8") }))
+        .route(
+            "/widget.js",
+            get(|| async { asset(WIDGET_JS, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/widget.css",
+            get(|| async { asset(WIDGET_CSS, "text/css; charset=utf-8") }),
+        )
+        .route(
+            "/static/help.css",
+            get(|| async { asset(HELP_CSS, "text/css; charset=utf-8") }),
+        )
         .route("/demo", get(|| async { Html(DEMO_INDEX) }))
         .route("/demo/", get(|| async { Redirect::to("/demo") }))
-        .route("/demo/demo.css", get(|| async { asset(DEMO_CSS, "text/css; charset=utf-8") }))
+        .route(
+            "/demo/demo.css",
+            get(|| async { asset(DEMO_CSS, "text/css; charset=utf-8") }),
+        )
         .route("/demo/exams", get(|| async { Html(DEMO_EXAMS) }))
-        .route("/demo/exams/{id}/settings", get(|Path(id): Path<String>| async move { demo_exam(&id, DEMO_EXAM_SETTINGS) }))
-        .route("/demo/exams/{id}/grading", get(|Path(id): Path<String>| async move { demo_exam(&id, DEMO_GRADING) }))
+        .route(
+            "/demo/exams/{id}/settings",
+            get(|Path(id): Path<String>| async move { demo_exam(&id, DEMO_EXAM_SETTINGS) }),
+        )
+        .route(
+            "/demo/exams/{id}/grading",
+            get(|Path(id): Path<String>| async move { demo_exam(&id, DEMO_GRADING) }),
+        )
         .route("/demo/students", get(|| async { Html(DEMO_STUDENTS) }))
         .route("/demo/bookings", get(|| async { Html(DEMO_BOOKINGS) }))
 }
@@ -42,9 +60,15 @@ fn asset(body: &'static str, content_type: &'static str) -> Response {
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            ),
             // The widget is embedded in other sites' pages.
-            (header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*")),
+            (
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            ),
         ],
         body,
     )
@@ -56,7 +80,11 @@ fn demo_exam(id: &str, page: &'static str) -> Response {
     if !id.is_empty() && id.len() <= 12 && id.bytes().all(|b| b.is_ascii_digit()) {
         Html(page).into_response()
     } else {
-        (StatusCode::NOT_FOUND, Html("<!doctype html><title>Not found</title><p>No such exam.</p>")).into_response()
+        (
+            StatusCode::NOT_FOUND,
+            Html("<!doctype html><title>Not found</title><p>No such exam.</p>"),
+        )
+            .into_response()
     }
 }
 

@@ -64,33 +64,62 @@ struct ValidQuestion {
 fn validate(req: AskRequest) -> Result<ValidQuestion, ApiError> {
     let question = req.question.trim().to_string();
     if question.is_empty() {
-        return Err(ApiError::bad("empty_question", Some("question"), "Please type a question."));
+        return Err(ApiError::bad(
+            "empty_question",
+            Some("question"),
+            "Please type a question.",
+        ));
     }
     let n = question.chars().count();
     if n > MAX_QUESTION_CHARS {
         return Err(ApiError::bad(
             "question_too_long",
             Some("question"),
-            format!("Your question is {n} characters long; please keep it under {MAX_QUESTION_CHARS}."),
+            format!(
+                "Your question is {n} characters long; please keep it under {MAX_QUESTION_CHARS}."
+            ),
         ));
     }
     let page_url = validate_page_url(req.page_url)?;
-    if req.page_title.as_ref().is_some_and(|t| t.chars().count() > MAX_TITLE_CHARS) {
+    if req
+        .page_title
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > MAX_TITLE_CHARS)
+    {
         return Err(ApiError::bad(
             "page_title_too_long",
             Some("page_title"),
             format!("page_title must be at most {MAX_TITLE_CHARS} characters."),
         ));
     }
-    let locale = match req.locale.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+    let locale = match req
+        .locale
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
         None => None,
-        Some(raw) => Some(Locale::parse(raw).map_err(|e| ApiError::bad("unknown_locale", Some("locale"), e.to_string()))?),
+        Some(raw) => Some(
+            Locale::parse(raw)
+                .map_err(|e| ApiError::bad("unknown_locale", Some("locale"), e.to_string()))?,
+        ),
     };
-    let conversation_id = match req.conversation_id.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+    let conversation_id = match req
+        .conversation_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
         None => None,
         Some(raw) => Some(
             uuid::Uuid::parse_str(raw)
-                .map_err(|_| ApiError::bad("invalid_conversation_id", Some("conversation_id"), "conversation_id must be the id returned by an earlier answer."))?
+                .map_err(|_| {
+                    ApiError::bad(
+                        "invalid_conversation_id",
+                        Some("conversation_id"),
+                        "conversation_id must be the id returned by an earlier answer.",
+                    )
+                })?
                 .to_string(),
         ),
     };
@@ -107,17 +136,28 @@ fn validate_page_url(raw: Option<String>) -> Result<Option<String>, ApiError> {
         return Ok(None);
     };
     if url.chars().count() > MAX_URL_CHARS {
-        return Err(ApiError::bad("page_url_too_long", Some("page_url"), format!("page_url must be at most {MAX_URL_CHARS} characters.")));
+        return Err(ApiError::bad(
+            "page_url_too_long",
+            Some("page_url"),
+            format!("page_url must be at most {MAX_URL_CHARS} characters."),
+        ));
     }
     let lower = url.to_ascii_lowercase();
     let web = lower.starts_with("http://") || lower.starts_with("https://") || url.starts_with('/');
     if !web || pages::path_of(&url).is_none() {
-        return Err(ApiError::bad("invalid_page_url", Some("page_url"), "page_url must be an http(s) URL or a path starting with /."));
+        return Err(ApiError::bad(
+            "invalid_page_url",
+            Some("page_url"),
+            "page_url must be an http(s) URL or a path starting with /.",
+        ));
     }
     Ok(Some(url))
 }
 
-async fn ask(State(state): State<AppState>, body: Result<Json<AskRequest>, JsonRejection>) -> Result<Json<AskResponse>, ApiError> {
+async fn ask(
+    State(state): State<AppState>,
+    body: Result<Json<AskRequest>, JsonRejection>,
+) -> Result<Json<AskResponse>, ApiError> {
     let Json(req) = body.map_err(json_error)?;
     let q = validate(req)?;
 
@@ -132,7 +172,8 @@ async fn ask(State(state): State<AppState>, body: Result<Json<AskRequest>, JsonR
             id
         }
     };
-    let history = conversations::recent_questions(&state.db, &conversation_id, HISTORY_TURNS).await?;
+    let history =
+        conversations::recent_questions(&state.db, &conversation_id, HISTORY_TURNS).await?;
 
     let knowledge = state.knowledge.current();
     let config = state.bot.clone();
@@ -151,7 +192,8 @@ async fn ask(State(state): State<AppState>, body: Result<Json<AskRequest>, JsonR
     })
     .await??;
 
-    let sources_json = serde_json::to_string(&answer.sources).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let sources_json =
+        serde_json::to_string(&answer.sources).map_err(|e| ApiError::Internal(e.to_string()))?;
     conversations::append_turn(
         &state.db,
         &conversation_id,
@@ -165,17 +207,33 @@ async fn ask(State(state): State<AppState>, body: Result<Json<AskRequest>, JsonR
         },
     )
     .await?;
-    Ok(Json(AskResponse { conversation_id, answer }))
+    Ok(Json(AskResponse {
+        conversation_id,
+        answer,
+    }))
 }
 
 fn json_error(rejection: JsonRejection) -> ApiError {
     match rejection {
-        JsonRejection::MissingJsonContentType(_) => {
-            ApiError::UnsupportedMediaType("Send the question as JSON with Content-Type: application/json.".into())
+        JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType(
+            "Send the question as JSON with Content-Type: application/json.".into(),
+        ),
+        JsonRejection::BytesRejection(_) => {
+            ApiError::PayloadTooLarge("The request body is too large.".into())
         }
-        JsonRejection::BytesRejection(_) => ApiError::PayloadTooLarge("The request body is too large.".into()),
-        JsonRejection::JsonDataError(e) => ApiError::bad("invalid_request", None, format!("The request does not have the expected fields: {}", e.body_text())),
-        other => ApiError::bad("invalid_json", None, format!("The request body is not valid JSON: {}", other.body_text())),
+        JsonRejection::JsonDataError(e) => ApiError::bad(
+            "invalid_request",
+            None,
+            format!(
+                "The request does not have the expected fields: {}",
+                e.body_text()
+            ),
+        ),
+        other => ApiError::bad(
+            "invalid_json",
+            None,
+            format!("The request body is not valid JSON: {}", other.body_text()),
+        ),
     }
 }
 
@@ -196,12 +254,17 @@ async fn suggestions(
     headers: HeaderMap,
 ) -> Result<Json<Suggestions>, ApiError> {
     let Some(page_url) = validate_page_url(p.page_url)? else {
-        return Err(ApiError::bad("missing_page_url", Some("page_url"), "page_url is required."));
+        return Err(ApiError::bad(
+            "missing_page_url",
+            Some("page_url"),
+            "page_url is required.",
+        ));
     };
     let k = state.knowledge.current();
     let available = k.kb.locales();
     let locale = match p.locale.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
-        Some(raw) => Locale::parse(raw).map_err(|e| ApiError::bad("unknown_locale", Some("locale"), e.to_string()))?,
+        Some(raw) => Locale::parse(raw)
+            .map_err(|e| ApiError::bad("unknown_locale", Some("locale"), e.to_string()))?,
         None => headers
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|h| h.to_str().ok())
@@ -220,7 +283,10 @@ async fn suggestions(
     Ok(Json(Suggestions { articles }))
 }
 
-async fn conversation(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+async fn conversation(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let id = uuid::Uuid::parse_str(id.trim())
         .map_err(|_| ApiError::NotFound("No such conversation.".into()))?
         .to_string();
@@ -228,7 +294,9 @@ async fn conversation(State(state): State<AppState>, Path(id): Path<String>) -> 
         return Err(ApiError::NotFound("No such conversation.".into()));
     }
     let messages = conversations::messages(&state.db, &id).await?;
-    Ok(Json(serde_json::json!({ "conversation_id": id, "messages": messages })))
+    Ok(Json(
+        serde_json::json!({ "conversation_id": id, "messages": messages }),
+    ))
 }
 
 #[cfg(test)]
@@ -250,10 +318,31 @@ mod tests {
         assert!(validate(req("how do I attach a file")).is_ok());
         let cases: Vec<(AskRequest, &str)> = vec![
             (req("   "), "empty_question"),
-            (req(&"x".repeat(MAX_QUESTION_CHARS + 1)), "question_too_long"),
-            (AskRequest { locale: Some("xx".into()), ..req("q") }, "unknown_locale"),
-            (AskRequest { page_url: Some("javascript:alert(1)".into()), ..req("q") }, "invalid_page_url"),
-            (AskRequest { conversation_id: Some("nope".into()), ..req("q") }, "invalid_conversation_id"),
+            (
+                req(&"x".repeat(MAX_QUESTION_CHARS + 1)),
+                "question_too_long",
+            ),
+            (
+                AskRequest {
+                    locale: Some("xx".into()),
+                    ..req("q")
+                },
+                "unknown_locale",
+            ),
+            (
+                AskRequest {
+                    page_url: Some("javascript:alert(1)".into()),
+                    ..req("q")
+                },
+                "invalid_page_url",
+            ),
+            (
+                AskRequest {
+                    conversation_id: Some("nope".into()),
+                    ..req("q")
+                },
+                "invalid_conversation_id",
+            ),
         ];
         for (r, expected) in cases {
             match validate(r) {

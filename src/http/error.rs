@@ -29,7 +29,11 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub fn bad(code: &'static str, field: Option<&'static str>, message: impl Into<String>) -> Self {
+    pub fn bad(
+        code: &'static str,
+        field: Option<&'static str>,
+        message: impl Into<String>,
+    ) -> Self {
         ApiError::BadRequest {
             code,
             message: message.into(),
@@ -41,13 +45,18 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, field, message) = match &self {
-            ApiError::BadRequest { code, message, field } => {
-                (StatusCode::BAD_REQUEST, *code, *field, message.clone())
-            }
+            ApiError::BadRequest {
+                code,
+                message,
+                field,
+            } => (StatusCode::BAD_REQUEST, *code, *field, message.clone()),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", None, m.clone()),
-            ApiError::PayloadTooLarge(m) => {
-                (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", None, m.clone())
-            }
+            ApiError::PayloadTooLarge(m) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                None,
+                m.clone(),
+            ),
             ApiError::UnsupportedMediaType(m) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
@@ -107,9 +116,14 @@ impl IntoResponse for PageError {
             PageError::NotFound => (
                 StatusCode::NOT_FOUND,
                 "Page not found",
-                "We could not find this page. It may have moved: try searching the help center.".to_string(),
+                "We could not find this page. It may have moved: try searching the help center."
+                    .to_string(),
             ),
-            PageError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Something is off with this request", m),
+            PageError::BadRequest(m) => (
+                StatusCode::BAD_REQUEST,
+                "Something is off with this request",
+                m,
+            ),
             PageError::Internal(detail) => {
                 tracing::error!("internal error on a page: {detail}");
                 (

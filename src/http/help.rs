@@ -106,7 +106,11 @@ async fn article(
     let toc: Vec<_> = article
         .sections
         .iter()
-        .filter_map(|s| s.heading.as_ref().map(|h| context! { heading => h, anchor => s.anchor }))
+        .filter_map(|s| {
+            s.heading
+                .as_ref()
+                .map(|h| context! { heading => h, anchor => s.anchor })
+        })
         .fold(Vec::new(), |mut acc, s| {
             // Long sections are split into passages that share a heading.
             if !acc.contains(&s) {
@@ -119,12 +123,11 @@ async fn article(
         .translations(article)
         .map(|tr| context! { url => tr.url(), code => tr.locale.code(), name => tr.locale.native_name() })
         .collect();
-    let related: Vec<_> = k
-        .kb
-        .related(article, 5)
-        .into_iter()
-        .map(|r| context! { url => r.url(), title => r.title })
-        .collect();
+    let related: Vec<_> =
+        k.kb.related(article, 5)
+            .into_iter()
+            .map(|r| context! { url => r.url(), title => r.title })
+            .collect();
     let html = templates::render(
         "article.html",
         context! {
@@ -204,7 +207,11 @@ async fn search(
     Ok(Html(html))
 }
 
-fn search_results(k: &Knowledge, locale: Locale, text: &str) -> Result<Vec<SearchResult>, PageError> {
+fn search_results(
+    k: &Knowledge,
+    locale: Locale,
+    text: &str,
+) -> Result<Vec<SearchResult>, PageError> {
     let query = SearchQuery::read(k, locale, text);
     if query.is_empty() {
         return Ok(Vec::new());

@@ -34,11 +34,22 @@ pub struct AppState {
     pub bot: Arc<BotConfig>,
 }
 
+/// Unknown API paths get a JSON error, anything else the friendly page.
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if uri.path().starts_with("/api/") {
+        error::ApiError::NotFound(format!("No API endpoint at {}", uri.path())).into_response()
+    } else {
+        error::PageError::NotFound.into_response()
+    }
+}
+
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(help::router())
         .merge(bot_api::router())
         .merge(assets::router())
+        .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())

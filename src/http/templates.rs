@@ -13,7 +13,10 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let templates: [(&str, &str); 5] = [
         ("base.html", include_str!("../../templates/base.html")),
         ("error.html", include_str!("../../templates/error.html")),
-        ("help_index.html", include_str!("../../templates/help_index.html")),
+        (
+            "help_index.html",
+            include_str!("../../templates/help_index.html"),
+        ),
         ("article.html", include_str!("../../templates/article.html")),
         ("search.html", include_str!("../../templates/search.html")),
     ];
@@ -36,7 +39,12 @@ mod tests {
 
     #[test]
     fn every_template_compiles_and_renders_with_an_empty_context() {
-        for name in ["error.html", "help_index.html", "article.html", "search.html"] {
+        for name in [
+            "error.html",
+            "help_index.html",
+            "article.html",
+            "search.html",
+        ] {
             let ctx = minijinja::context! { title => "t", message => "m", lang => "en" };
             render(name, ctx).unwrap_or_else(|e| panic!("{name}: {e:#}"));
         }

@@ -183,9 +183,7 @@ pub fn plain_text(markdown: &str) -> String {
                     out.push('\n');
                 }
             }
-            Event::End(TagEnd::Heading(_)) | Event::End(TagEnd::CodeBlock) => {
-                out.push_str("\n\n")
-            }
+            Event::End(TagEnd::Heading(_)) | Event::End(TagEnd::CodeBlock) => out.push_str("\n\n"),
             Event::End(TagEnd::TableCell) => out.push_str(" | "),
             Event::End(TagEnd::TableRow) | Event::End(TagEnd::TableHead) => out.push('\n'),
             Event::End(TagEnd::Table) | Event::End(TagEnd::BlockQuote(_)) => out.push('\n'),

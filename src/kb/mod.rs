@@ -298,9 +298,8 @@ impl KnowledgeBase {
     pub fn resolve_wiki_link(&self, from: Locale, page: &str) -> Option<&Article> {
         let wanted = page.trim().trim_end_matches(".md").to_lowercase();
         let wanted = wanted.rsplit('/').next().unwrap_or(&wanted).to_string();
-        let matches = |a: &&Article| {
-            a.file_stem.to_lowercase() == wanted || a.title.to_lowercase() == wanted
-        };
+        let matches =
+            |a: &&Article| a.file_stem.to_lowercase() == wanted || a.title.to_lowercase() == wanted;
         self.in_locale(from)
             .find(matches)
             .or_else(|| self.articles.iter().find(matches))
@@ -503,13 +502,19 @@ mod tests {
             "en/tickets/create-a-ticket.md",
             "---\ntitle: Create a ticket\ncategory: Tickets\ntags: [t]\nlocale: en\n---\nIntro.\n\n## Steps\n\nDo it.\n",
         );
-        write(dir.path(), "fr/Modules/Sélecteur rapide.md", "# Sélecteur\n\nTexte.\n");
+        write(
+            dir.path(),
+            "fr/Modules/Sélecteur rapide.md",
+            "# Sélecteur\n\nTexte.\n",
+        );
         write(dir.path(), "Home.md", "Just text. And more.\n");
         let kb = KnowledgeBase::load(dir.path()).expect("load");
         assert!(kb.problems.is_empty(), "{:?}", kb.problems);
         assert_eq!(kb.articles.len(), 3);
 
-        let a = kb.by_path("en/tickets/create-a-ticket.md").expect("article");
+        let a = kb
+            .by_path("en/tickets/create-a-ticket.md")
+            .expect("article");
         assert_eq!(a.url(), "/help/en/tickets/create-a-ticket");
         assert_eq!(a.sections.len(), 2);
 
@@ -530,7 +535,11 @@ mod tests {
     fn broken_articles_are_reported_with_line_and_skipped() {
         let dir = tempfile::tempdir().expect("tempdir");
         write(dir.path(), "en/a/good.md", "Fine.\n");
-        write(dir.path(), "en/a/bad-yaml.md", "---\ntitle: x\ntags: [oops\n---\nText\n");
+        write(
+            dir.path(),
+            "en/a/bad-yaml.md",
+            "---\ntitle: x\ntags: [oops\n---\nText\n",
+        );
         write(
             dir.path(),
             "en/a/bad-locale.md",
@@ -560,8 +569,16 @@ mod tests {
     #[test]
     fn category_tree_nests_folders() {
         let dir = tempfile::tempdir().expect("tempdir");
-        write(dir.path(), "en/exam-platform/grading/g.md", "---\ncategory: Grading\n---\nG.\n");
-        write(dir.path(), "en/exam-platform/exams/e.md", "---\ncategory: Exams\n---\nE.\n");
+        write(
+            dir.path(),
+            "en/exam-platform/grading/g.md",
+            "---\ncategory: Grading\n---\nG.\n",
+        );
+        write(
+            dir.path(),
+            "en/exam-platform/exams/e.md",
+            "---\ncategory: Exams\n---\nE.\n",
+        );
         let kb = KnowledgeBase::load(dir.path()).expect("load");
         let tree = kb.category_tree(Locale::En);
         assert_eq!(tree.len(), 1);

@@ -78,7 +78,10 @@ mod tests {
     #[test]
     fn slugs_fold_accents_and_punctuation() {
         assert_eq!(slugify("Créer un ticket"), "creer-un-ticket");
-        assert_eq!(slugify("  Obsidian Sync / Set up!  "), "obsidian-sync-set-up");
+        assert_eq!(
+            slugify("  Obsidian Sync / Set up!  "),
+            "obsidian-sync-set-up"
+        );
         assert_eq!(slugify("Resetează parola"), "reseteaza-parola");
         assert_eq!(slugify("???"), "");
     }

@@ -71,7 +71,10 @@ fn strip_comments(line: &str, in_comment: &mut bool) -> String {
 /// shows its kind (`> **Tip**`).
 fn callout_title(line: &str) -> String {
     let trimmed = line.trim_start();
-    let quote_depth = trimmed.chars().take_while(|c| *c == '>' || *c == ' ').count();
+    let quote_depth = trimmed
+        .chars()
+        .take_while(|c| *c == '>' || *c == ' ')
+        .count();
     let (prefix, rest) = trimmed.split_at(quote_depth);
     if !prefix.contains('>') {
         return line.to_string();
@@ -83,9 +86,7 @@ fn callout_title(line: &str) -> String {
         return line.to_string();
     };
     let kind = &after[..close];
-    let title = after[close + 1..]
-        .trim_start_matches(['+', '-'])
-        .trim();
+    let title = after[close + 1..].trim_start_matches(['+', '-']).trim();
     let label = if title.is_empty() {
         let mut k = kind.to_string();
         if let Some(first) = k.get_mut(0..1) {

@@ -21,8 +21,8 @@ use crate::locale::Locale;
 
 /// Relative weights of where a term is found: a match in the title or
 /// heading says more about what a section is about than one in its body.
-const TITLE_BOOST: f32 = 2.5;
-const HEADING_BOOST: f32 = 2.0;
+const TITLE_BOOST: f32 = 2.0;
+const HEADING_BOOST: f32 = 1.5;
 const TAGS_BOOST: f32 = 1.5;
 const BODY_BOOST: f32 = 1.0;
 
@@ -102,7 +102,10 @@ impl SearchIndex {
             match Index::open_in_dir(&target) {
                 Ok(index) => index,
                 Err(e) => {
-                    tracing::warn!("rebuilding unreadable search index {}: {e}", target.display());
+                    tracing::warn!(
+                        "rebuilding unreadable search index {}: {e}",
+                        target.display()
+                    );
                     std::fs::remove_dir_all(&target).map_err(io(&target))?;
                     Self::build_into(dir, &target, schema, &fields, article, section, kb)?
                 }
@@ -158,7 +161,9 @@ impl SearchIndex {
         let mut writer = index.writer_with_num_threads(1, 50_000_000)?;
         for (ai, a) in kb.articles.iter().enumerate() {
             let f = fields[&a.locale];
-            let tags = format!("{} {}", a.tags.join(" "), a.category);
+            // Tags, category and summary describe what the whole article is
+            // about; every section of it shares them.
+            let tags = format!("{} {} {}", a.tags.join(" "), a.category, a.summary);
             for (si, s) in a.sections.iter().enumerate() {
                 writer.add_document(doc!(
                     f.title => a.title.as_str(),
@@ -182,7 +187,11 @@ impl SearchIndex {
 
     /// The analyzed terms of `text` in `locale`.
     pub fn analyze(&self, locale: Locale, text: &str) -> Vec<String> {
-        match self.index.tokenizers().get(&analyzer::analyzer_name(locale)) {
+        match self
+            .index
+            .tokenizers()
+            .get(&analyzer::analyzer_name(locale))
+        {
             Some(mut a) => analyzer::terms(&mut a, text),
             None => Vec::new(),
         }
@@ -264,8 +273,8 @@ fn remove_other_indexes(dir: &Path, keep: &str) {
     };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().to_string();
-        let ours_in_progress = name.starts_with(".build-")
-            && name.ends_with(&format!("-{}", std::process::id()));
+        let ours_in_progress =
+            name.starts_with(".build-") && name.ends_with(&format!("-{}", std::process::id()));
         if name != keep && !ours_in_progress && entry.path().is_dir() {
             // Another process may still read an old index (a restart in
             // progress); failing to delete it now is harmless.

@@ -33,7 +33,12 @@ pub async fn exists(db: &Db, id: &str) -> Result<bool, StoreError> {
     Ok(row.is_some())
 }
 
-pub async fn create(db: &Db, id: &str, locale: &str, page_url: Option<&str>) -> Result<(), StoreError> {
+pub async fn create(
+    db: &Db,
+    id: &str,
+    locale: &str,
+    page_url: Option<&str>,
+) -> Result<(), StoreError> {
     let t = now();
     sqlx::query(
         "INSERT INTO conversations (id, locale, page_url, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",

@@ -1,0 +1,509 @@
+//! HTTP integration tests: the real server, a temporary data folder, the
+//! bundled knowledge base (or a temporary one), and plain HTTP requests.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{TestApp, copy_dir, eventually, top_source};
+use serde_json::json;
+
+#[tokio::test]
+async fn help_index_lists_categories_in_the_requested_language() {
+    let app = TestApp::spawn().await;
+    let (status, html) = app.get_text("/help").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<html lang=\"en\">"));
+    for category in ["Tickets", "Live chat", "Account", "Exams", "Grading"] {
+        assert!(
+            html.contains(category),
+            "category {category} missing from /help"
+        );
+    }
+    assert!(html.contains("href=\"/help/en/tickets/create-a-ticket\""));
+
+    let (_, fr) = app.get_text("/help?lang=fr").await;
+    assert!(fr.contains("<html lang=\"fr\">") && fr.contains("Centre d'aide"));
+    assert!(fr.contains("href=\"/help/fr/tickets/create-a-ticket\""));
+
+    let r = app
+        .client
+        .get(app.url("/help"))
+        .header("Accept-Language", "ro-RO,ro;q=0.9,en;q=0.5")
+        .send()
+        .await
+        .expect("request");
+    let ro = r.text().await.expect("body");
+    assert!(
+        ro.contains("Centru de ajutor"),
+        "Accept-Language ro not honoured"
+    );
+
+    // An unknown language falls back to English rather than failing.
+    let (status, html) = app.get_text("/help?lang=xx").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<html lang=\"en\">"));
+}
+
+#[tokio::test]
+async fn article_page_has_linkable_sections_related_articles_and_translations() {
+    let app = TestApp::spawn().await;
+    let (status, html) = app.get_text("/help/en/tickets/ticket-statuses").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<h1>Ticket statuses"), "title missing");
+    assert!(html.contains("<h2 id=\""), "sections have no anchors");
+    assert!(html.contains("Related articles"));
+    assert!(
+        html.contains("href=\"/help/fr/tickets/ticket-statuses\""),
+        "French version not linked"
+    );
+    assert!(
+        html.contains("href=\"/help/ro/tickets/ticket-statuses\""),
+        "Romanian version not linked"
+    );
+
+    // Every source anchor the bot gives exists on the article page.
+    let answer = app.ask_question("what does the orange status mean").await;
+    let url = top_source(&answer);
+    let (path, anchor) = url.split_once('#').expect("source has an anchor");
+    let (status, page) = app.get_text(path).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(&format!("id=\"{anchor}\"")),
+        "anchor {anchor} not on {path}"
+    );
+}
+
+#[tokio::test]
+async fn unknown_pages_are_friendly_404s() {
+    let app = TestApp::spawn().await;
+    for path in [
+        "/help/en/tickets/no-such-article",
+        "/help/xx/tickets/create-a-ticket",
+        "/help/en/",
+    ] {
+        let (status, html) = app.get_text(path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(
+            html.contains("Page not found"),
+            "{path} gave no friendly page"
+        );
+    }
+}
+
+#[tokio::test]
+async fn search_ranks_highlights_and_tolerates_typos() {
+    let app = TestApp::spawn().await;
+    let (status, html) = app.get_text("/help/search?q=attachment+size+limit").await;
+    assert_eq!(status, 200);
+    let first = html
+        .find("class=\"result-title\"")
+        .expect("at least one result");
+    assert!(
+        html[first..first + 200].contains("/help/en/tickets/attachments"),
+        "attachments article is not the first result"
+    );
+    assert!(html.contains("<b>"), "no highlighted terms in snippets");
+
+    let (status, typo) = app.get_text("/help/search?q=atachment+formats").await;
+    assert_eq!(status, 200);
+    assert!(
+        typo.contains("/help/en/tickets/attachments"),
+        "typo not tolerated"
+    );
+
+    let (status, empty) = app.get_text("/help/search?q=").await;
+    assert_eq!(status, 200);
+    assert!(empty.contains("Type a few words"));
+
+    let (status, absurd) = app.get_text("/help/search?q=qwxzv+plorthf").await;
+    assert_eq!(status, 200);
+    assert!(absurd.contains("No article matches"));
+    assert!(absurd.contains("create a ticket"));
+
+    let long = "a".repeat(600);
+    let (status, html) = app.get_text(&format!("/help/search?q={long}")).await;
+    assert_eq!(status, 400);
+    assert!(html.contains("too long"));
+
+    let (status, fr) = app
+        .get_text("/help/search?q=mot+de+passe+oubli%C3%A9&lang=fr")
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        fr.contains("/help/fr/account/reset-your-password"),
+        "French search failed"
+    );
+}
+
+#[tokio::test]
+async fn bot_answers_from_the_help_center_with_sources() {
+    let app = TestApp::spawn().await;
+    let answer = app
+        .ask_question("which file formats can I attach to a ticket?")
+        .await;
+    assert_eq!(answer["escalate"], false, "{answer}");
+    assert_eq!(answer["kind"], "answer");
+    assert!(
+        top_source(&answer).starts_with("/help/en/tickets/attachments"),
+        "{answer}"
+    );
+    let text = answer["answer"].as_str().expect("answer text");
+    assert!(
+        text.contains("pdf") || text.contains("PDF"),
+        "answer does not list formats: {text}"
+    );
+    assert!(answer["confidence"].as_f64().expect("confidence") > 0.5);
+    assert!(
+        answer["conversation_id"]
+            .as_str()
+            .is_some_and(|c| c.len() == 36)
+    );
+    let source = &answer["sources"][0];
+    assert!(
+        source["title"].is_string() && source["section"].is_string() && source["score"].is_number()
+    );
+}
+
+#[tokio::test]
+async fn bot_escalates_what_the_help_center_does_not_cover() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        (
+            "I was charged twice for my subscription this month, I want a refund",
+            None,
+        ),
+        (
+            "what's the weather going to be in Paris tomorrow?",
+            Some("settings_help"),
+        ),
+        (
+            "The export button gives me an error 500 since this morning",
+            Some("bug_report"),
+        ),
+        (
+            "Please add a dark mode to the widget, my eyes hurt",
+            Some("feature_request"),
+        ),
+    ];
+    for (question, ticket_type) in cases {
+        let answer = app.ask_question(question).await;
+        assert_eq!(answer["escalate"], true, "{question}: {answer}");
+        assert_eq!(answer["kind"], "escalation");
+        assert!(
+            answer["answer"]
+                .as_str()
+                .is_some_and(|a| a.contains("ticket")),
+            "{answer}"
+        );
+        match ticket_type {
+            Some(t) => assert_eq!(answer["suggested_ticket_type"], t, "{question}"),
+            None => assert!(answer["suggested_ticket_type"].is_null(), "{question}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn greetings_and_thanks_get_a_short_reply_without_search() {
+    let app = TestApp::spawn().await;
+    for (text, fragment) in [
+        ("Hello!", "Hi!"),
+        ("thanks a lot", "welcome"),
+        ("Bonjour", "Bonjour"),
+    ] {
+        let answer = app.ask_question(text).await;
+        assert_eq!(answer["kind"], "small_talk", "{text}");
+        assert_eq!(answer["escalate"], false);
+        assert_eq!(answer["sources"], json!([]));
+        assert!(
+            answer["answer"]
+                .as_str()
+                .is_some_and(|a| a.contains(fragment)),
+            "{text}: {answer}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_page_the_user_is_on_boosts_its_articles_and_drives_suggestions() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .get("/api/bot/suggestions?page_url=http%3A%2F%2Flocalhost%2Fdemo%2Fexams%2F42%2Fsettings")
+        .await;
+    assert_eq!(r.status().as_u16(), 200);
+    let body: serde_json::Value = r.json().await.expect("json");
+    let urls: Vec<&str> = body["articles"]
+        .as_array()
+        .expect("articles")
+        .iter()
+        .filter_map(|a| a["url"].as_str())
+        .collect();
+    assert_eq!(
+        urls.first(),
+        Some(&"/help/en/exam-platform/exams/exam-settings"),
+        "{body}"
+    );
+
+    let r = app
+        .get("/api/bot/suggestions?page_url=%2Fsomewhere%2Felse")
+        .await;
+    let body: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(body["articles"], json!([]));
+
+    // A vague question is read in the light of the page.
+    let question = "how do I change this?";
+    let (_, on_settings) = app
+        .ask(json!({ "question": question, "page_url": "https://examly.test/exams/42/settings" }))
+        .await;
+    let (_, on_bookings) = app
+        .ask(json!({ "question": question, "page_url": "https://examly.test/bookings/7" }))
+        .await;
+    assert_ne!(
+        top_source(&on_settings),
+        top_source(&on_bookings),
+        "page context ignored"
+    );
+}
+
+#[tokio::test]
+async fn follow_up_questions_use_the_earlier_turns() {
+    let app = TestApp::spawn().await;
+    let first = app.ask_question("how do I reset my password").await;
+    assert!(
+        top_source(&first).contains("reset-your-password"),
+        "{first}"
+    );
+    let id = first["conversation_id"].as_str().expect("id").to_string();
+    let (status, follow) = app
+        .ask(json!({ "question": "and what if the link expired?", "conversation_id": id }))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(follow["conversation_id"], id.as_str());
+    assert!(
+        top_source(&follow).contains("reset-your-password"),
+        "{follow}"
+    );
+
+    // The conversation is stored: two questions, two answers.
+    let r = app.get(&format!("/api/bot/conversations/{id}")).await;
+    assert_eq!(r.status().as_u16(), 200);
+    let body: serde_json::Value = r.json().await.expect("json");
+    let roles: Vec<&str> = body["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter_map(|m| m["role"].as_str())
+        .collect();
+    assert_eq!(roles, ["user", "bot", "user", "bot"]);
+}
+
+#[tokio::test]
+async fn bot_answers_french_and_romanian_questions_from_their_articles() {
+    let app = TestApp::spawn().await;
+    let fr = app
+        .ask_question("J'ai oublié mon mot de passe, comment faire ?")
+        .await;
+    assert_eq!(fr["locale"], "fr");
+    assert!(
+        top_source(&fr).starts_with("/help/fr/account/reset-your-password"),
+        "{fr}"
+    );
+    let (_, ro) = app
+        .ask(json!({ "question": "ce înseamnă culoarea mov a tichetului?", "locale": "ro" }))
+        .await;
+    assert!(
+        top_source(&ro).starts_with("/help/ro/tickets/ticket-statuses"),
+        "{ro}"
+    );
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_4xx_never_a_500() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        (json!({ "question": "" }), "empty_question"),
+        (json!({ "question": "   \n " }), "empty_question"),
+        (
+            json!({ "question": "x".repeat(100 * 1024) }),
+            "question_too_long",
+        ),
+        (
+            json!({ "question": "hi", "locale": "xx" }),
+            "unknown_locale",
+        ),
+        (
+            json!({ "question": "hi", "page_url": "ftp://host/file" }),
+            "invalid_page_url",
+        ),
+        (
+            json!({ "question": "hi", "conversation_id": "../../etc" }),
+            "invalid_conversation_id",
+        ),
+        (json!({ "question": 42 }), "invalid_request"),
+        (json!({ "page_url": "/x" }), "invalid_request"),
+        (
+            json!({ "question": "hi", "surprise": true }),
+            "invalid_request",
+        ),
+    ];
+    for (body, code) in cases {
+        let (status, reply) = app.ask(body.clone()).await;
+        assert_eq!(status, 400, "{body}: {reply}");
+        assert_eq!(reply["error"], code, "{reply}");
+        assert!(reply["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+
+    let r = app
+        .client
+        .post(app.url("/api/bot/ask"))
+        .header("content-type", "application/json")
+        .body("{\"question\": \"unterminated")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 400);
+    let body: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(body["error"], "invalid_json");
+
+    let r = app
+        .client
+        .post(app.url("/api/bot/ask"))
+        .body("question=hi")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 415);
+
+    let huge = format!("{{\"question\": \"{}\"}}", "y".repeat(1024 * 1024));
+    let r = app
+        .client
+        .post(app.url("/api/bot/ask"))
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 413);
+
+    let r = app.get("/api/bot/suggestions").await;
+    assert_eq!(r.status().as_u16(), 400);
+    let r = app
+        .get("/api/bot/suggestions?page_url=%2Fx&locale=zz")
+        .await;
+    assert_eq!(r.status().as_u16(), 400);
+    let r = app.get("/api/bot/conversations/not-a-uuid").await;
+    assert_eq!(r.status().as_u16(), 404);
+
+    // The server is still healthy after all that.
+    let r = app.get("/healthz").await;
+    assert_eq!(r.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn an_unknown_conversation_id_starts_a_new_conversation() {
+    let app = TestApp::spawn().await;
+    let stale = "6f1c2b9e-8f57-4c1e-9a55-2d7d7a1c0b11";
+    let (status, answer) = app
+        .ask(json!({ "question": "how do I create a ticket", "conversation_id": stale }))
+        .await;
+    assert_eq!(status, 200);
+    assert_ne!(answer["conversation_id"], stale);
+}
+
+#[tokio::test]
+async fn articles_are_reindexed_while_serving_and_broken_ones_are_skipped() {
+    let kb = tempfile::tempdir().expect("kb folder");
+    copy_dir(&common::bundled_kb(), kb.path());
+    let app = TestApp::spawn_with_kb(kb.path()).await;
+
+    let question = "how do I feed the office hamster?";
+    let before = app.ask_question(question).await;
+    assert_eq!(before["escalate"], true, "{before}");
+
+    std::fs::write(
+        kb.path().join("en/account/hamster.md"),
+        "---\ntitle: Feed the office hamster\ncategory: Account\ntags: [hamster]\nlocale: en\n---\nThe office hamster eats once a day.\n\n## Feed the hamster\n\nTo feed the office hamster, give it two seeds from the blue jar every morning.\n",
+    )
+    .expect("write article");
+    std::fs::write(
+        kb.path().join("en/account/broken.md"),
+        "---\ntitle: [unclosed\n---\nText\n",
+    )
+    .expect("write broken");
+
+    let found = eventually(Duration::from_secs(30), || async {
+        let a = app.ask_question(question).await;
+        top_source(&a).starts_with("/help/en/account/hamster")
+    })
+    .await;
+    assert!(found, "the new article was not indexed while serving");
+
+    let (status, html) = app.get_text("/help/en/account/hamster").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("two seeds"));
+
+    let health: serde_json::Value = app.get("/healthz").await.json().await.expect("json");
+    let problems = health["problems"].as_array().expect("problems").clone();
+    assert!(
+        // The YAML parser stops at the closing `---` (line 3) of the unclosed list on line 2.
+        problems.iter().any(|p| p
+            .as_str()
+            .is_some_and(|p| p.starts_with("en/account/broken.md:2:")
+                || p.starts_with("en/account/broken.md:3:"))),
+        "broken article not reported with path and line: {health}"
+    );
+
+    std::fs::remove_file(kb.path().join("en/account/hamster.md")).expect("remove");
+    let gone = eventually(Duration::from_secs(30), || async {
+        app.get_text("/help/en/account/hamster").await.0 == 404
+    })
+    .await;
+    assert!(gone, "a removed article is still served");
+}
+
+#[tokio::test]
+async fn widget_assets_and_demo_pages_are_served() {
+    let app = TestApp::spawn().await;
+    let r = app.get("/widget.js").await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .expect("ct")
+            .starts_with("text/javascript")
+    );
+    let r = app.get("/widget.css").await;
+    assert_eq!(r.status().as_u16(), 200);
+    for page in [
+        "/demo",
+        "/demo/exams",
+        "/demo/exams/42/settings",
+        "/demo/exams/7/grading",
+        "/demo/students",
+        "/demo/bookings",
+    ] {
+        let (status, html) = app.get_text(page).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(
+            html.contains("/widget.js"),
+            "{page} does not embed the widget"
+        );
+    }
+    assert_eq!(app.get_text("/demo/exams/abc/settings").await.0, 404);
+}
+
+#[tokio::test]
+async fn cross_origin_hosts_may_call_the_bot_api() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/api/bot/ask"))
+        .header("Origin", "https://product.example")
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "content-type")
+        .send()
+        .await
+        .expect("preflight");
+    assert!(r.status().is_success());
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+}
