@@ -96,6 +96,6 @@ async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
         "sections": k.kb.articles.iter().map(|a| a.sections.len()).sum::<usize>(),
         "problems": k.kb.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
         "knowledge_hash": k.kb.hash,
-        "retrieval": "keyword",
+        "retrieval": state.knowledge.retrieval_status(),
     }))
 }

@@ -1,0 +1,739 @@
+//! Browser test of the embeddable widget: starts the real `frontdesk` server
+//! and a `chromedriver`, and drives headless Chromium through the W3C
+//! WebDriver HTTP protocol on the demo host product ("Examly").
+//!
+//! Needs Chromium and its driver: `apt-get install -y chromium chromium-driver`.
+//! A screenshot of the open widget is saved to `target/screenshots/` for
+//! humans to look at (and one per failing test, to see what went wrong).
+
+use std::future::Future;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+mod common;
+
+/// Polls `$body` (an expression giving an `Option`) until it is `Some`, or
+/// panics with `$what` after `$secs` seconds.
+macro_rules! wait_until {
+    ($what:expr, $secs:expr, $body:expr) => {{
+        let deadline = Instant::now() + Duration::from_secs($secs);
+        loop {
+            if let Some(found) = $body {
+                break found;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out after {} s waiting for {}", $secs, $what);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }};
+}
+
+// ---------------------------------------------------------------------------
+// Processes
+// ---------------------------------------------------------------------------
+
+/// Kills the child process when dropped, also when a test panics.
+struct ChildGuard(Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free local port")
+        .port()
+}
+
+fn find_in_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+fn chromedriver_path() -> PathBuf {
+    let usual = Path::new("/usr/bin/chromedriver");
+    if usual.is_file() {
+        return usual.to_path_buf();
+    }
+    find_in_path("chromedriver")
+        .expect("chromedriver not found: apt-get install -y chromium chromium-driver")
+}
+
+struct Driver {
+    url: String,
+    _child: ChildGuard,
+}
+
+async fn start_chromedriver(http: &reqwest::Client) -> Driver {
+    let port = free_port();
+    let child = Command::new(chromedriver_path())
+        .arg(format!("--port={port}"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let driver = Driver {
+        url: format!("http://127.0.0.1:{port}"),
+        _child: ChildGuard(child),
+    };
+    wait_until!("chromedriver to be ready", 30, {
+        match http.get(format!("{}/status", driver.url)).send().await {
+            Ok(r) => match r.json::<Value>().await {
+                Ok(v) if v["value"]["ready"] == json!(true) => Some(()),
+                _ => None,
+            },
+            Err(_) => None,
+        }
+    });
+    driver
+}
+
+// ---------------------------------------------------------------------------
+// A tiny W3C WebDriver client
+// ---------------------------------------------------------------------------
+
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+const SHADOW_KEY: &str = "shadow-6066-11e4-a52e-4f735466cecf";
+
+#[derive(Clone)]
+struct WebDriver {
+    http: reqwest::Client,
+    session_url: String,
+}
+
+/// A WebDriver element reference (also valid inside shadow roots).
+#[derive(Clone, Debug)]
+struct Element(String);
+
+impl Element {
+    fn json(&self) -> Value {
+        json!({ ELEMENT_KEY: self.0 })
+    }
+}
+
+/// A WebDriver shadow root reference.
+#[derive(Clone, Debug)]
+struct ShadowRoot(String);
+
+type WdResult<T> = Result<T, String>;
+
+impl WebDriver {
+    async fn new_session(http: reqwest::Client, driver_url: &str, window: (u32, u32)) -> WebDriver {
+        let mut options = json!({
+            "args": [
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                // phones have overlay scrollbars: do not let desktop ones eat the viewport
+                "--hide-scrollbars",
+                format!("--window-size={},{}", window.0, window.1),
+            ]
+        });
+        if Path::new("/usr/bin/chromium").is_file() {
+            options["binary"] = json!("/usr/bin/chromium");
+        }
+        let body = json!({
+            "capabilities": {
+                "alwaysMatch": {
+                    "browserName": "chrome",
+                    "goog:chromeOptions": options,
+                }
+            }
+        });
+        let response = http
+            .post(format!("{driver_url}/session"))
+            .json(&body)
+            .send()
+            .await
+            .expect("POST /session reaches chromedriver");
+        let value: Value = response
+            .json()
+            .await
+            .expect("a JSON answer to POST /session");
+        let id = value["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("could not start a browser session: {value}"))
+            .to_string();
+        WebDriver {
+            http,
+            session_url: format!("{driver_url}/session/{id}"),
+        }
+    }
+
+    async fn command(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> WdResult<Value> {
+        let url = format!("{}{}", self.session_url, path);
+        let mut request = self.http.request(method.clone(), &url);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| format!("{method} {path}: {e}"))?;
+        let status = response.status();
+        let value: Value = response
+            .json()
+            .await
+            .map_err(|e| format!("{method} {path}: bad JSON answer: {e}"))?;
+        if status.is_success() {
+            Ok(value["value"].clone())
+        } else {
+            Err(format!(
+                "{method} {path}: {} ({})",
+                value["value"]["error"].as_str().unwrap_or("error"),
+                value["value"]["message"]
+                    .as_str()
+                    .unwrap_or("")
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+            ))
+        }
+    }
+
+    async fn get(&self, path: &str) -> WdResult<Value> {
+        self.command(reqwest::Method::GET, path, None).await
+    }
+
+    async fn post(&self, path: &str, body: Value) -> WdResult<Value> {
+        self.command(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    async fn delete_session(&self) {
+        let _ = self.command(reqwest::Method::DELETE, "", None).await;
+    }
+
+    async fn goto(&self, url: &str) {
+        self.post("/url", json!({ "url": url }))
+            .await
+            .unwrap_or_else(|e| panic!("navigate to {url}: {e}"));
+    }
+
+    async fn refresh(&self) {
+        self.post("/refresh", json!({}))
+            .await
+            .expect("refresh the page");
+    }
+
+    async fn set_window_size(&self, width: u32, height: u32) {
+        self.post("/window/rect", json!({ "width": width, "height": height }))
+            .await
+            .expect("set the window size");
+    }
+
+    fn element_from(value: &Value) -> WdResult<Element> {
+        value[ELEMENT_KEY]
+            .as_str()
+            .map(|id| Element(id.to_string()))
+            .ok_or_else(|| format!("not an element: {value}"))
+    }
+
+    async fn find(&self, css: &str) -> WdResult<Element> {
+        let v = self
+            .post("/element", json!({ "using": "css selector", "value": css }))
+            .await?;
+        Self::element_from(&v)
+    }
+
+    async fn shadow_root(&self, host: &Element) -> WdResult<ShadowRoot> {
+        let v = self.get(&format!("/element/{}/shadow", host.0)).await?;
+        v[SHADOW_KEY]
+            .as_str()
+            .map(|id| ShadowRoot(id.to_string()))
+            .ok_or_else(|| format!("not a shadow root: {v}"))
+    }
+
+    async fn find_in(&self, root: &ShadowRoot, css: &str) -> WdResult<Element> {
+        let v = self
+            .post(
+                &format!("/shadow/{}/element", root.0),
+                json!({ "using": "css selector", "value": css }),
+            )
+            .await?;
+        Self::element_from(&v)
+    }
+
+    async fn find_all_in(&self, root: &ShadowRoot, css: &str) -> WdResult<Vec<Element>> {
+        let v = self
+            .post(
+                &format!("/shadow/{}/elements", root.0),
+                json!({ "using": "css selector", "value": css }),
+            )
+            .await?;
+        v.as_array()
+            .ok_or_else(|| format!("not a list: {v}"))?
+            .iter()
+            .map(Self::element_from)
+            .collect()
+    }
+
+    async fn click(&self, element: &Element) -> WdResult<()> {
+        self.post(&format!("/element/{}/click", element.0), json!({}))
+            .await
+            .map(|_| ())
+    }
+
+    async fn send_keys(&self, element: &Element, text: &str) -> WdResult<()> {
+        self.post(
+            &format!("/element/{}/value", element.0),
+            json!({ "text": text }),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn text(&self, element: &Element) -> WdResult<String> {
+        let v = self.get(&format!("/element/{}/text", element.0)).await?;
+        Ok(v.as_str().unwrap_or_default().to_string())
+    }
+
+    async fn property(&self, element: &Element, name: &str) -> WdResult<Value> {
+        self.get(&format!("/element/{}/property/{name}", element.0))
+            .await
+    }
+
+    async fn execute(&self, script: &str, args: Vec<Value>) -> WdResult<Value> {
+        self.post("/execute/sync", json!({ "script": script, "args": args }))
+            .await
+    }
+
+    /// Rendered and not hidden (display, visibility, zero size).
+    async fn is_visible(&self, element: &Element) -> bool {
+        let script = "const e = arguments[0];
+            if (!e.isConnected) return false;
+            const r = e.getBoundingClientRect();
+            const s = getComputedStyle(e);
+            return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none';";
+        matches!(
+            self.execute(script, vec![element.json()]).await,
+            Ok(Value::Bool(true))
+        )
+    }
+
+    async fn screenshot_png(&self) -> WdResult<Vec<u8>> {
+        let v = self.get("/screenshot").await?;
+        base64_decode(v.as_str().unwrap_or_default())
+    }
+
+    async fn save_screenshot(&self, name: &str) -> Option<PathBuf> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("target")
+            .join("screenshots");
+        std::fs::create_dir_all(&dir).ok()?;
+        let png = self.screenshot_png().await.ok()?;
+        let path = dir.join(name);
+        std::fs::write(&path, png).ok()?;
+        Some(path)
+    }
+}
+
+fn base64_decode(text: &str) -> WdResult<Vec<u8>> {
+    fn value(c: u8) -> Option<u32> {
+        match c {
+            b'A'..=b'Z' => Some(u32::from(c - b'A')),
+            b'a'..=b'z' => Some(u32::from(c - b'a') + 26),
+            b'0'..=b'9' => Some(u32::from(c - b'0') + 52),
+            b'+' => Some(62),
+            b'/' => Some(63),
+            _ => None,
+        }
+    }
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut buffer, mut bits) = (0u32, 0u32);
+    for c in text.bytes() {
+        if c == b'=' {
+            break;
+        }
+        if c.is_ascii_whitespace() {
+            continue;
+        }
+        let v = value(c).ok_or("invalid base64")?;
+        buffer = (buffer << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(((buffer >> bits) & 0xff) as u8);
+        }
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------
+// The widget, seen from the test
+// ---------------------------------------------------------------------------
+
+/// Everything a test needs: the browser and the server's base URL.
+#[derive(Clone)]
+struct Browser {
+    wd: WebDriver,
+    base: String,
+}
+
+impl Browser {
+    async fn open_page(&self, path: &str) {
+        self.wd.goto(&format!("{}{}", self.base, path)).await;
+    }
+
+    /// The widget's shadow root (found again after each page load).
+    async fn widget(&self) -> ShadowRoot {
+        wait_until!("the widget's host element and shadow root", 15, {
+            match self.wd.find("#frontdesk-widget").await {
+                Ok(host) => self.wd.shadow_root(&host).await.ok(),
+                Err(_) => None,
+            }
+        })
+    }
+
+    /// Waits until an element of the widget matching `css` is visible.
+    async fn visible(&self, root: &ShadowRoot, css: &str) -> Element {
+        wait_until!(format!("`{css}` to be visible in the widget"), 15, {
+            match self.wd.find_in(root, css).await {
+                Ok(e) if self.wd.is_visible(&e).await => Some(e),
+                _ => None,
+            }
+        })
+    }
+
+    /// Waits until the element matching `css` is hidden or gone.
+    async fn hidden(&self, root: &ShadowRoot, css: &str) {
+        wait_until!(format!("`{css}` to be hidden"), 15, {
+            match self.wd.find_in(root, css).await {
+                Ok(e) if self.wd.is_visible(&e).await => None,
+                _ => Some(()),
+            }
+        })
+    }
+
+    async fn bot_messages(&self, root: &ShadowRoot) -> Vec<Element> {
+        self.wd
+            .find_all_in(root, "[data-testid=message-bot]")
+            .await
+            .unwrap_or_default()
+    }
+
+    /// Opens the panel with the launcher (unless it is already open) and
+    /// waits until the question box has the focus.
+    async fn open_panel(&self, root: &ShadowRoot) -> Element {
+        if let Ok(launcher) = self.wd.find_in(root, "[data-testid=launcher]").await
+            && self.wd.is_visible(&launcher).await
+        {
+            self.wd.click(&launcher).await.expect("click the launcher");
+        }
+        self.visible(root, "[data-testid=panel]").await
+    }
+
+    /// Types a question, sends it (Send button or Enter key) and waits for
+    /// the new bot message.
+    async fn ask(&self, root: &ShadowRoot, question: &str, with_enter: bool) -> Element {
+        let before = self.bot_messages(root).await.len();
+        let input = self.visible(root, "[data-testid=input]").await;
+        self.wd
+            .send_keys(&input, question)
+            .await
+            .expect("type the question");
+        if with_enter {
+            self.wd
+                .send_keys(&input, "\u{E007}")
+                .await
+                .expect("press Enter");
+        } else {
+            let send = self.visible(root, "[data-testid=send]").await;
+            wait_until!("the Send button to be enabled", 5, {
+                match self.wd.property(&send, "disabled").await {
+                    Ok(Value::Bool(false)) => Some(()),
+                    _ => None,
+                }
+            });
+            self.wd.click(&send).await.expect("click Send");
+        }
+        wait_until!(format!("an answer to {question:?}"), 30, {
+            let all = self.bot_messages(root).await;
+            if all.len() > before {
+                all.last().cloned()
+            } else {
+                // a 4xx/5xx or network problem is shown in the panel: fail with it
+                if let Ok(error) = self.wd.find_in(root, "[data-testid=error]").await
+                    && self.wd.is_visible(&error).await
+                {
+                    let text = self.wd.text(&error).await.unwrap_or_default();
+                    panic!("the widget shows an error instead of an answer: {text}");
+                }
+                None
+            }
+        })
+    }
+}
+
+/// Starts the server, chromedriver and a browser session, runs `test`, and
+/// always closes the browser (taking a screenshot when the test failed).
+async fn with_browser<F, Fut>(name: &str, window: (u32, u32), test: F)
+where
+    F: FnOnce(Browser) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let server = common::TestApp::spawn().await;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("an HTTP client");
+    let driver = start_chromedriver(&http).await;
+    let wd = WebDriver::new_session(http, &driver.url, window).await;
+    let browser = Browser {
+        wd: wd.clone(),
+        base: server.base.clone(),
+    };
+    let outcome = tokio::spawn(test(browser)).await;
+    if outcome.is_err()
+        && let Some(path) = wd.save_screenshot(&format!("failed-{name}.png")).await
+    {
+        eprintln!("screenshot of the failure: {}", path.display());
+    }
+    wd.delete_session().await;
+    drop(driver);
+    drop(server);
+    if let Err(error) = outcome {
+        if error.is_panic() {
+            std::panic::resume_unwind(error.into_panic());
+        }
+        panic!("the test task failed: {error}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn widget_answers_on_the_demo_exam_settings_page() {
+    with_browser("exam-settings", (1280, 900), |b| async move {
+        b.open_page("/demo/exams/42/settings").await;
+        let root = b.widget().await;
+
+        // The launcher is there; it opens the panel and the focus goes to the question box.
+        let launcher = b.visible(&root, "[data-testid=launcher]").await;
+        assert_eq!(
+            b.wd.property(&launcher, "ariaLabel").await.ok(),
+            Some(json!("Open help chat"))
+        );
+        b.wd.click(&launcher).await.expect("click the launcher");
+        let panel = b.visible(&root, "[data-testid=panel]").await;
+        assert_eq!(b.wd.property(&panel, "role").await.ok(), Some(json!("dialog")));
+        wait_until!("the focus to be in the question box", 5, {
+            let focused = b
+                .wd
+                .execute(
+                    "return document.getElementById('frontdesk-widget').shadowRoot.activeElement?.dataset.testid ?? null",
+                    vec![],
+                )
+                .await;
+            (focused == Ok(json!("input"))).then_some(())
+        });
+
+        // "Suggested for this page" lists the exam settings article.
+        let suggestions: Vec<String> = wait_until!("a suggestion about settings", 15, {
+            let mut texts = Vec::new();
+            for link in b
+                .wd
+                .find_all_in(&root, "[data-testid=suggestions] a")
+                .await
+                .unwrap_or_default()
+            {
+                texts.push(b.wd.text(&link).await.unwrap_or_default());
+            }
+            texts
+                .iter()
+                .any(|t| t.to_lowercase().contains("settings"))
+                .then_some(texts)
+        });
+        assert!(!suggestions.is_empty());
+
+        // A question gets an answer with sources from the help center.
+        let answer = b
+            .ask(&root, "How do I let students take the exam twice?", false)
+            .await;
+        let text = b
+            .wd
+            .execute(
+                "return arguments[0].querySelector('[data-testid=answer] p, [data-testid=answer] li')?.textContent ?? ''",
+                vec![answer.json()],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        assert!(!text.trim().is_empty(), "the answer is not empty");
+        let source_links = b
+            .wd
+            .find_all_in(&root, "[data-testid=message-bot] [data-testid=sources] a")
+            .await
+            .unwrap_or_default();
+        let mut hrefs = Vec::new();
+        for link in &source_links {
+            if let Ok(Value::String(href)) = b.wd.property(link, "href").await {
+                hrefs.push(href);
+            }
+        }
+        assert!(
+            hrefs.iter().any(|h| h.contains("/help/")),
+            "a source links to the help center: {hrefs:?}"
+        );
+        let user_messages = b
+            .wd
+            .find_all_in(&root, "[data-testid=message-user]")
+            .await
+            .unwrap_or_default();
+        assert_eq!(user_messages.len(), 1, "the question is shown once");
+
+        if let Some(path) = b.wd.save_screenshot("widget-open.png").await {
+            eprintln!("screenshot of the open widget: {}", path.display());
+        }
+
+        // Minimise folds the panel back to the launcher...
+        let minimise = b.visible(&root, "[data-testid=minimise]").await;
+        b.wd.click(&minimise).await.expect("click minimise");
+        b.hidden(&root, "[data-testid=panel]").await;
+        let launcher = b.visible(&root, "[data-testid=launcher]").await;
+
+        // ...and the launcher brings it back with the conversation intact.
+        b.wd.click(&launcher).await.expect("click the launcher again");
+        b.visible(&root, "[data-testid=panel]").await;
+        let messages = b.bot_messages(&root).await;
+        assert_eq!(messages.len(), 1, "the earlier answer is still there");
+        assert_eq!(b.wd.text(&messages[0]).await.ok(), b.wd.text(&answer).await.ok());
+
+        // Escape minimises too, and gives the focus back to the launcher.
+        let input = b.visible(&root, "[data-testid=input]").await;
+        b.wd.send_keys(&input, "\u{E00C}").await.expect("press Escape");
+        b.hidden(&root, "[data-testid=panel]").await;
+        let focused = b
+            .wd
+            .execute(
+                "return document.getElementById('frontdesk-widget').shadowRoot.activeElement?.dataset.testid ?? null",
+                vec![],
+            )
+            .await;
+        assert_eq!(focused, Ok(json!("launcher")), "Escape returns the focus to the launcher");
+
+        // The conversation survives a page load.
+        b.wd.refresh().await;
+        let root = b.widget().await;
+        b.open_panel(&root).await;
+        let messages = wait_until!("the conversation to be restored", 10, {
+            let m = b.bot_messages(&root).await;
+            (!m.is_empty()).then_some(m)
+        });
+        assert_eq!(messages.len(), 1);
+        let restored = b
+            .wd
+            .execute(
+                "return arguments[0].querySelector('[data-testid=answer] p, [data-testid=answer] li')?.textContent ?? ''",
+                vec![messages[0].json()],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        assert_eq!(restored, text, "the restored answer is the same");
+        b.visible(&root, "[data-testid=message-bot] [data-testid=sources] a").await;
+
+        // New conversation clears it.
+        let new_conversation = b.visible(&root, "[data-testid=new-conversation]").await;
+        b.wd.click(&new_conversation).await.expect("click New conversation");
+        wait_until!("the conversation to be cleared", 5, {
+            b.bot_messages(&root).await.is_empty().then_some(())
+        });
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn widget_works_on_a_phone_sized_viewport() {
+    with_browser("phone", (375, 740), |b| async move {
+        b.wd.set_window_size(375, 740).await;
+        b.open_page("/demo").await;
+        let root = b.widget().await;
+        let launcher = b.visible(&root, "[data-testid=launcher]").await;
+        b.wd.click(&launcher).await.expect("click the launcher");
+        let panel = b.visible(&root, "[data-testid=panel]").await;
+        let rect =
+            b.wd.execute(
+                "const r = arguments[0].getBoundingClientRect();
+                 return [r.width, r.height, window.innerWidth, window.innerHeight];",
+                vec![panel.json()],
+            )
+            .await
+            .expect("the panel's size");
+        let size: Vec<f64> = rect
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_f64).collect())
+            .unwrap_or_default();
+        assert_eq!(size.len(), 4, "{rect}");
+        let (width, height, viewport_width, viewport_height) = (size[0], size[1], size[2], size[3]);
+        assert!(
+            viewport_width <= 480.0,
+            "the browser window is phone-sized (viewport {viewport_width}x{viewport_height})"
+        );
+        assert!(
+            width >= 360.0,
+            "the panel takes the width of the screen: {width} of {viewport_width}"
+        );
+        assert!(
+            height >= viewport_height - 1.0,
+            "the panel takes the height of the screen: {height} of {viewport_height}"
+        );
+        b.visible(&root, "[data-testid=input]").await;
+        b.visible(&root, "[data-testid=minimise]").await;
+        let _ = b.wd.save_screenshot("widget-phone.png").await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn widget_offers_a_ticket_when_the_bot_escalates() {
+    with_browser("escalation", (1280, 900), |b| async move {
+        b.open_page("/demo").await;
+        let root = b.widget().await;
+        b.open_panel(&root).await;
+        b.ask(
+            &root,
+            "I was charged twice for my subscription this month, I want a refund",
+            true,
+        )
+        .await;
+        let button = b
+            .visible(
+                &root,
+                "[data-testid=message-bot] [data-testid=create-ticket]",
+            )
+            .await;
+        let label = b.wd.text(&button).await.expect("the button's label");
+        assert!(
+            label.starts_with("Create a ticket"),
+            "the button says Create a ticket: {label:?}"
+        );
+        let _ = b.wd.save_screenshot("widget-escalation.png").await;
+    })
+    .await;
+}

@@ -1,0 +1,697 @@
+/*!
+ * Frontdesk chat widget: one <script> tag adds a Help launcher and a chat
+ * panel answered by the help center's bot.
+ *
+ *   <script src="https://help.example.com/widget.js" data-frontdesk-url="" defer></script>
+ *
+ * data-frontdesk-url: base URL of the Frontdesk server. Empty or missing: the
+ * origin of this script's src.
+ *
+ * Plain modern JavaScript, no dependencies, no build step. Everything lives in
+ * an open shadow root, so the host page's styles do not leak in and ours do
+ * not leak out. The only global is window.Frontdesk.
+ */
+(() => {
+  "use strict";
+
+  if (window.Frontdesk && window.Frontdesk.version) return; // loaded twice
+
+  const VERSION = "1";
+  const MAX_LENGTH = 2000;
+  const COUNTER_FROM = 1800; // show the character counter from this length on
+  const MAX_STORED_MESSAGES = 60;
+  const REQUEST_TIMEOUT_MS = 30000;
+
+  // ----- where we come from -------------------------------------------------
+
+  const script =
+    document.currentScript ||
+    document.querySelector("script[data-frontdesk-url]") ||
+    document.querySelector('script[src$="/widget.js"]');
+
+  function computeBase() {
+    const attr = script ? (script.getAttribute("data-frontdesk-url") || "").trim() : "";
+    if (attr) {
+      try {
+        const u = new URL(attr, location.href);
+        return (u.origin + u.pathname).replace(/\/+$/, "");
+      } catch (_) {
+        /* fall through */
+      }
+    }
+    if (script && script.src) {
+      try {
+        return new URL(script.src, location.href).origin;
+      } catch (_) {
+        /* fall through */
+      }
+    }
+    return location.origin;
+  }
+
+  const base = computeBase();
+  const storageKey = "frontdesk:v1:" + base;
+
+  // ----- labels ---------------------------------------------------------------
+
+  const LABELS = {
+    en: {
+      launcher: "Help",
+      launcherAria: "Open help chat",
+      dialog: "Help chat",
+      title: "Help",
+      newConversation: "New conversation",
+      minimise: "Minimise",
+      suggested: "Suggested for this page",
+      intro: "Ask a question: the answer comes from the help center, with links to the articles it is based on.",
+      inputLabel: "Your question",
+      placeholder: "Ask a question…",
+      send: "Send",
+      you: "You said:",
+      bot: "Help bot said:",
+      typing: "typing…",
+      typingSr: "The help bot is typing…",
+      sources: "Sources",
+      createTicket: "Create a ticket",
+      networkError: "Could not reach the help service. Try again.",
+      tooLong: "Your question is too long.",
+      opensNewTab: "(opens in a new tab)",
+      ticketTypes: { bug_report: "Bug report", feature_request: "Feature request", settings_help: "Settings help" },
+    },
+    fr: {
+      launcher: "Aide",
+      launcherAria: "Ouvrir le chat d'aide",
+      dialog: "Chat d'aide",
+      title: "Aide",
+      newConversation: "Nouvelle conversation",
+      minimise: "Réduire",
+      suggested: "Suggestions pour cette page",
+      intro: "Posez une question : la réponse vient du centre d'aide, avec des liens vers les articles utilisés.",
+      inputLabel: "Votre question",
+      placeholder: "Posez une question…",
+      send: "Envoyer",
+      you: "Vous avez écrit :",
+      bot: "L'assistant a répondu :",
+      typing: "écrit…",
+      typingSr: "L'assistant écrit…",
+      sources: "Sources",
+      createTicket: "Créer un ticket",
+      networkError: "Impossible de joindre le service d'aide. Réessayez.",
+      tooLong: "Votre question est trop longue.",
+      opensNewTab: "(s'ouvre dans un nouvel onglet)",
+      ticketTypes: { bug_report: "Signalement de bug", feature_request: "Demande de fonctionnalité", settings_help: "Aide au paramétrage" },
+    },
+    ro: {
+      launcher: "Ajutor",
+      launcherAria: "Deschide chatul de ajutor",
+      dialog: "Chat de ajutor",
+      title: "Ajutor",
+      newConversation: "Conversație nouă",
+      minimise: "Minimizează",
+      suggested: "Sugestii pentru această pagină",
+      intro: "Puneți o întrebare: răspunsul vine din centrul de ajutor, cu linkuri către articolele folosite.",
+      inputLabel: "Întrebarea dvs.",
+      placeholder: "Puneți o întrebare…",
+      send: "Trimite",
+      you: "Ați scris:",
+      bot: "Asistentul a răspuns:",
+      typing: "scrie…",
+      typingSr: "Asistentul scrie…",
+      sources: "Surse",
+      createTicket: "Creează un tichet",
+      networkError: "Serviciul de ajutor nu poate fi contactat. Încercați din nou.",
+      tooLong: "Întrebarea este prea lungă.",
+      opensNewTab: "(se deschide într-o filă nouă)",
+      ticketTypes: { bug_report: "Raportare de eroare", feature_request: "Cerere de funcționalitate", settings_help: "Ajutor la setări" },
+    },
+  };
+
+  const pageLang = (document.documentElement.getAttribute("lang") || "").trim();
+  const t = LABELS[pageLang.slice(0, 2).toLowerCase()] || LABELS.en;
+
+  // ----- state ----------------------------------------------------------------
+
+  function emptyState() {
+    return { conversationId: null, open: false, messages: [] };
+  }
+
+  function loadState() {
+    try {
+      const raw = localStorage.getItem(storageKey);
+      if (!raw) return emptyState();
+      const s = JSON.parse(raw);
+      if (!s || typeof s !== "object" || !Array.isArray(s.messages)) return emptyState();
+      return {
+        conversationId: typeof s.conversationId === "string" ? s.conversationId : null,
+        open: s.open === true,
+        messages: s.messages.filter((m) => m && (m.role === "user" || m.role === "bot") && typeof m.text === "string"),
+      };
+    } catch (_) {
+      return emptyState();
+    }
+  }
+
+  let state = loadState();
+
+  function saveState() {
+    try {
+      if (state.messages.length > MAX_STORED_MESSAGES) {
+        state.messages = state.messages.slice(-MAX_STORED_MESSAGES);
+      }
+      localStorage.setItem(storageKey, JSON.stringify(state));
+    } catch (_) {
+      /* storage full or disabled: the widget still works for this page */
+    }
+  }
+
+  // ----- small DOM helpers ----------------------------------------------------
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    if (attrs) {
+      for (const [k, v] of Object.entries(attrs)) {
+        if (v === null || v === undefined || v === false) continue;
+        if (k === "class") node.className = v;
+        else if (k === "text") node.textContent = v;
+        else node.setAttribute(k, v === true ? "" : String(v));
+      }
+    }
+    for (const c of children) {
+      if (c === null || c === undefined || c === false) continue;
+      node.append(typeof c === "string" ? document.createTextNode(c) : c);
+    }
+    return node;
+  }
+
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  function chatIcon() {
+    const svg = document.createElementNS(SVG_NS, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "22");
+    svg.setAttribute("height", "22");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    const path = document.createElementNS(SVG_NS, "path");
+    path.setAttribute("fill", "currentColor");
+    path.setAttribute(
+      "d",
+      "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9.4l-4.7 3.8A1 1 0 0 1 3 21V5a2 2 0 0 1 1-2zm7 10.5a1.2 1.2 0 1 0 0 2.4 1.2 1.2 0 0 0 0-2.4zM12 5.5c-1.9 0-3.3 1.1-3.5 2.8h2c.1-.6.7-1 1.5-1 .9 0 1.5.5 1.5 1.2 0 .6-.3.9-1.1 1.4-1 .6-1.4 1.2-1.4 2.3v.3h1.9V12c0-.6.2-.9 1-1.4 1-.6 1.6-1.3 1.6-2.4 0-1.6-1.4-2.7-3.5-2.7z"
+    );
+    svg.append(path);
+    return svg;
+  }
+
+  /** Absolute, safe (http/https only) URL for a link from the server. */
+  function resolveUrl(url) {
+    if (typeof url !== "string" || !url) return null;
+    try {
+      const u = /^[a-z][a-z0-9+.-]*:/i.test(url) ? new URL(url) : new URL(base + (url.startsWith("/") ? "" : "/") + url);
+      return u.protocol === "http:" || u.protocol === "https:" ? u.href : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  function newTabLink(href, text, testid) {
+    const a = el("a", { href, target: "_blank", rel: "noopener noreferrer", "data-testid": testid || null });
+    a.append(document.createTextNode(text), el("span", { class: "fd-sr", text: " " + t.opensNewTab }));
+    return a;
+  }
+
+  /**
+   * Inline formatting of plain answer text: **bold**, `code` and Markdown
+   * links [text](url). Only text nodes and whitelisted elements are built,
+   * server text never goes through innerHTML.
+   */
+  function appendInline(parent, text) {
+    const re = /\*\*([^*\n]+?)\*\*|`([^`\n]+)`|\[([^\]\n]+)\]\(([^)\s]+)\)/g;
+    let last = 0;
+    let m;
+    while ((m = re.exec(text)) !== null) {
+      if (m.index > last) parent.append(document.createTextNode(text.slice(last, m.index)));
+      if (m[1] !== undefined) parent.append(el("strong", { text: m[1] }));
+      else if (m[2] !== undefined) parent.append(el("code", { text: m[2] }));
+      else {
+        const href = resolveUrl(m[4]);
+        parent.append(href ? newTabLink(href, m[3]) : document.createTextNode(m[3]));
+      }
+      last = re.lastIndex;
+    }
+    if (last < text.length) parent.append(document.createTextNode(text.slice(last)));
+  }
+
+  /** Paragraphs separated by blank lines; "- " lines as bullets, "1. " lines as steps. */
+  function renderAnswer(text) {
+    const frag = document.createDocumentFragment();
+    const blocks = String(text).replace(/\r\n?/g, "\n").split(/\n[ \t]*\n+/);
+    for (const block of blocks) {
+      const lines = block.split("\n").filter((l) => l.trim() !== "");
+      let list = null;
+      let listKind = null;
+      let para = null;
+      for (const raw of lines) {
+        const line = raw.trim();
+        const bullet = /^[-*•]\s+(.*)$/.exec(line);
+        const step = /^(\d{1,3})[.)]\s+(.*)$/.exec(line);
+        if (bullet || step) {
+          const kind = bullet ? "ul" : "ol";
+          if (!list || listKind !== kind) {
+            list = el(kind);
+            if (step && step[1] !== "1") list.setAttribute("start", step[1]);
+            listKind = kind;
+            frag.append(list);
+          }
+          const li = el("li");
+          appendInline(li, bullet ? bullet[1] : step[2]);
+          list.append(li);
+          para = null;
+        } else if (list && /^\s{2,}/.test(raw)) {
+          // continuation of the previous list item
+          const li = list.lastElementChild;
+          li.append(document.createTextNode(" "));
+          appendInline(li, line);
+        } else {
+          list = null;
+          listKind = null;
+          if (!para) {
+            para = el("p");
+            frag.append(para);
+          } else {
+            para.append(el("br"));
+          }
+          appendInline(para, line);
+        }
+      }
+    }
+    return frag;
+  }
+
+  // ----- building the widget --------------------------------------------------
+
+  const host = el("div", { id: "frontdesk-widget", "data-frontdesk": VERSION });
+  host.style.cssText = "all: initial !important;";
+  const root = host.attachShadow({ mode: "open" });
+
+  const styleLink = el("link", { rel: "stylesheet", href: base + "/widget.css" });
+  const container = el("div", { class: "fd-root", style: "visibility: hidden" });
+  let revealed = false;
+  function reveal() {
+    if (revealed) return;
+    revealed = true;
+    container.removeAttribute("style");
+  }
+  styleLink.addEventListener("load", reveal);
+  styleLink.addEventListener("error", reveal);
+  setTimeout(reveal, 4000);
+
+  const launcher = el(
+    "button",
+    { type: "button", class: "fd-launcher", "aria-label": t.launcherAria, "aria-expanded": "false", "data-testid": "launcher" },
+    chatIcon(),
+    el("span", { class: "fd-launcher-text", text: t.launcher })
+  );
+
+  const titleId = "fd-title";
+  const newConvButton = el("button", { type: "button", class: "fd-header-btn", "data-testid": "new-conversation", text: t.newConversation });
+  const minimiseButton = el("button", {
+    type: "button",
+    class: "fd-header-btn fd-minimise",
+    "aria-label": t.minimise,
+    title: t.minimise,
+    "data-testid": "minimise",
+    text: "–",
+  });
+  const header = el(
+    "div",
+    { class: "fd-header" },
+    el("h2", { class: "fd-title", id: titleId, text: t.title }),
+    el("div", { class: "fd-header-actions" }, newConvButton, minimiseButton)
+  );
+
+  const suggestionsList = el("ul", { class: "fd-suggestions-list" });
+  const suggestions = el(
+    "section",
+    { class: "fd-suggestions", "data-testid": "suggestions", "aria-labelledby": "fd-suggested-title", hidden: true },
+    el("h3", { id: "fd-suggested-title", text: t.suggested }),
+    suggestionsList
+  );
+  const intro = el("p", { class: "fd-intro", text: t.intro });
+
+  const messages = el("div", {
+    class: "fd-messages",
+    role: "log",
+    "aria-live": "polite",
+    "aria-relevant": "additions",
+    "aria-label": t.dialog,
+    "data-testid": "messages",
+  });
+
+  const typing = el(
+    "div",
+    { class: "fd-typing", "data-testid": "typing" },
+    el("span", { class: "fd-dots", "aria-hidden": "true" }, el("span"), el("span"), el("span")),
+    el("span", { class: "fd-typing-text", "aria-hidden": "true", text: t.typing }),
+    el("span", { class: "fd-sr", text: t.typingSr })
+  );
+
+  const notice = el("div", { class: "fd-notice", role: "alert", "data-testid": "error", hidden: true });
+
+  const scroller = el("div", { class: "fd-scroll" }, suggestions, intro, messages, notice);
+
+  const input = el("textarea", {
+    id: "fd-input",
+    class: "fd-input",
+    rows: "1",
+    maxlength: String(MAX_LENGTH),
+    placeholder: t.placeholder,
+    "aria-describedby": "fd-counter",
+    "data-testid": "input",
+  });
+  const counter = el("span", { id: "fd-counter", class: "fd-counter", hidden: true });
+  const sendButton = el("button", { type: "submit", class: "fd-send", "data-testid": "send", disabled: true, text: t.send });
+  const form = el(
+    "form",
+    { class: "fd-form", novalidate: true },
+    el("label", { for: "fd-input", class: "fd-sr", text: t.inputLabel }),
+    input,
+    el("div", { class: "fd-form-side" }, sendButton, counter)
+  );
+
+  const panel = el(
+    "div",
+    { class: "fd-panel", role: "dialog", "aria-label": t.dialog, "aria-modal": "false", "data-testid": "panel", id: "fd-panel", hidden: true },
+    header,
+    scroller,
+    form
+  );
+  launcher.setAttribute("aria-controls", "fd-panel");
+
+  container.append(panel, launcher);
+  root.append(styleLink, container);
+
+  // ----- rendering messages ---------------------------------------------------
+
+  function ticketTypeLabel(type) {
+    return (type && t.ticketTypes[type]) || null;
+  }
+
+  function openTicket(question) {
+    // Until the widget's ticket form exists, the help center's search with the
+    // question stands in for it.
+    const url = base + "/help/search?q=" + encodeURIComponent(question || "");
+    window.open(url, "_blank", "noopener");
+  }
+
+  function renderMessage(m) {
+    if (m.role === "user") {
+      const body = el("div", { class: "fd-bubble" });
+      body.textContent = m.text;
+      return el("div", { class: "fd-msg fd-msg-user", "data-testid": "message-user" }, el("span", { class: "fd-sr", text: t.you + " " }), body);
+    }
+
+    const body = el("div", { class: "fd-bubble fd-answer", "data-testid": "answer" });
+    body.append(renderAnswer(m.text));
+    const node = el("div", { class: "fd-msg fd-msg-bot", "data-testid": "message-bot" }, el("span", { class: "fd-sr", text: t.bot + " " }), body);
+
+    const seen = new Set();
+    const sources = (Array.isArray(m.sources) ? m.sources : []).filter((s) => {
+      const href = s && resolveUrl(s.url);
+      if (!href || seen.has(href)) return false;
+      seen.add(href);
+      return true;
+    });
+    if (sources.length) {
+      const list = el("ul");
+      for (const s of sources) {
+        const title = String(s.title || s.url);
+        const section = s.section ? String(s.section) : "";
+        const text = section && section !== title ? title + " — " + section : title;
+        list.append(el("li", null, newTabLink(resolveUrl(s.url), text)));
+      }
+      body.append(el("div", { class: "fd-sources", "data-testid": "sources" }, el("p", { class: "fd-sources-title", text: t.sources }), list));
+    }
+
+    if (m.escalate) {
+      const type = ticketTypeLabel(m.ticketType);
+      const button = el("button", {
+        type: "button",
+        class: "fd-ticket",
+        "data-testid": "create-ticket",
+        "data-ticket-type": m.ticketType || null,
+        text: type ? t.createTicket + " (" + type + ")" : t.createTicket,
+      });
+      button.addEventListener("click", () => openTicket(m.question));
+      body.append(el("div", { class: "fd-ticket-row" }, button));
+    }
+    return node;
+  }
+
+  function renderAll() {
+    messages.replaceChildren(...state.messages.map(renderMessage));
+    intro.hidden = state.messages.length > 0;
+  }
+
+  function scrollToEnd() {
+    scroller.scrollTop = scroller.scrollHeight;
+  }
+
+  function showNotice(text) {
+    notice.textContent = text;
+    notice.hidden = false;
+    scrollToEnd();
+  }
+
+  function hideNotice() {
+    notice.hidden = true;
+    notice.textContent = "";
+  }
+
+  // ----- suggestions ----------------------------------------------------------
+
+  let suggestionsRequested = false;
+
+  async function loadSuggestions() {
+    if (suggestionsRequested) return;
+    suggestionsRequested = true;
+    try {
+      const res = await fetch(base + "/api/bot/suggestions?page_url=" + encodeURIComponent(location.href), {
+        headers: { Accept: "application/json" },
+        credentials: "omit",
+      });
+      if (!res.ok) throw new Error("HTTP " + res.status);
+      const data = await res.json();
+      const articles = Array.isArray(data && data.articles) ? data.articles : [];
+      suggestionsList.replaceChildren();
+      for (const a of articles.slice(0, 5)) {
+        const href = a && resolveUrl(a.url);
+        if (!href) continue;
+        const li = el("li", null, newTabLink(href, String(a.title || a.url)));
+        if (a.summary) li.append(el("span", { class: "fd-summary", text: String(a.summary) }));
+        suggestionsList.append(li);
+      }
+      suggestions.hidden = suggestionsList.children.length === 0;
+    } catch (_) {
+      suggestionsRequested = false; // try again at the next opening
+      suggestions.hidden = true;
+    }
+  }
+
+  // ----- asking ---------------------------------------------------------------
+
+  let pending = false;
+
+  function updateComposer() {
+    const len = input.value.length;
+    const empty = input.value.trim() === "";
+    sendButton.disabled = pending || empty || len > MAX_LENGTH;
+    if (len >= COUNTER_FROM) {
+      counter.hidden = false;
+      counter.textContent = len + " / " + MAX_LENGTH;
+      counter.classList.toggle("fd-counter-full", len >= MAX_LENGTH);
+    } else {
+      counter.hidden = true;
+    }
+    // grow with the text, up to a few lines
+    if (panel.hidden) return; // nothing to measure yet: done again on open
+    input.style.height = "auto";
+    const borders = input.offsetHeight - input.clientHeight;
+    input.style.height = Math.min(input.scrollHeight + borders, 140) + "px";
+  }
+
+  async function ask() {
+    const question = input.value.trim();
+    if (pending || !question) return;
+    if (question.length > MAX_LENGTH) {
+      showNotice(t.tooLong);
+      return;
+    }
+    hideNotice();
+    pending = true;
+
+    const typed = input.value;
+    const userMessage = { role: "user", text: question };
+    const userNode = renderMessage(userMessage);
+    messages.append(userNode);
+    intro.hidden = true;
+    input.value = "";
+    updateComposer();
+    messages.append(typing);
+    scrollToEnd();
+
+    const body = { question, page_url: location.href, page_title: document.title };
+    if (pageLang) body.locale = pageLang;
+    if (state.conversationId) body.conversation_id = state.conversationId;
+
+    const controller = typeof AbortController === "function" ? new AbortController() : null;
+    const timer = controller ? setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS) : null;
+
+    let failure = null;
+    let data = null;
+    try {
+      const res = await fetch(base + "/api/bot/ask", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify(body),
+        credentials: "omit",
+        signal: controller ? controller.signal : undefined,
+      });
+      let json = null;
+      try {
+        json = await res.json();
+      } catch (_) {
+        json = null;
+      }
+      if (res.ok && json && typeof json.answer === "string") {
+        data = json;
+      } else if (json && typeof json.message === "string" && json.message) {
+        failure = json.message;
+      } else {
+        failure = t.networkError;
+      }
+    } catch (_) {
+      failure = t.networkError;
+    } finally {
+      if (timer) clearTimeout(timer);
+      typing.remove();
+      pending = false;
+    }
+
+    if (failure) {
+      // keep the question: back into the box, out of the conversation
+      userNode.remove();
+      intro.hidden = state.messages.length > 0;
+      if (input.value.trim() === "") input.value = typed;
+      updateComposer();
+      showNotice(failure);
+      input.focus();
+      return;
+    }
+
+    if (typeof data.conversation_id === "string" && data.conversation_id) state.conversationId = data.conversation_id;
+    const botMessage = {
+      role: "bot",
+      text: data.answer,
+      sources: Array.isArray(data.sources)
+        ? data.sources.map((s) => ({ title: s && s.title, url: s && s.url, section: s && s.section }))
+        : [],
+      escalate: data.escalate === true,
+      ticketType: typeof data.suggested_ticket_type === "string" ? data.suggested_ticket_type : null,
+      question,
+    };
+    state.messages.push(userMessage, botMessage);
+    saveState();
+    messages.append(renderMessage(botMessage));
+    updateComposer();
+    scrollToEnd();
+  }
+
+  // ----- opening, minimising --------------------------------------------------
+
+  function setOpen(open, opts) {
+    const options = opts || {};
+    state.open = open;
+    panel.hidden = !open;
+    launcher.hidden = open;
+    launcher.setAttribute("aria-expanded", open ? "true" : "false");
+    if (options.save !== false) saveState();
+    if (open) {
+      updateComposer();
+      loadSuggestions();
+      scrollToEnd();
+      if (options.focus !== false) input.focus();
+    } else if (options.focus !== false) {
+      launcher.focus();
+    }
+  }
+
+  function newConversation() {
+    if (pending) return;
+    state = { conversationId: null, open: true, messages: [] };
+    saveState();
+    hideNotice();
+    renderAll();
+    input.value = "";
+    updateComposer();
+    scroller.scrollTop = 0;
+    input.focus();
+  }
+
+  launcher.addEventListener("click", () => setOpen(true));
+  minimiseButton.addEventListener("click", () => setOpen(false));
+  newConvButton.addEventListener("click", newConversation);
+
+  panel.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && !e.defaultPrevented) {
+      e.preventDefault();
+      setOpen(false);
+    }
+  });
+
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    ask();
+  });
+
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+      e.preventDefault();
+      ask();
+    }
+  });
+  input.addEventListener("input", () => {
+    if (!notice.hidden) hideNotice();
+    updateComposer();
+  });
+
+  // Another tab of the same site changed the conversation.
+  window.addEventListener("storage", (e) => {
+    if (e.key !== storageKey || pending) return;
+    const open = state.open;
+    state = loadState();
+    state.open = open;
+    renderAll();
+  });
+
+  // ----- start ----------------------------------------------------------------
+
+  function mount() {
+    if (!document.body) return;
+    document.body.append(host);
+    renderAll();
+    updateComposer();
+    if (state.open) setOpen(true, { focus: false, save: false });
+  }
+
+  window.Frontdesk = Object.freeze({
+    version: VERSION,
+    open: () => setOpen(true),
+    close: () => setOpen(false),
+    newConversation: () => newConversation(),
+  });
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", mount, { once: true });
+  } else {
+    mount();
+  }
+})();
