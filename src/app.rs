@@ -6,32 +6,50 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::bot::BotConfig;
+use crate::bot::{BotConfig, Mode};
 use crate::config::Config;
 use crate::http::{self, AppState};
-use crate::knowledge::KnowledgeHandle;
+use crate::knowledge::{KnowledgeHandle, Semantic};
 use crate::store;
 
-/// Loads (or builds) the knowledge and its index, reporting broken articles.
+/// Loads (or builds) the knowledge, its index and its embeddings, reporting
+/// broken articles. For the command line: everything is ready on return.
 pub fn open_knowledge(config: &Config) -> anyhow::Result<KnowledgeHandle> {
+    prepare_data(config)?;
+    let semantic = Semantic::load(&config.model_dir, &config.embedding_cache);
+    let handle =
+        KnowledgeHandle::open(&config.kb, &config.index_dir(), semantic).with_context(|| {
+            format!(
+                "cannot load the knowledge base from {}",
+                config.kb.display()
+            )
+        })?;
+    report_problems(&handle);
+    Ok(handle)
+}
+
+fn prepare_data(config: &Config) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data)
-        .with_context(|| format!("cannot create the data folder {}", config.data.display()))?;
-    let handle = KnowledgeHandle::open(&config.kb, &config.index_dir()).with_context(|| {
-        format!(
-            "cannot load the knowledge base from {}",
-            config.kb.display()
-        )
-    })?;
-    let k = handle.current();
-    for p in &k.kb.problems {
+        .with_context(|| format!("cannot create the data folder {}", config.data.display()))
+}
+
+fn report_problems(handle: &KnowledgeHandle) {
+    for p in &handle.current().kb.problems {
         eprintln!("warning: skipped {p}");
     }
-    Ok(handle)
 }
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let cfg = config.clone();
-    let knowledge = Arc::new(tokio::task::spawn_blocking(move || open_knowledge(&cfg)).await??);
+    let knowledge = tokio::task::spawn_blocking(move || -> anyhow::Result<Arc<KnowledgeHandle>> {
+        prepare_data(&cfg)?;
+        let semantic = Semantic::load(&cfg.model_dir, &cfg.embedding_cache);
+        let handle = KnowledgeHandle::open_deferred(&cfg.kb, &cfg.index_dir(), semantic)
+            .with_context(|| format!("cannot load the knowledge base from {}", cfg.kb.display()))?;
+        report_problems(&handle);
+        Ok(handle)
+    })
+    .await??;
     let db = store::open(&config.database_path())
         .await
         .with_context(|| {
@@ -55,6 +73,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         db,
         bot: Arc::new(BotConfig {
             threshold: config.threshold,
+            mode: Mode::Hybrid,
         }),
     };
     let listener = TcpListener::bind(config.bind)

@@ -18,6 +18,8 @@ pub struct FileConfig {
     pub threshold: Option<f32>,
     pub watch: Option<bool>,
     pub log: Option<String>,
+    pub model_dir: Option<PathBuf>,
+    pub embedding_cache: Option<PathBuf>,
 }
 
 /// The settled configuration the program runs with.
@@ -35,6 +37,11 @@ pub struct Config {
     pub watch: bool,
     /// Log filter (`info`, `debug`, `frontdesk=debug,tower_http=info`, …).
     pub log: String,
+    /// Folder of the embedding model (fetched by `models/fetch`).
+    pub model_dir: PathBuf,
+    /// Folder of the embedding cache (default: `<data>/embeddings`); it may
+    /// be shared by several data folders, as entries are keyed by content.
+    pub embedding_cache: PathBuf,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +66,8 @@ pub struct Overrides {
     pub threshold: Option<f32>,
     pub watch: Option<bool>,
     pub log: Option<String>,
+    pub model_dir: Option<PathBuf>,
+    pub embedding_cache: Option<PathBuf>,
 }
 
 impl Config {
@@ -90,12 +99,17 @@ impl Config {
                 message: format!("{threshold} is outside 0 to 1"),
             });
         }
+        let data = overrides
+            .data
+            .or(file_config.data)
+            .unwrap_or_else(|| PathBuf::from("data"));
         Ok(Config {
             bind,
-            data: overrides
-                .data
-                .or(file_config.data)
-                .unwrap_or_else(|| PathBuf::from("data")),
+            embedding_cache: overrides
+                .embedding_cache
+                .or(file_config.embedding_cache)
+                .unwrap_or_else(|| data.join("embeddings")),
+            data,
             kb: overrides
                 .kb
                 .or(file_config.kb)
@@ -106,6 +120,10 @@ impl Config {
                 .log
                 .or(file_config.log)
                 .unwrap_or_else(|| "info".to_string()),
+            model_dir: overrides
+                .model_dir
+                .or(file_config.model_dir)
+                .unwrap_or_else(crate::embed::default_model_dir),
         })
     }
 

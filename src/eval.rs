@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::bot::{self, AskInput, BotConfig};
+use crate::bot::{self, AskInput, BotConfig, Intent, Mode};
 use crate::knowledge::Knowledge;
 use crate::locale::Locale;
 
@@ -93,6 +93,13 @@ pub struct Outcome {
     pub escalated: bool,
     pub confidence: f32,
     pub top: Option<String>,
+    #[serde(skip)]
+    intent: Intent,
+    #[serde(skip)]
+    nothing_found: bool,
+    /// Small talk and requests for clarification are never escalated.
+    #[serde(skip)]
+    searched: bool,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
@@ -165,6 +172,7 @@ pub struct SweepPoint {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    pub mode: Mode,
     pub threshold: f32,
     pub metrics: Metrics,
     pub outcomes: Vec<Outcome>,
@@ -201,6 +209,12 @@ pub fn run_one(
         escalated: answer.escalate,
         confidence: answer.confidence,
         top: answer.ranked.first().cloned(),
+        intent: answer.intent,
+        nothing_found: answer.ranked.is_empty(),
+        searched: matches!(
+            answer.kind,
+            bot::AnswerKind::Answer | bot::AnswerKind::Escalation
+        ),
     })
 }
 
@@ -213,14 +227,19 @@ pub fn evaluate(
         .iter()
         .map(|q| run_one(knowledge, config, q))
         .collect::<Result<Vec<_>, _>>()?;
+    // The decision is re-taken at other thresholds from what was recorded,
+    // rather than by asking again.
     let mut sweep = Vec::new();
     for step in 0..=30 {
         let threshold = 0.30 + step as f32 * 0.02;
-        let c = BotConfig { threshold };
-        let o = questions
+        let o: Vec<Outcome> = outcomes
             .iter()
-            .map(|q| run_one(knowledge, &c, q))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|o| Outcome {
+                escalated: o.searched
+                    && bot::should_escalate(threshold, o.confidence, &o.intent, o.nothing_found),
+                ..o.clone()
+            })
+            .collect();
         let m = metrics(&o);
         let f1 = if m.escalation_precision + m.escalation_recall > 0.0 {
             2.0 * m.escalation_precision * m.escalation_recall
@@ -244,6 +263,7 @@ pub fn evaluate(
         .map(|p| p.threshold)
         .unwrap_or(config.threshold);
     Ok(Report {
+        mode: config.mode,
         threshold: config.threshold,
         metrics: metrics(&outcomes),
         outcomes,
@@ -264,6 +284,9 @@ mod tests {
             escalated,
             confidence: 0.0,
             top: None,
+            intent: Intent::default(),
+            nothing_found: false,
+            searched: true,
         }
     }
 

@@ -9,7 +9,10 @@ use std::time::Duration;
 
 use notify::{RecursiveMode, Watcher};
 
+use crate::embed::cache::EmbeddingCache;
+use crate::embed::{EmbedError, Embedder};
 use crate::kb::{KnowledgeBase, LoadError};
+use crate::search::vector::VectorIndex;
 use crate::search::vocab::Vocabulary;
 use crate::search::{SearchError, SearchIndex};
 
@@ -25,6 +28,34 @@ pub enum KnowledgeError {
     Search(#[from] SearchError),
     #[error("cannot watch the knowledge-base folder: {0}")]
     Watch(#[from] notify::Error),
+    #[error("embedding the sections failed: {0}")]
+    Embed(#[from] EmbedError),
+}
+
+/// The embedding model and its cache, when the model files are present.
+pub struct Semantic {
+    pub embedder: Arc<Embedder>,
+    pub cache: Mutex<EmbeddingCache>,
+}
+
+impl Semantic {
+    /// Loads the model, or explains in one warning why retrieval will be
+    /// keyword-only.
+    pub fn load(model_dir: &Path, cache_dir: &Path) -> Option<Semantic> {
+        match Embedder::load(model_dir) {
+            Ok(embedder) => Some(Semantic {
+                embedder: Arc::new(embedder),
+                cache: Mutex::new(EmbeddingCache::open(cache_dir)),
+            }),
+            Err(e) => {
+                tracing::warn!(
+                    "semantic retrieval is off, using keyword retrieval only: {e}. Run `models/fetch` to download the model into {}",
+                    model_dir.display()
+                );
+                None
+            }
+        }
+    }
 }
 
 /// One consistent version of the knowledge base and everything derived from it.
@@ -32,39 +63,143 @@ pub struct Knowledge {
     pub kb: KnowledgeBase,
     pub index: SearchIndex,
     pub vocab: Vocabulary,
+    /// Section embeddings, when the model is available.
+    pub vectors: Option<VectorIndex>,
+    /// The model, to embed questions (same as the one behind `vectors`).
+    pub embedder: Option<Arc<Embedder>>,
 }
 
 impl Knowledge {
-    pub fn load(kb_dir: &Path, index_dir: &Path) -> Result<Knowledge, KnowledgeError> {
+    pub fn load(
+        kb_dir: &Path,
+        index_dir: &Path,
+        semantic: Option<&Semantic>,
+    ) -> Result<Knowledge, KnowledgeError> {
         let kb = KnowledgeBase::load(kb_dir)?;
-        Self::from_kb(kb, index_dir)
+        Self::from_kb(kb, index_dir, semantic)
     }
 
-    fn from_kb(kb: KnowledgeBase, index_dir: &Path) -> Result<Knowledge, KnowledgeError> {
+    /// Builds the snapshot for an already loaded knowledge base.
+    pub fn from_kb(
+        kb: KnowledgeBase,
+        index_dir: &Path,
+        semantic: Option<&Semantic>,
+    ) -> Result<Knowledge, KnowledgeError> {
         let index = SearchIndex::open_or_build(index_dir, &kb)?;
         let vocab = Vocabulary::build(&kb);
-        Ok(Knowledge { kb, index, vocab })
+        let (vectors, embedder) = match semantic {
+            Some(s) => {
+                let mut cache = s.cache.lock().unwrap_or_else(|p| p.into_inner());
+                let (vectors, stats) = VectorIndex::build(&kb, &s.embedder, &mut cache)?;
+                tracing::info!(
+                    embedded = stats.embedded,
+                    cached = stats.cached,
+                    "section embeddings ready"
+                );
+                (Some(vectors), Some(Arc::clone(&s.embedder)))
+            }
+            None => (None, None),
+        };
+        Ok(Knowledge {
+            kb,
+            index,
+            vocab,
+            vectors,
+            embedder,
+        })
+    }
+
+    /// `hybrid` when sections have embeddings, else `keyword`.
+    pub fn retrieval_mode(&self) -> &'static str {
+        if self.vectors.is_some() {
+            "hybrid"
+        } else {
+            "keyword"
+        }
     }
 }
 
 /// Holds the current snapshot and replaces it on reload.
 pub struct KnowledgeHandle {
     current: RwLock<Arc<Knowledge>>,
+    /// Whether section embeddings are being computed in the background.
+    embedding: std::sync::atomic::AtomicBool,
     kb_dir: PathBuf,
     index_dir: PathBuf,
+    semantic: Option<Semantic>,
     /// Serialises reloads (the watcher and `frontdesk index` may overlap).
     reloading: Mutex<()>,
 }
 
 impl KnowledgeHandle {
-    pub fn open(kb_dir: &Path, index_dir: &Path) -> Result<KnowledgeHandle, KnowledgeError> {
-        let knowledge = Knowledge::load(kb_dir, index_dir)?;
-        Ok(KnowledgeHandle {
+    /// Loads the knowledge with everything, embeddings included (for the
+    /// command line, which needs them at once).
+    pub fn open(
+        kb_dir: &Path,
+        index_dir: &Path,
+        semantic: Option<Semantic>,
+    ) -> Result<KnowledgeHandle, KnowledgeError> {
+        let knowledge = Knowledge::load(kb_dir, index_dir, semantic.as_ref())?;
+        Ok(Self::with(knowledge, kb_dir, index_dir, semantic))
+    }
+
+    /// Loads the keyword part at once and computes the embeddings in the
+    /// background, swapping them in when ready: a server with a large new
+    /// knowledge base answers (by keyword) from the first second.
+    pub fn open_deferred(
+        kb_dir: &Path,
+        index_dir: &Path,
+        semantic: Option<Semantic>,
+    ) -> Result<Arc<KnowledgeHandle>, KnowledgeError> {
+        let knowledge = Knowledge::load(kb_dir, index_dir, None)?;
+        let has_semantic = semantic.is_some();
+        let handle = Arc::new(Self::with(knowledge, kb_dir, index_dir, semantic));
+        if has_semantic {
+            handle
+                .embedding
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+            let h = Arc::clone(&handle);
+            let spawned = std::thread::Builder::new().name("kb-embed".into()).spawn(move || {
+                if let Err(e) = h.rebuild(true) {
+                    tracing::error!("computing the section embeddings failed, staying with keyword retrieval: {e}");
+                }
+                h.embedding.store(false, std::sync::atomic::Ordering::SeqCst);
+            });
+            if let Err(e) = spawned {
+                tracing::error!("cannot start the embedding thread: {e}");
+                handle
+                    .embedding
+                    .store(false, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        Ok(handle)
+    }
+
+    fn with(
+        knowledge: Knowledge,
+        kb_dir: &Path,
+        index_dir: &Path,
+        semantic: Option<Semantic>,
+    ) -> KnowledgeHandle {
+        KnowledgeHandle {
             current: RwLock::new(Arc::new(knowledge)),
+            embedding: std::sync::atomic::AtomicBool::new(false),
             kb_dir: kb_dir.to_path_buf(),
             index_dir: index_dir.to_path_buf(),
+            semantic,
             reloading: Mutex::new(()),
-        })
+        }
+    }
+
+    /// `keyword`, `building embeddings`, or `hybrid`.
+    pub fn retrieval_status(&self) -> &'static str {
+        if self.current().vectors.is_some() {
+            "hybrid"
+        } else if self.embedding.load(std::sync::atomic::Ordering::SeqCst) {
+            "keyword (embeddings being computed)"
+        } else {
+            "keyword"
+        }
     }
 
     pub fn current(&self) -> Arc<Knowledge> {
@@ -78,12 +213,21 @@ impl KnowledgeHandle {
     /// snapshot. Blocking: call from a blocking thread. Returns whether the
     /// knowledge changed.
     pub fn reload(&self) -> Result<bool, KnowledgeError> {
+        self.rebuild(false)
+    }
+
+    /// Rebuilds the snapshot; unless `force`, only when the articles changed.
+    fn rebuild(&self, force: bool) -> Result<bool, KnowledgeError> {
         let _guard = self.reloading.lock().unwrap_or_else(|p| p.into_inner());
         let kb = KnowledgeBase::load(&self.kb_dir)?;
-        if kb.hash == self.current().kb.hash {
+        if !force && kb.hash == self.current().kb.hash {
             return Ok(false);
         }
-        let fresh = Arc::new(Knowledge::from_kb(kb, &self.index_dir)?);
+        let fresh = Arc::new(Knowledge::from_kb(
+            kb,
+            &self.index_dir,
+            self.semantic.as_ref(),
+        )?);
         tracing::info!(
             articles = fresh.kb.articles.len(),
             problems = fresh.kb.problems.len(),

@@ -3,7 +3,8 @@
 //!
 //! Map of the crate (see ARCHITECTURE.md):
 //! - [`kb`]: articles on disk → parsed, chunked sections.
-//! - [`search`]: the tantivy keyword index and vocabulary over those sections.
+//! - [`search`]: the tantivy keyword index, the vector index and the vocabulary.
+//! - [`embed`]: the sentence-embedding model (candle) and its on-disk cache.
 //! - [`knowledge`]: one consistent snapshot of both, hot-reloaded.
 //! - [`bot`]: question → grounded answer or escalation.
 //! - [`store`]: the SQLite database (conversations).
@@ -14,6 +15,7 @@
 pub mod app;
 pub mod bot;
 pub mod config;
+pub mod embed;
 pub mod eval;
 pub mod http;
 pub mod kb;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use frontdesk::bot::{self, AskInput, BotConfig};
+use frontdesk::bot::{self, AskInput, BotConfig, Mode};
 use frontdesk::config::{Config, Overrides};
 use frontdesk::eval;
 use frontdesk::locale::Locale;
@@ -32,6 +32,12 @@ struct Cli {
     /// Log filter, e.g. `info` or `frontdesk=debug`.
     #[arg(long, global = true, env = "FRONTDESK_LOG")]
     log: Option<String>,
+    /// Folder of the embedding model (default: models/all-MiniLM-L6-v2).
+    #[arg(long, global = true, env = "FRONTDESK_MODEL_DIR")]
+    model_dir: Option<PathBuf>,
+    /// Folder of the embedding cache (default: <data>/embeddings).
+    #[arg(long, global = true, env = "FRONTDESK_EMBEDDING_CACHE")]
+    embedding_cache: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -66,6 +72,9 @@ enum Command {
     Eval {
         #[arg(long)]
         questions: PathBuf,
+        /// Only this retrieval mode (default: keyword, vector and hybrid side by side).
+        #[arg(long, value_parser = ["keyword", "vector", "hybrid"])]
+        mode: Option<String>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -100,6 +109,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             threshold: cli.threshold,
             watch,
             log: cli.log,
+            model_dir: cli.model_dir,
+            embedding_cache: cli.embedding_cache,
         },
     )?;
     init_tracing(
@@ -146,6 +157,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 &k,
                 &BotConfig {
                     threshold: config.threshold,
+                    mode: Mode::Hybrid,
                 },
                 &AskInput {
                     question,
@@ -186,62 +198,106 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Eval {
             questions,
+            mode,
             json,
             verbose,
         } => {
             let qs = eval::load_questions(&questions)?;
             let k = frontdesk::app::open_knowledge(&config)?.current();
-            let report = eval::evaluate(
-                &k,
-                &BotConfig {
-                    threshold: config.threshold,
-                },
-                &qs,
-            )?;
+            let modes: Vec<Mode> = match mode.as_deref() {
+                Some("keyword") => vec![Mode::Keyword],
+                Some("vector") => vec![Mode::Vector],
+                Some(_) => vec![Mode::Hybrid],
+                None => Mode::ALL.to_vec(),
+            };
+            if modes.iter().any(|m| *m != Mode::Keyword) && k.vectors.is_none() {
+                anyhow::bail!(
+                    "vector and hybrid modes need the embedding model: run models/fetch (or pass --mode keyword)"
+                );
+            }
+            let reports = modes
+                .iter()
+                .map(|&mode| {
+                    eval::evaluate(
+                        &k,
+                        &BotConfig {
+                            threshold: config.threshold,
+                            mode,
+                        },
+                        &qs,
+                    )
+                })
+                .collect::<Result<Vec<_>, _>>()?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                let out = if reports.len() == 1 {
+                    serde_json::to_value(&reports[0])?
+                } else {
+                    serde_json::json!({ "modes": reports })
+                };
+                println!("{}", serde_json::to_string_pretty(&out)?);
             } else {
-                print_report(&report, verbose);
+                print_reports(&reports, verbose);
             }
             Ok(())
         }
     }
 }
 
-fn print_report(r: &eval::Report, verbose: bool) {
-    let m = &r.metrics;
+fn print_reports(reports: &[eval::Report], verbose: bool) {
     if verbose {
-        for o in &r.outcomes {
-            let rank = o.rank.map(|r| r.to_string()).unwrap_or_else(|| "-".into());
-            let mark = match (o.kind, o.escalated, o.rank) {
-                (eval::QuestionKind::Escalate, true, _) => "ok ",
-                (eval::QuestionKind::Answerable, false, Some(1)) => "ok ",
-                _ => "XX ",
-            };
-            println!(
-                "{mark} rank {rank:>2}  conf {:.2}  {}  {}  -> {}",
-                o.confidence,
-                if o.escalated { "ESC" } else { "   " },
-                o.question,
-                o.top.as_deref().unwrap_or("-")
-            );
+        for r in reports {
+            println!("== {}", r.mode.name());
+            for o in &r.outcomes {
+                let rank = o.rank.map(|r| r.to_string()).unwrap_or_else(|| "-".into());
+                let mark = match (o.kind, o.escalated, o.rank) {
+                    (eval::QuestionKind::Escalate, true, _) => "ok ",
+                    (eval::QuestionKind::Answerable, false, Some(1)) => "ok ",
+                    _ => "XX ",
+                };
+                println!(
+                    "{mark} rank {rank:>2}  conf {:.2}  {}  {}  -> {}",
+                    o.confidence,
+                    if o.escalated { "ESC" } else { "   " },
+                    o.question,
+                    o.top.as_deref().unwrap_or("-")
+                );
+            }
+            println!();
+        }
+    }
+    let Some(first) = reports.first() else {
+        return;
+    };
+    let m = &first.metrics;
+    println!(
+        "questions: {} answerable, {} to escalate; escalation threshold {:.2}\n",
+        m.answerable, m.escalate, first.threshold
+    );
+    print!("{:<22}", "");
+    for r in reports {
+        print!("{:>10}", r.mode.name());
+    }
+    println!();
+    let rows: [(&str, fn(&eval::Metrics) -> f64); 6] = [
+        ("Recall@1", |m| m.recall_at_1),
+        ("Recall@3", |m| m.recall_at_3),
+        ("MRR@10", |m| m.mrr_at_10),
+        ("escalation precision", |m| m.escalation_precision),
+        ("escalation recall", |m| m.escalation_recall),
+        ("answered correctly", |m| m.answered_correctly),
+    ];
+    for (name, get) in rows {
+        print!("{name:<22}");
+        for r in reports {
+            print!("{:>10.3}", get(&r.metrics));
         }
         println!();
     }
-    println!(
-        "questions: {} answerable, {} to escalate (threshold {:.2})",
-        m.answerable, m.escalate, r.threshold
-    );
-    println!("Recall@1              {:.3}", m.recall_at_1);
-    println!("Recall@3              {:.3}", m.recall_at_3);
-    println!("MRR@10                {:.3}", m.mrr_at_10);
-    println!("escalation precision  {:.3}", m.escalation_precision);
-    println!("escalation recall     {:.3}", m.escalation_recall);
-    println!("answered correctly    {:.3}", m.answered_correctly);
-    println!(
-        "best threshold by escalation F1 on this file: {:.2}",
-        r.best_threshold
-    );
+    print!("{:<22}", "best threshold (F1)");
+    for r in reports {
+        print!("{:>10.2}", r.best_threshold);
+    }
+    println!();
 }
 
 fn init_tracing(filter: &str, serving: bool) {

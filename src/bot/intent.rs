@@ -55,11 +55,10 @@ impl Intent {
         }
     }
 
-    /// The ticket type to suggest when this message is escalated.
+    /// The ticket type to suggest when this message is escalated. Billing
+    /// has no type of its own: it is help with the account's settings.
     pub fn ticket_type(&self) -> Option<TicketType> {
-        if self.billing {
-            None
-        } else if self.feature_request {
+        if self.feature_request {
             Some(TicketType::FeatureRequest)
         } else if self.malfunction {
             Some(TicketType::BugReport)
@@ -408,7 +407,7 @@ mod tests {
     fn intents_and_ticket_types() {
         let bill = Intent::read("I was charged twice this month");
         assert!(bill.billing);
-        assert_eq!(bill.ticket_type(), None);
+        assert_eq!(bill.ticket_type(), Some(TicketType::SettingsHelp));
         let bug = Intent::read("The export button gives me an error 500");
         assert!(bug.malfunction && !bug.how_question);
         assert_eq!(bug.ticket_type(), Some(TicketType::BugReport));

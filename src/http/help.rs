@@ -216,13 +216,14 @@ fn search_results(
     if query.is_empty() {
         return Ok(Vec::new());
     }
-    let retrieval = retrieve::retrieve(k, locale, &query, None, None)?;
+    let query = query.embedded(k, text);
+    let retrieval = retrieve::retrieve(k, locale, &query, retrieve::Mode::Hybrid, None, None)?;
     let top = retrieval.top().map(|t| t.score).unwrap_or(0.0);
     Ok(retrieval
         .articles
         .iter()
         // Results that share only a marginal word with the query are noise.
-        .filter(|r| r.coverage >= 0.3 && r.score >= 0.1 * top)
+        .filter(|r| (r.coverage >= 0.3 || r.similarity >= 0.45) && r.score >= 0.25 * top)
         .take(MAX_RESULTS)
         .filter_map(|r| {
             let a = k.kb.articles.get(r.article)?;

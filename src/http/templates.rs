@@ -10,6 +10,23 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     // Pages without a translation table (error pages) fall back to the
     // English defaults written in the templates.
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+    // minijinja also escapes `/`, which makes every URL in the pages read
+    // `&#x2f;help&#x2f;…`; the five characters below are what HTML needs.
+    env.set_formatter(|out, state, value| {
+        if state.auto_escape() == minijinja::AutoEscape::Html
+            && !value.is_safe()
+            && !value.is_undefined()
+            && !value.is_none()
+        {
+            let text = value.to_string();
+            out.write_str(&crate::search::html_escape(&text))
+                .map_err(|e| {
+                    minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())
+                })
+        } else {
+            minijinja::escape_formatter(out, state, value)
+        }
+    });
     let templates: [(&str, &str); 5] = [
         ("base.html", include_str!("../../templates/base.html")),
         ("error.html", include_str!("../../templates/error.html")),
@@ -36,6 +53,17 @@ pub fn render(name: &str, ctx: minijinja::Value) -> Result<String, minijinja::Er
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_are_escaped_but_slashes_are_kept() {
+        let html = render(
+            "error.html",
+            minijinja::context! { title => "<b>a/b</b>", message => "x & \"y\"", lang => "en" },
+        )
+        .expect("render");
+        assert!(html.contains("&lt;b&gt;a/b&lt;/b&gt;"), "{html}");
+        assert!(html.contains("x &amp; &quot;y&quot;"), "{html}");
+    }
 
     #[test]
     fn every_template_compiles_and_renders_with_an_empty_context() {

@@ -3,6 +3,7 @@
 //! search over them.
 
 pub mod analyzer;
+pub mod vector;
 pub mod vocab;
 
 use std::collections::HashMap;

@@ -20,6 +20,49 @@ pub fn bundled_kb() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge-base")
 }
 
+/// An embedding cache shared by every test server: entries are keyed by
+/// content, so sharing is safe, and it spares each server from embedding
+/// every section again (about a minute on a small machine).
+pub fn shared_embedding_cache() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("embeddings")
+}
+
+/// Fills the shared cache for the bundled knowledge base once per test
+/// binary (test binaries run one after the other, so later ones find it warm).
+pub fn warm_embedding_cache() {
+    static WARM: std::sync::Once = std::sync::Once::new();
+    WARM.call_once(|| {
+        let data = tempfile::tempdir().expect("temporary data folder");
+        let out = Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .arg("--data")
+            .arg(data.path())
+            .arg("--embedding-cache")
+            .arg(shared_embedding_cache())
+            .arg("index")
+            .env("FRONTDESK_LOG", "warn")
+            .output()
+            .expect("frontdesk index runs");
+        assert!(
+            out.status.success(),
+            "frontdesk index failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
+}
+
+/// A `frontdesk` command in the crate root using the shared embedding cache.
+pub fn frontdesk_command(data: &Path) -> Command {
+    warm_embedding_cache();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_frontdesk"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("--data")
+        .arg(data)
+        .env("FRONTDESK_EMBEDDING_CACHE", shared_embedding_cache())
+        .env("FRONTDESK_LOG", "warn");
+    c
+}
+
 impl TestApp {
     pub async fn spawn() -> TestApp {
         Self::spawn_with_kb(&bundled_kb()).await
@@ -27,13 +70,11 @@ impl TestApp {
 
     pub async fn spawn_with_kb(kb: &Path) -> TestApp {
         let data = tempfile::tempdir().expect("temporary data folder");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_frontdesk"))
-            .arg("--data")
-            .arg(data.path())
+        let mut child = frontdesk_command(data.path())
             .arg("--kb")
             .arg(kb)
             .args(["serve", "--bind", "127.0.0.1:0"])
-            .env("FRONTDESK_LOG", "warn")
+            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -54,12 +95,33 @@ impl TestApp {
                 panic!("the server did not report `listening on` within 120 s");
             }
         };
-        TestApp {
+        let app = TestApp {
             base,
             client: reqwest::Client::new(),
             data,
             child,
-        }
+        };
+        app.wait_for_hybrid_retrieval().await;
+        app
+    }
+
+    /// The server answers by keyword at once and swaps in the embeddings
+    /// when they are ready; tests want the full bot.
+    async fn wait_for_hybrid_retrieval(&self) {
+        let ready = eventually(Duration::from_secs(300), || async {
+            match self.client.get(self.url("/healthz")).send().await {
+                Ok(r) => r
+                    .json::<serde_json::Value>()
+                    .await
+                    .is_ok_and(|h| h["retrieval"] == "hybrid"),
+                Err(_) => false,
+            }
+        })
+        .await;
+        assert!(
+            ready,
+            "the server never reached hybrid retrieval: is the model fetched (models/fetch)?"
+        );
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -145,4 +207,26 @@ where
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// A help vault with other conventions: no front matter, wiki links,
+/// callouts, a French folder, spaces in names.
+pub fn foreign_vault(dir: &Path) {
+    let write = |rel: &str, text: &str| {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    };
+    write(
+        "en/Sync/Set up sync.md",
+        "---\naliases: [sync]\npermalink: sync-setup\ncssclasses: wide\n---\nSync keeps your notes the same on every device.\n\n## Connect a phone\n\nTo sync notes to your phone, install the mobile app, open **Settings → Sync** and sign in. See [[Troubleshoot sync#Conflicts|conflicts]].\n\n> [!warning] Keep a backup\n> Sync is not a backup.\n",
+    );
+    write(
+        "en/Sync/Troubleshoot sync.md",
+        "# Troubleshoot sync\n\n## Conflicts\n\nWhen the same note changes on two devices, both versions are kept and the newer one wins.\n",
+    );
+    write(
+        "fr/Synchronisation/Configurer la synchronisation.md",
+        "---\npermalink: sync-setup\n---\nLa synchronisation garde vos notes identiques sur tous vos appareils.\n\n## Connecter un téléphone\n\nPour synchroniser vos notes sur votre téléphone, installez l'application mobile et connectez-vous dans **Réglages → Synchronisation**.\n",
+    );
 }
