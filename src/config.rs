@@ -8,10 +8,12 @@ use serde::Deserialize;
 
 use crate::bot::DEFAULT_THRESHOLD;
 
-/// The keys of `frontdesk.toml`; each is documented in the README.
-#[derive(Debug, Default, Deserialize)]
+/// Settings that may each be given or not: the keys of `frontdesk.toml`
+/// (each documented in the README), and the same values from the command
+/// line and the environment.
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FileConfig {
+pub struct Settings {
     pub bind: Option<String>,
     pub data: Option<PathBuf>,
     pub kb: Option<PathBuf>,
@@ -58,17 +60,7 @@ pub enum ConfigError {
 }
 
 /// Values given on the command line or in the environment (they win over the file).
-#[derive(Debug, Default, Clone)]
-pub struct Overrides {
-    pub bind: Option<String>,
-    pub data: Option<PathBuf>,
-    pub kb: Option<PathBuf>,
-    pub threshold: Option<f32>,
-    pub watch: Option<bool>,
-    pub log: Option<String>,
-    pub model_dir: Option<PathBuf>,
-    pub embedding_cache: Option<PathBuf>,
-}
+pub type Overrides = Settings;
 
 impl Config {
     /// Reads `file` (when given, it must exist; otherwise `./frontdesk.toml`
@@ -79,7 +71,7 @@ impl Config {
             None if Path::new("frontdesk.toml").is_file() => {
                 read_file(Path::new("frontdesk.toml"))?
             }
-            None => FileConfig::default(),
+            None => Settings::default(),
         };
         let bind_raw = overrides
             .bind
@@ -136,7 +128,7 @@ impl Config {
     }
 }
 
-fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+fn read_file(path: &Path) -> Result<Settings, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
         path: path.to_path_buf(),
         source,

@@ -10,9 +10,11 @@
 //! - [`store`]: the SQLite database (conversations).
 //! - [`http`]: routes, pages, JSON API, widget assets.
 //! - [`eval`]: retrieval and escalation metrics on a question file.
+//! - [`bench`]: speed and memory measurements (`frontdesk bench`).
 //! - [`config`], [`locale`], [`app`]: settings, languages, start-up.
 
 pub mod app;
+pub mod bench;
 pub mod bot;
 pub mod config;
 pub mod embed;

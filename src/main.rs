@@ -68,6 +68,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Measure speed and memory on a synthetic knowledge base (use a release build).
+    Bench {
+        /// Sections of the hybrid (keyword + vector) knowledge base.
+        #[arg(long, default_value_t = 10_000)]
+        sections: usize,
+        /// Sections of the keyword-only knowledge base.
+        #[arg(long, default_value_t = 100_000)]
+        keyword_sections: usize,
+        /// Asks sent over HTTP for each number of concurrent clients.
+        #[arg(long, default_value_t = 2_000)]
+        requests: usize,
+        /// Print the figures as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Measure retrieval and escalation on a question file (JSON lines).
     Eval {
         #[arg(long)]
@@ -130,6 +145,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             runtime.block_on(frontdesk::app::serve(config))
         }
         Command::Index => {
+            // A rebuild from scratch; embeddings still come from the cache.
+            let index_dir = config.index_dir();
+            if index_dir.exists() {
+                std::fs::remove_dir_all(&index_dir).with_context(|| {
+                    format!("cannot remove the old index {}", index_dir.display())
+                })?;
+            }
             let k = frontdesk::app::open_knowledge(&config)?.current();
             println!(
                 "indexed {} articles ({} sections) in {} locale(s); {} skipped",
@@ -196,6 +218,34 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Bench {
+            sections,
+            keyword_sections,
+            requests,
+            json,
+        } => {
+            anyhow::ensure!(
+                sections >= 10 && keyword_sections >= 10 && requests >= 16,
+                "use at least 10 sections and 16 requests"
+            );
+            let questions = bench_questions(&config.kb)?;
+            let report = frontdesk::bench::run(
+                &frontdesk::bench::BenchOptions {
+                    sections,
+                    keyword_sections,
+                    source_kb: config.kb.clone(),
+                    model_dir: config.model_dir.clone(),
+                    requests,
+                },
+                questions,
+            )?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print_bench(&report);
+            }
+            Ok(())
+        }
         Command::Eval {
             questions,
             mode,
@@ -243,6 +293,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// Reads one figure of a report.
+type MetricOf = fn(&eval::Metrics) -> f64;
+
 fn print_reports(reports: &[eval::Report], verbose: bool) {
     if verbose {
         for r in reports {
@@ -278,7 +331,7 @@ fn print_reports(reports: &[eval::Report], verbose: bool) {
         print!("{:>10}", r.mode.name());
     }
     println!();
-    let rows: [(&str, fn(&eval::Metrics) -> f64); 6] = [
+    let rows: [(&str, MetricOf); 6] = [
         ("Recall@1", |m| m.recall_at_1),
         ("Recall@3", |m| m.recall_at_3),
         ("MRR@10", |m| m.mrr_at_10),
@@ -298,6 +351,81 @@ fn print_reports(reports: &[eval::Report], verbose: bool) {
         print!("{:>10.2}", r.best_threshold);
     }
     println!();
+}
+
+/// English questions of the public question set, or article titles when
+/// the set is not there (another knowledge base).
+fn bench_questions(kb: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    let set = std::path::Path::new("tests/questions/starter.jsonl");
+    if set.is_file() {
+        let qs: Vec<String> = eval::load_questions(set)?
+            .into_iter()
+            .filter(|q| q.lang.as_deref().is_none_or(|l| l == "en"))
+            .map(|q| q.question)
+            .collect();
+        if !qs.is_empty() {
+            return Ok(qs);
+        }
+    }
+    let kb = frontdesk::kb::KnowledgeBase::load(kb)?;
+    Ok(kb.articles.iter().map(|a| a.title.clone()).collect())
+}
+
+fn print_bench(r: &frontdesk::bench::BenchReport) {
+    let l = |x: &frontdesk::bench::Latency| {
+        format!(
+            "p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms",
+            x.p50_ms, x.p95_ms, x.p99_ms
+        )
+    };
+    println!("machine: {}", r.machine);
+    println!(
+        "knowledge base: {} sections (hybrid), {} sections (keyword only)",
+        r.sections, r.keyword_sections
+    );
+    println!(
+        "indexing, cold embedding cache   {:>10.1} sections/s",
+        r.index_cold_sections_per_s
+    );
+    println!(
+        "indexing, warm embedding cache   {:>10.1} sections/s",
+        r.index_cached_sections_per_s
+    );
+    println!(
+        "warm restart                     {:>10.2} s",
+        r.warm_restart_s
+    );
+    println!(
+        "query embedding                  p50 {:.2} ms",
+        r.query_embedding_ms_p50
+    );
+    println!(
+        "ask, keyword ({} sections)      {}",
+        r.sections,
+        l(&r.ask_keyword)
+    );
+    println!(
+        "ask, hybrid ({} sections)       {}",
+        r.sections,
+        l(&r.ask_hybrid)
+    );
+    println!(
+        "ask, keyword ({} sections)     {}",
+        r.keyword_sections,
+        l(&r.ask_keyword_large)
+    );
+    println!(
+        "hybrid asks over HTTP, 2 clients {:>10.1} /s",
+        r.http_hybrid_asks_per_s_2_clients
+    );
+    println!(
+        "hybrid asks over HTTP, 16 clients{:>10.1} /s",
+        r.http_hybrid_asks_per_s_16_clients
+    );
+    println!(
+        "peak memory (hybrid base)        {:>10.1} MB",
+        r.peak_memory_mb
+    );
 }
 
 fn init_tracing(filter: &str, serving: bool) {

@@ -250,7 +250,6 @@ const BILLING: &[&str] = &[
     "invoice",
     "invoices",
     "my bill",
-    "billing",
     "billed",
     "credit card",
     "my payment",

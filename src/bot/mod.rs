@@ -120,8 +120,13 @@ pub fn ask(
     let text = intent::strip_greeting(input.question);
     let intent = Intent::read(text);
     let page_path = input.page_url.and_then(pages::path_of);
-    let query = Query::read(knowledge, locale, text).embedded(knowledge, text);
     let mode = config.mode;
+    let query = Query::read(knowledge, locale, text);
+    let query = if mode == Mode::Keyword {
+        query
+    } else {
+        query.embedded(knowledge, text)
+    };
 
     let mut retrieval = best_retrieval(
         knowledge,
@@ -261,9 +266,12 @@ fn best_retrieval(
     }
     let previous = intent::strip_greeting(previous);
     let earlier = Query::read(knowledge, locale, previous);
-    let combined_query = query
-        .with_context(earlier)
-        .embedded(knowledge, &format!("{previous} {text}"));
+    let combined_query = query.with_context(earlier);
+    let combined_query = if mode == Mode::Keyword {
+        combined_query
+    } else {
+        combined_query.embedded(knowledge, &format!("{previous} {text}"))
+    };
     let combined = retrieve(knowledge, locale, &combined_query, mode, page_path, None)?;
     let bonus = if marked { 0.1 } else { 0.0 };
     Ok(if confidence(&combined) + bonus >= confidence(&alone) {
@@ -320,7 +328,16 @@ pub fn confidence(r: &Retrieval) -> f32 {
         Mode::Vector => 0.6 * semantic + 0.4 * lexical,
         // Weights fitted (logistic regression, then rounded) on the public
         // question set, and checked on a third-party help center.
-        Mode::Hybrid => 0.35 * semantic + 0.25 * lexical + 0.25 * r.known_share + 0.15 * agree,
+        Mode::Hybrid => {
+            // The embedding model knows English best: elsewhere its
+            // similarity says less, and word coverage takes its share.
+            let semantic_weight =
+                0.35 * retrieve::vector_weight(r.locale) / retrieve::vector_weight(Locale::En);
+            semantic_weight * semantic
+                + (0.6 - semantic_weight) * lexical
+                + 0.25 * r.known_share
+                + 0.15 * agree
+        }
     };
     (c * 1000.0).round() / 1000.0
 }

@@ -121,7 +121,7 @@ impl Mode {
 pub fn vector_weight(locale: Locale) -> f32 {
     match locale {
         Locale::En => 0.8,
-        _ => 0.4,
+        _ => 0.3,
     }
 }
 

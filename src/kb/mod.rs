@@ -195,8 +195,8 @@ impl KnowledgeBase {
                         self.articles[i].category_slug, self.articles[i].slug
                     ),
                 );
-                if !self.by_url.contains_key(&key) {
-                    self.by_url.insert(key, i);
+                if let std::collections::hash_map::Entry::Vacant(slot) = self.by_url.entry(key) {
+                    slot.insert(i);
                     break;
                 }
                 n += 1;

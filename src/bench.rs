@@ -1,0 +1,347 @@
+//! `frontdesk bench`: speed and memory on a synthetic knowledge base built
+//! from the sentences of a real one, measured on this machine. The figures
+//! go into the README; nothing here asserts a target (timed tests are flaky
+//! on shared machines).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use serde::Serialize;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::bot::{self, AskInput, BotConfig, Mode};
+use crate::embed::Embedder;
+use crate::kb::KnowledgeBase;
+use crate::knowledge::{Knowledge, KnowledgeHandle, Semantic};
+use crate::store;
+
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// Sections of the hybrid knowledge base.
+    pub sections: usize,
+    /// Sections of the keyword-only knowledge base.
+    pub keyword_sections: usize,
+    /// Knowledge base whose sentences the synthetic one is made of.
+    pub source_kb: PathBuf,
+    pub model_dir: PathBuf,
+    /// Requests per concurrency level over HTTP.
+    pub requests: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Latency {
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BenchReport {
+    pub machine: String,
+    pub sections: usize,
+    pub index_cold_sections_per_s: f64,
+    pub index_cached_sections_per_s: f64,
+    pub warm_restart_s: f64,
+    pub query_embedding_ms_p50: f64,
+    pub ask_keyword: Latency,
+    pub ask_hybrid: Latency,
+    pub http_hybrid_asks_per_s_2_clients: f64,
+    pub http_hybrid_asks_per_s_16_clients: f64,
+    pub keyword_sections: usize,
+    pub ask_keyword_large: Latency,
+    /// Peak resident memory of the process while serving the hybrid base.
+    pub peak_memory_mb: f64,
+}
+
+/// A deterministic generator (xorshift), so every run builds the same base.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+/// Writes `sections` sections (five per article) made of real sentences.
+fn synthesize(source: &KnowledgeBase, dir: &Path, sections: usize) -> anyhow::Result<()> {
+    let sentences: Vec<String> = source
+        .articles
+        .iter()
+        .filter(|a| a.locale == crate::locale::Locale::En)
+        .flat_map(|a| a.sections.iter())
+        .flat_map(|s| s.text.split(". ").map(str::to_string).collect::<Vec<_>>())
+        .filter(|s| s.split_whitespace().count() >= 5)
+        .collect();
+    let headings: Vec<String> = source
+        .articles
+        .iter()
+        .flat_map(|a| a.sections.iter().filter_map(|s| s.heading.clone()))
+        .collect();
+    anyhow::ensure!(
+        !sentences.is_empty() && !headings.is_empty(),
+        "the source knowledge base has no text"
+    );
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for a in 0..sections.div_ceil(5) {
+        let folder = dir.join("en").join(format!("topic-{}", a % 40));
+        std::fs::create_dir_all(&folder)?;
+        // A JSON string is valid YAML and quotes any `:` in the heading.
+        let title = serde_json::to_string(&format!("{} {a}", rng.pick(&headings)))?;
+        let mut body = format!("---\ntitle: {title}\ncategory: Topic {}\n---\n", a % 40);
+        for _ in 0..5 {
+            body.push_str(&format!("\n## {}\n\n", rng.pick(&headings)));
+            for _ in 0..3 {
+                let sentence: &String = rng.pick(&sentences);
+                body.push_str(sentence);
+                body.push_str(". ");
+            }
+            body.push('\n');
+        }
+        std::fs::write(folder.join(format!("article-{a}.md")), body)?;
+    }
+    Ok(())
+}
+
+fn latency(mut samples: Vec<Duration>) -> Latency {
+    samples.sort();
+    let at = |q: f64| {
+        let i = ((samples.len() as f64 - 1.0) * q).round() as usize;
+        samples
+            .get(i)
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .unwrap_or(0.0)
+    };
+    Latency {
+        p50_ms: at(0.50),
+        p95_ms: at(0.95),
+        p99_ms: at(0.99),
+    }
+}
+
+fn time_asks(
+    k: &Knowledge,
+    mode: Mode,
+    questions: &[String],
+    rounds: usize,
+) -> anyhow::Result<Latency> {
+    let config = BotConfig {
+        mode,
+        ..BotConfig::default()
+    };
+    let mut samples = Vec::new();
+    for _ in 0..rounds {
+        for q in questions {
+            let t = Instant::now();
+            bot::ask(
+                k,
+                &config,
+                &AskInput {
+                    question: q,
+                    page_url: None,
+                    locale: None,
+                    history: &[],
+                },
+            )?;
+            samples.push(t.elapsed());
+        }
+    }
+    Ok(latency(samples))
+}
+
+fn peak_memory_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|kb| kb.parse::<f64>().ok())
+            })
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    format!("{cores} cores, {cpu}")
+}
+
+/// Sends `total` asks over HTTP/1.1 keep-alive connections from `clients`
+/// concurrent clients; returns asks per second.
+async fn http_throughput(
+    addr: std::net::SocketAddr,
+    questions: Arc<Vec<String>>,
+    clients: usize,
+    total: usize,
+) -> anyhow::Result<f64> {
+    let start = Instant::now();
+    let per_client = total.div_ceil(clients);
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let questions = questions.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut stream = tokio::net::TcpStream::connect(addr).await?;
+            let mut buf = vec![0u8; 64 * 1024];
+            for i in 0..per_client {
+                let q = &questions[(c * 31 + i) % questions.len()];
+                let body = serde_json::json!({ "question": q }).to_string();
+                let req = format!(
+                    "POST /api/bot/ask HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                stream.write_all(req.as_bytes()).await?;
+                read_response(&mut stream, &mut buf).await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    Ok((per_client * clients) as f64 / start.elapsed().as_secs_f64())
+}
+
+async fn read_response(stream: &mut tokio::net::TcpStream, buf: &mut [u8]) -> anyhow::Result<()> {
+    let mut got = Vec::new();
+    loop {
+        let n = stream.read(buf).await?;
+        anyhow::ensure!(n > 0, "connection closed");
+        got.extend_from_slice(&buf[..n]);
+        if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&got[..end]).to_ascii_lowercase();
+            anyhow::ensure!(
+                head.starts_with("http/1.1 200"),
+                "unexpected response: {}",
+                head.lines().next().unwrap_or("")
+            );
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .context("no content-length")?;
+            while got.len() < end + 4 + len {
+                let n = stream.read(buf).await?;
+                anyhow::ensure!(n > 0, "connection closed");
+                got.extend_from_slice(&buf[..n]);
+            }
+            return Ok(());
+        }
+    }
+}
+
+pub fn run(options: &BenchOptions, questions: Vec<String>) -> anyhow::Result<BenchReport> {
+    anyhow::ensure!(!questions.is_empty(), "no questions to ask");
+    let source = KnowledgeBase::load(&options.source_kb)?;
+    let work = tempfile::tempdir()?;
+    let kb_dir = work.path().join("kb");
+    synthesize(&source, &kb_dir, options.sections)?;
+    let cache_dir = work.path().join("embeddings");
+
+    eprintln!(
+        "indexing {} sections with a cold embedding cache…",
+        options.sections
+    );
+    let semantic = || {
+        Semantic::load(&options.model_dir, &cache_dir)
+            .context("the embedding model is needed: run models/fetch")
+    };
+    let t = Instant::now();
+    let k = Knowledge::load(&kb_dir, &work.path().join("index-cold"), Some(&semantic()?))?;
+    let cold = t.elapsed();
+    let sections: usize = k.kb.articles.iter().map(|a| a.sections.len()).sum();
+    drop(k);
+
+    eprintln!("indexing again with a warm cache…");
+    let t = Instant::now();
+    let k = Knowledge::load(&kb_dir, &work.path().join("index-warm"), Some(&semantic()?))?;
+    let cached = t.elapsed();
+    drop(k);
+
+    eprintln!("warm restart…");
+    let t = Instant::now();
+    let handle =
+        KnowledgeHandle::open(&kb_dir, &work.path().join("index-warm"), Some(semantic()?))?;
+    let warm_restart = t.elapsed();
+    let k = handle.current();
+
+    let embedder: &Embedder = k.embedder.as_deref().context("no embedder")?;
+    let mut samples = Vec::new();
+    for q in questions.iter().cycle().take(200) {
+        let t = Instant::now();
+        embedder.embed(q)?;
+        samples.push(t.elapsed());
+    }
+    let query_embedding = latency(samples);
+
+    eprintln!("timing asks…");
+    let ask_keyword = time_asks(&k, Mode::Keyword, &questions, 3)?;
+    let ask_hybrid = time_asks(&k, Mode::Hybrid, &questions, 3)?;
+
+    eprintln!("asks over HTTP…");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let (rps2, rps16) = runtime.block_on(async {
+        let db = store::open(&work.path().join("bench.db")).await?;
+        let state = crate::http::AppState {
+            knowledge: Arc::new(handle),
+            db,
+            bot: Arc::new(BotConfig::default()),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let server =
+            tokio::spawn(async move { axum::serve(listener, crate::http::router(state)).await });
+        let qs = Arc::new(questions.clone());
+        let r2 = http_throughput(addr, qs.clone(), 2, options.requests).await?;
+        let r16 = http_throughput(addr, qs, 16, options.requests).await?;
+        server.abort();
+        anyhow::Ok((r2, r16))
+    })?;
+
+    let peak_memory = peak_memory_mb();
+
+    eprintln!(
+        "keyword-only knowledge base of {} sections…",
+        options.keyword_sections
+    );
+    let big_dir = work.path().join("kb-large");
+    synthesize(&source, &big_dir, options.keyword_sections)?;
+    let big = Knowledge::load(&big_dir, &work.path().join("index-large"), None)?;
+    let ask_keyword_large = time_asks(&big, Mode::Keyword, &questions, 2)?;
+
+    Ok(BenchReport {
+        machine: machine(),
+        sections,
+        index_cold_sections_per_s: sections as f64 / cold.as_secs_f64(),
+        index_cached_sections_per_s: sections as f64 / cached.as_secs_f64(),
+        warm_restart_s: warm_restart.as_secs_f64(),
+        query_embedding_ms_p50: query_embedding.p50_ms,
+        ask_keyword,
+        ask_hybrid,
+        http_hybrid_asks_per_s_2_clients: rps2,
+        http_hybrid_asks_per_s_16_clients: rps16,
+        keyword_sections: big.kb.articles.iter().map(|a| a.sections.len()).sum(),
+        ask_keyword_large,
+        peak_memory_mb: peak_memory,
+    })
+}
