@@ -40,6 +40,9 @@ pub struct Intent {
     pub malfunction: bool,
     /// The user asks for something the product does not do.
     pub feature_request: bool,
+    /// The user asks the team to act on their account or data ("can you
+    /// move my seats", "please delete my account"): only people can.
+    pub staff_action: bool,
     /// Phrased as a how/what/where question.
     pub how_question: bool,
 }
@@ -51,6 +54,7 @@ impl Intent {
             billing: contains_any(&t, BILLING),
             malfunction: contains_any(&t, MALFUNCTION),
             feature_request: contains_any(&t, FEATURE),
+            staff_action: asks_staff_to_act(&t),
             how_question: starts_with_any(&t, HOW_QUESTION),
         }
     }
@@ -307,6 +311,9 @@ const MALFUNCTION: &[&str] = &[
     "plante",
     "bloqué",
     "ne marche pas",
+    "se ferme",
+    "ne s'ouvre plus",
+    "se închide",
     "ne fonctionne pas",
     "eroare",
     "nu merge",
@@ -315,6 +322,67 @@ const MALFUNCTION: &[&str] = &[
     "blocat",
     "se blochează",
 ];
+/// "can you move …", "please delete my …", "pouvez-vous supprimer …":
+/// a request addressed to the team, with a verb of account administration.
+fn asks_staff_to_act(text: &str) -> bool {
+    const ASKS: &[&str] = &[
+        "can you",
+        "could you",
+        "would you",
+        "please",
+        "pouvez vous",
+        "pourriez vous",
+        "vous pouvez",
+        "merci de",
+        "puteți",
+        "puteti",
+        "vă rog",
+        "va rog",
+    ];
+    const ACTS: &[&str] = &[
+        "delete",
+        "remove",
+        "move",
+        "transfer",
+        "reset",
+        "cancel",
+        "close",
+        "merge",
+        "unlock",
+        "restore",
+        "correct",
+        "change",
+        "make me",
+        "give me",
+        "upgrade",
+        "downgrade",
+        "supprimer",
+        "supprimez",
+        "transférer",
+        "annuler",
+        "fermer",
+        "réinitialiser",
+        "déplacer",
+        "șterge",
+        "ștergeți",
+        "stergeti",
+        "mutați",
+        "mutati",
+        "anulați",
+        "anulati",
+        "resetați",
+    ];
+    let padded = format!(" {text} ");
+    ASKS.iter().any(|a| {
+        padded.match_indices(&format!(" {a} ")).any(|(i, m)| {
+            // The action follows the request within a few words.
+            let after: Vec<&str> = padded[i + m.len()..].split_whitespace().take(4).collect();
+            let after = format!(" {} ", after.join(" "));
+            ACTS.iter().any(|v| after.contains(&format!(" {v} ")))
+        })
+    })
+}
+
 const FEATURE: &[&str] = &[
     "please add",
     "could you add",
@@ -412,6 +480,9 @@ mod tests {
         assert_eq!(bug.ticket_type(), Some(TicketType::BugReport));
         let feat = Intent::read("Please add a dark mode to the widget");
         assert_eq!(feat.ticket_type(), Some(TicketType::FeatureRequest));
+        assert!(Intent::read("please delete all the personal data you hold about me").staff_action);
+        assert!(Intent::read("can you move the seats over to my new account").staff_action);
+        assert!(!Intent::read("can you tell me how to move a note").staff_action);
         let how = Intent::read("How do I change my email?");
         assert!(how.how_question);
         assert_eq!(how.ticket_type(), Some(TicketType::SettingsHelp));

@@ -227,8 +227,8 @@ pub fn ask(
 
 /// The escalation decision: the confidence against the threshold, raised
 /// for messages that are for people whatever article looks close (a report
-/// of something broken, a request for a new feature); money matters always
-/// go to people.
+/// of something broken, a request for the team to act on an account, a
+/// request for a new feature); money matters always go to people.
 pub fn should_escalate(
     threshold: f32,
     confidence: f32,
@@ -238,6 +238,9 @@ pub fn should_escalate(
     let mut needed = threshold;
     if intent.malfunction && !intent.how_question {
         needed += 0.15;
+    }
+    if intent.staff_action {
+        needed += 0.3;
     }
     if intent.feature_request && !intent.how_question {
         needed = needed.max(0.95);
