@@ -14,12 +14,6 @@ const WIDGET_JS: &str = include_str!("../../widget/widget.js");
 const WIDGET_CSS: &str = include_str!("../../widget/widget.css");
 const HELP_CSS: &str = include_str!("../../static/help.css");
 const DEMO_CSS: &str = include_str!("../../widget/demo/demo.css");
-const DEMO_INDEX: &str = include_str!("../../widget/demo/index.html");
-const DEMO_EXAMS: &str = include_str!("../../widget/demo/exams.html");
-const DEMO_EXAM_SETTINGS: &str = include_str!("../../widget/demo/exam-settings.html");
-const DEMO_GRADING: &str = include_str!("../../widget/demo/grading.html");
-const DEMO_STUDENTS: &str = include_str!("../../widget/demo/students.html");
-const DEMO_BOOKINGS: &str = include_str!("../../widget/demo/bookings.html");
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -37,23 +31,29 @@ pub fn router() -> Router<AppState> {
             "/static/help.css",
             get(|| async { asset(HELP_CSS, "text/css; charset=utf-8") }),
         )
-        .route("/demo", get(|| async { Html(DEMO_INDEX) }))
+        .route("/demo", get(|| async { demo_page("index", "dashboard") }))
         .route("/demo/", get(|| async { Redirect::to("/demo") }))
         .route(
             "/demo/demo.css",
             get(|| async { asset(DEMO_CSS, "text/css; charset=utf-8") }),
         )
-        .route("/demo/exams", get(|| async { Html(DEMO_EXAMS) }))
+        .route("/demo/exams", get(|| async { demo_page("exams", "exams") }))
         .route(
             "/demo/exams/{id}/settings",
-            get(|Path(id): Path<String>| async move { demo_exam(&id, DEMO_EXAM_SETTINGS) }),
+            get(|Path(id): Path<String>| async move { demo_exam(&id, "exam-settings", "exams") }),
         )
         .route(
             "/demo/exams/{id}/grading",
-            get(|Path(id): Path<String>| async move { demo_exam(&id, DEMO_GRADING) }),
+            get(|Path(id): Path<String>| async move { demo_exam(&id, "grading", "grading") }),
         )
-        .route("/demo/students", get(|| async { Html(DEMO_STUDENTS) }))
-        .route("/demo/bookings", get(|| async { Html(DEMO_BOOKINGS) }))
+        .route(
+            "/demo/students",
+            get(|| async { demo_page("students", "students") }),
+        )
+        .route(
+            "/demo/bookings",
+            get(|| async { demo_page("bookings", "bookings") }),
+        )
 }
 
 fn asset(body: &'static str, content_type: &'static str) -> Response {
@@ -75,10 +75,21 @@ fn asset(body: &'static str, content_type: &'static str) -> Response {
         .into_response()
 }
 
+/// A page of the demo host product, with `nav` marked as the current section.
+fn demo_page(page: &str, nav: &str) -> Response {
+    match super::templates::render(
+        &format!("demo/{page}.html"),
+        minijinja::context! { nav => nav },
+    ) {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => super::error::PageError::Internal(format!("{e:#}")).into_response(),
+    }
+}
+
 /// The demo pages exist for any numeric exam id, like a real product's would.
-fn demo_exam(id: &str, page: &'static str) -> Response {
+fn demo_exam(id: &str, page: &str, nav: &str) -> Response {
     if !id.is_empty() && id.len() <= 12 && id.bytes().all(|b| b.is_ascii_digit()) {
-        Html(page).into_response()
+        demo_page(page, nav)
     } else {
         (
             StatusCode::NOT_FOUND,

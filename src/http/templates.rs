@@ -27,7 +27,7 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
             minijinja::escape_formatter(out, state, value)
         }
     });
-    let templates: [(&str, &str); 5] = [
+    let templates: [(&str, &str); 12] = [
         ("base.html", include_str!("../../templates/base.html")),
         ("error.html", include_str!("../../templates/error.html")),
         (
@@ -36,6 +36,35 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ),
         ("article.html", include_str!("../../templates/article.html")),
         ("search.html", include_str!("../../templates/search.html")),
+        // The demo host product's pages share one layout.
+        (
+            "demo/layout.html",
+            include_str!("../../widget/demo/layout.html"),
+        ),
+        (
+            "demo/index.html",
+            include_str!("../../widget/demo/index.html"),
+        ),
+        (
+            "demo/exams.html",
+            include_str!("../../widget/demo/exams.html"),
+        ),
+        (
+            "demo/exam-settings.html",
+            include_str!("../../widget/demo/exam-settings.html"),
+        ),
+        (
+            "demo/grading.html",
+            include_str!("../../widget/demo/grading.html"),
+        ),
+        (
+            "demo/students.html",
+            include_str!("../../widget/demo/students.html"),
+        ),
+        (
+            "demo/bookings.html",
+            include_str!("../../widget/demo/bookings.html"),
+        ),
     ];
     for (name, source) in templates {
         if let Err(e) = env.add_template(name, source) {
