@@ -92,18 +92,7 @@ fn validate(req: AskRequest) -> Result<ValidQuestion, ApiError> {
             format!("page_title must be at most {MAX_TITLE_CHARS} characters."),
         ));
     }
-    let locale = match req
-        .locale
-        .as_deref()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-    {
-        None => None,
-        Some(raw) => Some(
-            Locale::parse(raw)
-                .map_err(|e| ApiError::bad("unknown_locale", Some("locale"), e.to_string()))?,
-        ),
-    };
+    let locale = locale_param(req.locale.as_deref())?;
     let conversation_id = match req
         .conversation_id
         .as_deref()
@@ -129,6 +118,16 @@ fn validate(req: AskRequest) -> Result<ValidQuestion, ApiError> {
         locale,
         conversation_id,
     })
+}
+
+/// An optional `locale` field: absent or blank is `None`, unknown is an error.
+fn locale_param(raw: Option<&str>) -> Result<Option<Locale>, ApiError> {
+    match raw.map(str::trim).filter(|l| !l.is_empty()) {
+        None => Ok(None),
+        Some(raw) => Locale::parse(raw)
+            .map(Some)
+            .map_err(|e| ApiError::bad("unknown_locale", Some("locale"), e.to_string())),
+    }
 }
 
 fn validate_page_url(raw: Option<String>) -> Result<Option<String>, ApiError> {
@@ -262,15 +261,9 @@ async fn suggestions(
     };
     let k = state.knowledge.current();
     let available = k.kb.locales();
-    let locale = match p.locale.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
-        Some(raw) => Locale::parse(raw)
-            .map_err(|e| ApiError::bad("unknown_locale", Some("locale"), e.to_string()))?,
-        None => headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|h| h.to_str().ok())
-            .and_then(|h| Locale::negotiate(h, &available))
-            .unwrap_or(DEFAULT_LOCALE),
-    };
+    let locale = locale_param(p.locale.as_deref())?
+        .or_else(|| super::accepted_locale(&headers, &available))
+        .unwrap_or(DEFAULT_LOCALE);
     let mut found = bot::retrieve::page_suggestions(&k, &page_url, locale);
     if found.is_empty() && locale != DEFAULT_LOCALE {
         found = bot::retrieve::page_suggestions(&k, &page_url, DEFAULT_LOCALE);

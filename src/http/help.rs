@@ -48,12 +48,7 @@ fn page_locale(k: &Knowledge, lang: Option<&str>, headers: &HeaderMap) -> Locale
     let available = k.kb.locales();
     lang.and_then(|l| Locale::parse(l).ok())
         .filter(|l| available.contains(l))
-        .or_else(|| {
-            headers
-                .get(axum::http::header::ACCEPT_LANGUAGE)
-                .and_then(|h| h.to_str().ok())
-                .and_then(|h| Locale::negotiate(h, &available))
-        })
+        .or_else(|| super::accepted_locale(headers, &available))
         .unwrap_or(DEFAULT_LOCALE)
 }
 

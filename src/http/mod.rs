@@ -23,6 +23,17 @@ use crate::store::Db;
 /// that nobody can make the server buffer megabytes.
 const MAX_BODY_BYTES: usize = 256 * 1024;
 
+/// The best of `available` for the request's `Accept-Language`, if any.
+fn accepted_locale(
+    headers: &axum::http::HeaderMap,
+    available: &[crate::locale::Locale],
+) -> Option<crate::locale::Locale> {
+    headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| crate::locale::Locale::negotiate(h, available))
+}
+
 /// Everything a request handler may need, cheap to clone.
 #[derive(Clone)]
 pub struct AppState {

@@ -121,6 +121,9 @@ pub struct KnowledgeBase {
     /// Hash of every article file and the format version.
     pub hash: String,
     by_url: HashMap<(Locale, String), usize>,
+    /// Locales that have at least one article, default locale first
+    /// (asked for on every question, so computed once).
+    locales: Vec<Locale>,
 }
 
 struct SourceFile {
@@ -171,12 +174,16 @@ impl KnowledgeBase {
                 }
             }
         }
+        let mut locales: Vec<Locale> = articles.iter().map(|a| a.locale).collect();
+        locales.sort_by_key(|x| (*x != DEFAULT_LOCALE, *x));
+        locales.dedup();
         let mut kb = KnowledgeBase {
             root: root.to_path_buf(),
             articles,
             problems,
             hash,
             by_url: HashMap::new(),
+            locales,
         };
         kb.index_urls();
         Ok(kb)
@@ -218,10 +225,7 @@ impl KnowledgeBase {
 
     /// Locales that have at least one article, default locale first.
     pub fn locales(&self) -> Vec<Locale> {
-        let mut l: Vec<Locale> = self.articles.iter().map(|a| a.locale).collect();
-        l.sort_by_key(|x| (*x != DEFAULT_LOCALE, *x));
-        l.dedup();
-        l
+        self.locales.clone()
     }
 
     pub fn in_locale(&self, locale: Locale) -> impl Iterator<Item = &Article> {
