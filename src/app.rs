@@ -39,7 +39,117 @@ fn report_problems(handle: &KnowledgeHandle) {
     }
 }
 
-pub async fn serve(config: Config) -> anyhow::Result<()> {
+/// The state every request handler shares, built from the configuration.
+pub async fn build_state(
+    config: &Config,
+    knowledge: Arc<KnowledgeHandle>,
+    db: store::Db,
+    bot: BotConfig,
+) -> anyhow::Result<AppState> {
+    let files = crate::attachments::Store::new(config.data.join("attachments"));
+    files
+        .ensure_dirs()
+        .await
+        .context("cannot create the attachments folder")?;
+    // Nothing can be uploading yet: leftovers are from a crash.
+    let _ = files.sweep_tmp().await;
+    let desk_config = config.desk.clone();
+    let widget_secret = match &desk_config.widget_secret {
+        Some(s) => s.clone(),
+        None => load_or_create_secret(&config.data.join("widget-secret"))?,
+    };
+    let desk = crate::workflow::Desk {
+        db: db.clone(),
+        public_url: desk_config.public_url.clone(),
+        targets: desk_config.targets.clone(),
+        auto_close: desk_config.auto_close,
+        mail_wakeup: Arc::new(tokio::sync::Notify::new()),
+    };
+    Ok(AppState {
+        knowledge,
+        db,
+        bot: Arc::new(bot),
+        desk: Arc::new(desk),
+        desk_config: Arc::new(desk_config),
+        files: Arc::new(files),
+        limits: Arc::new(crate::http::security::RateLimiter::default()),
+        widget_secret: Arc::new(widget_secret),
+    })
+}
+
+/// The widget secret kept in the data folder, created on first start.
+fn load_or_create_secret(path: &std::path::Path) -> anyhow::Result<String> {
+    if let Ok(s) = std::fs::read_to_string(path) {
+        let s = s.trim().to_string();
+        if s.len() >= 16 {
+            return Ok(s);
+        }
+    }
+    let secret = format!(
+        "{}{}",
+        crate::accounts::token::random_id(),
+        crate::accounts::token::random_id()
+    );
+    std::fs::write(path, &secret)
+        .with_context(|| format!("cannot write the widget secret to {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+    Ok(secret)
+}
+
+/// Starts the email sender and the periodic maintenance (closing resolved
+/// tickets when due, deleting expired sessions).
+pub fn start_background(state: &AppState, config: &Config) -> anyhow::Result<String> {
+    let transport =
+        crate::mail::Transport::new(config.desk.smtp.as_ref(), config.data.join("outbox"))
+            .map_err(|e| anyhow::anyhow!("email settings: {e}"))?;
+    let described = transport.describe();
+    let host = config
+        .desk
+        .public_url
+        .split("://")
+        .nth(1)
+        .unwrap_or("localhost")
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("localhost")
+        .to_string();
+    let mailer = crate::mail::worker::Mailer {
+        db: state.db.clone(),
+        transport,
+        from: config.desk.mail_from.clone(),
+        product: "Frontdesk".to_string(),
+        retry_base_secs: config.desk.mail_retry_secs as i64,
+        id_domain: if host.is_empty() {
+            "localhost".into()
+        } else {
+            host
+        },
+    };
+    tokio::spawn(mailer.run(state.desk.mail_wakeup.clone()));
+    let desk = state.desk.clone();
+    let sessions = crate::store::sessions::DbSessionStore::new(state.db.clone());
+    let every = std::time::Duration::from_secs(config.desk.maintenance_secs);
+    tokio::spawn(async move {
+        loop {
+            match desk.close_due(store::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(closed = n, "closed resolved tickets that were due"),
+                Err(e) => tracing::error!("automatic closing: {e}"),
+            }
+            if let Err(e) = sessions.delete_expired().await {
+                tracing::error!("session clean-up: {e}");
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
+    Ok(described)
+}
+
+pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let cfg = config.clone();
     let knowledge = tokio::task::spawn_blocking(move || -> anyhow::Result<Arc<KnowledgeHandle>> {
         prepare_data(&cfg)?;
@@ -68,14 +178,26 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     } else {
         None
     };
-    let state = AppState {
-        knowledge: knowledge.clone(),
+    if demo {
+        for (email, role) in crate::accounts::demo::ensure(&db).await? {
+            println!(
+                "demo account: {email} / {} ({role})",
+                crate::accounts::demo::PASSWORD
+            );
+        }
+    }
+    let state = build_state(
+        &config,
+        knowledge.clone(),
         db,
-        bot: Arc::new(BotConfig {
+        BotConfig {
             threshold: config.threshold,
             mode: Mode::Hybrid,
-        }),
-    };
+        },
+    )
+    .await?;
+    let mail = start_background(&state, &config)?;
+    tracing::info!("emails: {mail}");
     let listener = TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
@@ -92,7 +214,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     println!("listening on http://{addr}");
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    axum::serve(listener, http::router(state))
+    let app = http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("server error")

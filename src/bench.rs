@@ -302,15 +302,22 @@ pub fn run(options: &BenchOptions, questions: Vec<String>) -> anyhow::Result<Ben
         .build()?;
     let (rps2, rps16) = runtime.block_on(async {
         let db = store::open(&work.path().join("bench.db")).await?;
-        let state = crate::http::AppState {
-            knowledge: Arc::new(handle),
-            db,
-            bot: Arc::new(BotConfig::default()),
-        };
+        let config = crate::config::Config::load(
+            None,
+            crate::config::Overrides {
+                data: Some(work.path().to_path_buf()),
+                ..Default::default()
+            },
+        )?;
+        let state =
+            crate::app::build_state(&config, Arc::new(handle), db, BotConfig::default()).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let server =
-            tokio::spawn(async move { axum::serve(listener, crate::http::router(state)).await });
+        let server = tokio::spawn(async move {
+            let app = crate::http::router(state)
+                .into_make_service_with_connect_info::<std::net::SocketAddr>();
+            axum::serve(listener, app).await
+        });
         let qs = Arc::new(questions.clone());
         let r2 = http_throughput(addr, qs.clone(), 2, options.requests).await?;
         let r16 = http_throughput(addr, qs, 16, options.requests).await?;

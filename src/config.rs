@@ -22,6 +22,35 @@ pub struct Settings {
     pub log: Option<String>,
     pub model_dir: Option<PathBuf>,
     pub embedding_cache: Option<PathBuf>,
+    /// The address users reach the server at (links in emails, secure cookies).
+    pub public_url: Option<String>,
+    /// Secret shared with host products for widget identity verification.
+    pub widget_secret: Option<String>,
+    /// Sender of notification emails, e.g. `Support <support@example.com>`.
+    pub mail_from: Option<String>,
+    /// SMTP server; without it emails are written to `<data>/outbox/`.
+    pub smtp: Option<crate::mail::SmtpConfig>,
+    /// Largest attachment, in MB.
+    pub attachment_max_mb: Option<u64>,
+    /// Accepted attachment extensions.
+    pub attachment_types: Option<Vec<String>>,
+    /// Response-time target per priority, e.g. `{ urgent = "1h", normal = "1bd" }`.
+    pub response_targets: Option<TargetSettings>,
+    /// When resolved tickets close: `end_of_month` or a delay such as `7d`.
+    pub auto_close: Option<String>,
+    /// How often (seconds) due tickets are closed and sessions cleaned.
+    pub maintenance_secs: Option<u64>,
+    /// First retry delay (seconds) of an email that could not be sent; it doubles each time.
+    pub mail_retry_secs: Option<u64>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetSettings {
+    pub urgent: Option<String>,
+    pub high: Option<String>,
+    pub normal: Option<String>,
+    pub low: Option<String>,
 }
 
 /// The settled configuration the program runs with.
@@ -44,6 +73,31 @@ pub struct Config {
     /// Folder of the embedding cache (default: `<data>/embeddings`); it may
     /// be shared by several data folders, as entries are keyed by content.
     pub embedding_cache: PathBuf,
+    /// Tickets, accounts and email.
+    pub desk: DeskConfig,
+}
+
+/// The settled helpdesk settings.
+#[derive(Debug, Clone)]
+pub struct DeskConfig {
+    /// Without a trailing slash.
+    pub public_url: String,
+    /// None: one is generated and kept in the data folder.
+    pub widget_secret: Option<String>,
+    pub mail_from: String,
+    pub smtp: Option<crate::mail::SmtpConfig>,
+    pub attachments: crate::attachments::Policy,
+    pub targets: crate::tickets::ResponseTargets,
+    pub auto_close: crate::tickets::AutoClose,
+    pub maintenance_secs: u64,
+    pub mail_retry_secs: u64,
+}
+
+impl DeskConfig {
+    /// Cookies are marked Secure (and `__Host-` prefixed) behind HTTPS.
+    pub fn https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +127,7 @@ impl Config {
             }
             None => Settings::default(),
         };
+        let desk_settings = overrides_desk(&overrides, &file_config);
         let bind_raw = overrides
             .bind
             .or(file_config.bind)
@@ -91,11 +146,13 @@ impl Config {
                 message: format!("{threshold} is outside 0 to 1"),
             });
         }
+        let desk = desk_config(&bind, desk_settings)?;
         let data = overrides
             .data
             .or(file_config.data)
             .unwrap_or_else(|| PathBuf::from("data"));
         Ok(Config {
+            desk,
             bind,
             embedding_cache: overrides
                 .embedding_cache
@@ -126,6 +183,101 @@ impl Config {
     pub fn database_path(&self) -> PathBuf {
         self.data.join("frontdesk.db")
     }
+}
+
+/// The helpdesk keys, each from the overrides or else the file.
+fn overrides_desk(o: &Settings, f: &Settings) -> Settings {
+    Settings {
+        public_url: o.public_url.clone().or(f.public_url.clone()),
+        widget_secret: o.widget_secret.clone().or(f.widget_secret.clone()),
+        mail_from: o.mail_from.clone().or(f.mail_from.clone()),
+        smtp: o.smtp.clone().or(f.smtp.clone()),
+        attachment_max_mb: o.attachment_max_mb.or(f.attachment_max_mb),
+        attachment_types: o.attachment_types.clone().or(f.attachment_types.clone()),
+        response_targets: o.response_targets.clone().or(f.response_targets.clone()),
+        auto_close: o.auto_close.clone().or(f.auto_close.clone()),
+        maintenance_secs: o.maintenance_secs.or(f.maintenance_secs),
+        mail_retry_secs: o.mail_retry_secs.or(f.mail_retry_secs),
+        ..Settings::default()
+    }
+}
+
+fn desk_config(bind: &SocketAddr, s: Settings) -> Result<DeskConfig, ConfigError> {
+    use crate::tickets::{AutoClose, ResponseTargets, Target};
+    let invalid = |key: &'static str, message: String| ConfigError::Invalid { key, message };
+    let public_url = s
+        .public_url
+        .unwrap_or_else(|| format!("http://{bind}"))
+        .trim_end_matches('/')
+        .to_string();
+    if !(public_url.starts_with("http://") || public_url.starts_with("https://"))
+        || public_url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(invalid(
+            "public_url",
+            format!("`{public_url}` is not an http:// or https:// address"),
+        ));
+    }
+    if let Some(secret) = &s.widget_secret
+        && secret.len() < 16
+    {
+        return Err(invalid(
+            "widget_secret",
+            "use at least 16 characters".to_string(),
+        ));
+    }
+    let mut policy = crate::attachments::Policy::default();
+    if let Some(mb) = s.attachment_max_mb {
+        if mb == 0 || mb > 1024 {
+            return Err(invalid(
+                "attachment_max_mb",
+                format!("{mb} is outside 1 to 1024"),
+            ));
+        }
+        policy.max_file_bytes = mb * 1024 * 1024;
+    }
+    if let Some(types) = s.attachment_types {
+        policy.allowed = types
+            .iter()
+            .map(|t| t.trim().trim_start_matches('.').to_lowercase())
+            .collect();
+    }
+    let mut targets = ResponseTargets::default();
+    if let Some(t) = s.response_targets {
+        let parse = |v: Option<String>, default: Target| -> Result<Target, ConfigError> {
+            v.map(|v| Target::parse(&v).map_err(|e| invalid("response_targets", e.to_string())))
+                .unwrap_or(Ok(default))
+        };
+        targets = ResponseTargets {
+            urgent: parse(t.urgent, targets.urgent)?,
+            high: parse(t.high, targets.high)?,
+            normal: parse(t.normal, targets.normal)?,
+            low: parse(t.low, targets.low)?,
+        };
+    }
+    let auto_close = match s.auto_close {
+        Some(v) => AutoClose::parse(&v).map_err(|e| invalid("auto_close", e.to_string()))?,
+        None => AutoClose::EndOfMonth,
+    };
+    let mail_from = s
+        .mail_from
+        .unwrap_or_else(|| "Frontdesk <support@frontdesk.localhost>".to_string());
+    if mail_from.contains(['\r', '\n']) {
+        return Err(invalid("mail_from", "must be on one line".to_string()));
+    }
+    Ok(DeskConfig {
+        public_url,
+        widget_secret: s.widget_secret,
+        mail_from,
+        smtp: s.smtp,
+        attachments: policy,
+        targets,
+        auto_close,
+        maintenance_secs: s.maintenance_secs.unwrap_or(60).clamp(1, 86_400),
+        mail_retry_secs: s.mail_retry_secs.unwrap_or(30).clamp(1, 86_400),
+    })
 }
 
 fn read_file(path: &Path) -> Result<Settings, ConfigError> {

@@ -13,7 +13,9 @@
 //! - [`bench`]: speed and memory measurements (`frontdesk bench`).
 //! - [`config`], [`locale`], [`app`]: settings, languages, start-up.
 
+pub mod accounts;
 pub mod app;
+pub mod attachments;
 pub mod bench;
 pub mod bot;
 pub mod config;
@@ -23,5 +25,8 @@ pub mod http;
 pub mod kb;
 pub mod knowledge;
 pub mod locale;
+pub mod mail;
 pub mod search;
 pub mod store;
+pub mod tickets;
+pub mod workflow;

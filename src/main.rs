@@ -52,6 +52,15 @@ enum Command {
         /// Do not re-index when article files change.
         #[arg(long, env = "FRONTDESK_NO_WATCH")]
         no_watch: bool,
+        /// Create the demo accounts (admin@, operator@ and user@demo.test,
+        /// password `demo-password`) if they do not exist.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
     },
     /// Build the search index now (it is also built on start-up when articles changed).
     Index,
@@ -99,6 +108,30 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum UserAction {
+    /// Create an account and email it a one-time link to set its password
+    /// (the link is printed too).
+    Invite {
+        email: String,
+        /// end_user, operator or admin.
+        #[arg(long, default_value = "end_user", value_parser = ["end_user", "operator", "admin"])]
+        role: String,
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    /// Create the first admin. The password is read from standard input
+    /// (one line); without it, a one-time link to set it is printed.
+    CreateAdmin {
+        email: String,
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -112,7 +145,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let (bind, watch) = match &cli.command {
-        Some(Command::Serve { bind, no_watch }) => (bind.clone(), (*no_watch).then_some(false)),
+        Some(Command::Serve { bind, no_watch, .. }) => (bind.clone(), (*no_watch).then_some(false)),
         _ => (None, None),
     };
     let config = Config::load(
@@ -126,6 +159,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             log: cli.log,
             model_dir: cli.model_dir,
             embedding_cache: cli.embedding_cache,
+            ..Overrides::default()
         },
     )?;
     init_tracing(
@@ -136,13 +170,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve {
         bind: None,
         no_watch: false,
+        demo: false,
     }) {
-        Command::Serve { .. } => {
+        Command::Serve { demo, .. } => {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
                 .context("cannot start the async runtime")?;
-            runtime.block_on(frontdesk::app::serve(config))
+            runtime.block_on(frontdesk::app::serve(config, demo))
+        }
+        Command::User { action } => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            runtime.block_on(user_command(&config, action))
         }
         Command::Index => {
             // A rebuild from scratch; embeddings still come from the cache.
@@ -441,4 +483,50 @@ fn init_tracing(filter: &str, serving: bool) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
+}
+
+async fn user_command(config: &Config, action: UserAction) -> anyhow::Result<()> {
+    use frontdesk::accounts::{Role, invite, password};
+    std::fs::create_dir_all(&config.data)
+        .with_context(|| format!("cannot create the data folder {}", config.data.display()))?;
+    let db = frontdesk::store::open(&config.database_path()).await?;
+    let public_url = &config.desk.public_url;
+    match action {
+        UserAction::Invite { email, role, name } => {
+            let role = Role::parse(&role).context("unknown role")?;
+            let (user, link) = invite::invite(&db, public_url, &email, &name, role).await?;
+            println!(
+                "invited {} ({}); the invitation email is queued",
+                user.email,
+                role.as_str()
+            );
+            println!(
+                "one-time link (valid {} hours): {link}",
+                invite::LINK_VALID_SECS / 3600
+            );
+        }
+        UserAction::CreateAdmin {
+            email,
+            name,
+            password_stdin,
+        } => {
+            if password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .context("cannot read the password from standard input")?;
+                let pw = line.trim_end_matches(['\r', '\n']);
+                password::check_new(pw).map_err(anyhow::Error::msg)?;
+                let (user, _) = invite::invite(&db, public_url, &email, &name, Role::Admin).await?;
+                let hash = password::hash(pw).map_err(|e| anyhow::anyhow!("{e}"))?;
+                frontdesk::store::users::set_password(&db, &user.id, &hash).await?;
+                println!("created admin {}", user.email);
+            } else {
+                let (user, link) =
+                    invite::invite(&db, public_url, &email, &name, Role::Admin).await?;
+                println!("created admin {}; set the password at: {link}", user.email);
+            }
+        }
+    }
+    Ok(())
 }

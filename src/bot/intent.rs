@@ -2,27 +2,10 @@
 //! only people can handle (billing), a malfunction report or a feature
 //! request, and which ticket type fits it.
 
-use serde::{Deserialize, Serialize};
-
 use crate::locale::Locale;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TicketType {
-    BugReport,
-    FeatureRequest,
-    SettingsHelp,
-}
-
-impl TicketType {
-    pub fn label(self) -> &'static str {
-        match self {
-            TicketType::BugReport => "Bug report",
-            TicketType::FeatureRequest => "Feature request",
-            TicketType::SettingsHelp => "Settings help",
-        }
-    }
-}
+/// The ticket types are the tickets' own vocabulary.
+pub use crate::tickets::fields::TicketKind as TicketType;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SmallTalk {

@@ -21,6 +21,14 @@ pub enum ApiError {
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: u64 },
+    #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -51,6 +59,17 @@ impl IntoResponse for ApiError {
                 field,
             } => (StatusCode::BAD_REQUEST, *code, *field, message.clone()),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", None, m.clone()),
+            ApiError::Unauthorized(m) => {
+                (StatusCode::UNAUTHORIZED, "unauthorized", None, m.clone())
+            }
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", None, m.clone()),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", None, m.clone()),
+            ApiError::TooManyRequests { message, .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                None,
+                message.clone(),
+            ),
             ApiError::PayloadTooLarge(m) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
@@ -77,7 +96,48 @@ impl IntoResponse for ApiError {
         if let Some(f) = field {
             body["field"] = json!(f);
         }
-        (status, Json(body)).into_response()
+        let mut res = (status, Json(body)).into_response();
+        if let ApiError::TooManyRequests { retry_after, .. } = &self
+            && let Ok(v) = axum::http::HeaderValue::from_str(&retry_after.to_string())
+        {
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        }
+        res
+    }
+}
+
+impl From<crate::workflow::WorkflowError> for ApiError {
+    fn from(e: crate::workflow::WorkflowError) -> Self {
+        use crate::tickets::TransitionError as T;
+        use crate::workflow::WorkflowError as W;
+        match e {
+            W::Transition(t @ (T::StaffOnly | T::RequesterOnly)) => {
+                ApiError::Forbidden(t.to_string())
+            }
+            W::Transition(t) => ApiError::Conflict(format!("This change is not possible: {t}.")),
+            W::Conflict => ApiError::Conflict(e.to_string()),
+            W::Invalid { field, message } => ApiError::BadRequest {
+                code: "invalid",
+                message,
+                field: Some(field),
+            },
+            W::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<crate::attachments::AttachmentError> for ApiError {
+    fn from(e: crate::attachments::AttachmentError) -> Self {
+        use crate::attachments::AttachmentError as A;
+        match e {
+            A::Io(io) => ApiError::Internal(format!("attachment storage: {io}")),
+            A::TooLarge { .. } => ApiError::PayloadTooLarge(e.to_string()),
+            other => ApiError::BadRequest {
+                code: other.code(),
+                message: other.to_string(),
+                field: Some("files"),
+            },
+        }
     }
 }
 
@@ -151,5 +211,16 @@ impl From<SearchError> for PageError {
 impl From<tokio::task::JoinError> for PageError {
     fn from(e: tokio::task::JoinError) -> Self {
         PageError::Internal(e.to_string())
+    }
+}
+
+impl From<crate::accounts::invite::InviteError> for ApiError {
+    fn from(e: crate::accounts::invite::InviteError) -> Self {
+        use crate::accounts::invite::InviteError as I;
+        match e {
+            I::BadEmail(m) => ApiError::bad("invalid_email", Some("email"), m),
+            I::Exists(_) => ApiError::Conflict(e.to_string()),
+            I::Store(s) => s.into(),
+        }
     }
 }

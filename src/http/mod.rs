@@ -2,10 +2,18 @@
 //! assembled from the per-area routers.
 
 pub mod assets;
+pub mod auth;
 pub mod bot_api;
 pub mod error;
 pub mod help;
+pub mod openapi;
+pub mod portal;
+pub mod security;
+pub mod session_api;
 pub mod templates;
+pub mod ticket_form;
+pub mod tickets_api;
+pub mod widget_api;
 
 use std::sync::Arc;
 
@@ -43,6 +51,15 @@ pub struct AppState {
     pub db: Db,
     /// Answering settings (the escalation threshold).
     pub bot: Arc<BotConfig>,
+    /// Ticket operations and their rules.
+    pub desk: Arc<crate::workflow::Desk>,
+    /// Helpdesk settings (attachment policy, …).
+    pub desk_config: Arc<crate::config::DeskConfig>,
+    /// Where attachments are stored.
+    pub files: Arc<crate::attachments::Store>,
+    pub limits: Arc<security::RateLimiter>,
+    /// Secret for widget identity verification.
+    pub widget_secret: Arc<String>,
 }
 
 /// Unknown API paths get a JSON error, anything else the friendly page.
@@ -56,12 +73,29 @@ async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
 }
 
 pub fn router(state: AppState) -> Router {
+    let policy = &state.desk_config.attachments;
+    // A message's files plus room for its text fields.
+    let upload_limit = (policy.max_file_bytes as usize)
+        .saturating_mul(policy.max_files)
+        .saturating_add(1024 * 1024);
+    let sessions = auth::session_layer(
+        crate::store::sessions::DbSessionStore::new(state.db.clone()),
+        state.desk_config.https(),
+    );
     Router::new()
         .merge(help::router())
         .merge(bot_api::router())
         .merge(assets::router())
+        .merge(session_api::router())
+        .merge(widget_api::router())
+        .merge(tickets_api::router(upload_limit))
+        .merge(portal::router(upload_limit))
+        .merge(openapi::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(security::csrf_guard))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn(security::headers))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

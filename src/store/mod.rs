@@ -3,6 +3,11 @@
 //! BIGINT unix timestamps) so a PostgreSQL backend needs no rewrite.
 
 pub mod conversations;
+pub mod organisations;
+pub mod outbox;
+pub mod sessions;
+pub mod tickets;
+pub mod users;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -17,6 +22,12 @@ pub enum StoreError {
     Sqlx(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(
+        "the database does not have the required settings (WAL, synchronous=FULL, foreign keys, busy timeout): {0}"
+    )]
+    Settings(String),
+    #[error("cannot encode: {0}")]
+    Encode(String),
     #[error("not found")]
     NotFound,
 }
@@ -30,7 +41,7 @@ pub async fn open(path: &Path) -> Result<Db, StoreError> {
     let options = SqliteConnectOptions::from_str(&url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
+        .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(5));
     let pool = SqlitePoolOptions::new()
@@ -38,7 +49,33 @@ pub async fn open(path: &Path) -> Result<Db, StoreError> {
         .connect_with(options)
         .await?;
     sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+    check_settings(&pool).await?;
     Ok(pool)
+}
+
+/// Refuses to run on a database whose durability settings are not the
+/// ones asked for (e.g. a file system where WAL is unavailable).
+async fn check_settings(pool: &Db) -> Result<(), StoreError> {
+    let mut conn = pool.acquire().await?;
+    let (journal,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+        .fetch_one(&mut *conn)
+        .await?;
+    let (sync,): (i64,) = sqlx::query_as("PRAGMA synchronous")
+        .fetch_one(&mut *conn)
+        .await?;
+    let (fk,): (i64,) = sqlx::query_as("PRAGMA foreign_keys")
+        .fetch_one(&mut *conn)
+        .await?;
+    let (busy,): (i64,) = sqlx::query_as("PRAGMA busy_timeout")
+        .fetch_one(&mut *conn)
+        .await?;
+    // synchronous: 2 is FULL.
+    if !journal.eq_ignore_ascii_case("wal") || sync != 2 || fk != 1 || busy < 1000 {
+        return Err(StoreError::Settings(format!(
+            "journal_mode={journal}, synchronous={sync}, foreign_keys={fk}, busy_timeout={busy}"
+        )));
+    }
+    Ok(())
 }
 
 /// Seconds since the Unix epoch, the portable timestamp of every table.

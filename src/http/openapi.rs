@@ -1,0 +1,29 @@
+//! The OpenAPI 3 document of the JSON API, generated from the handlers'
+//! annotations and served at `/api/openapi.json`.
+
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::OpenApi;
+
+use super::{AppState, session_api, tickets_api, widget_api};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Frontdesk API", description = "Tickets, accounts and the widget's identity. Calls made with the log-in cookie that change something need the X-CSRF-Token header (from GET /api/session); widget calls may use `Authorization: Bearer <visitor token>` instead. Errors are JSON {error, message, field?}."),
+    paths(
+        session_api::log_in, session_api::log_out, session_api::current,
+        session_api::invite, session_api::forgot, session_api::reset,
+        widget_api::me, widget_api::identify, widget_api::send_code, widget_api::verify_code,
+        tickets_api::create, tickets_api::list, tickets_api::show, tickets_api::reply,
+        tickets_api::set_status, tickets_api::set_priority, tickets_api::log_time, tickets_api::download,
+    ),
+    tags((name = "accounts"), (name = "widget"), (name = "tickets"))
+)]
+pub struct ApiDoc;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route(
+        "/api/openapi.json",
+        get(|| async { Json(ApiDoc::openapi()) }),
+    )
+}

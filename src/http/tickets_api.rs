@@ -1,0 +1,727 @@
+//! The tickets JSON API: open (multipart, with files), list with filters,
+//! read one with its public timeline, reply, change status, priority and
+//! logged time, and download attachments. Every route checks that the
+//! caller may see the ticket; an invisible ticket is a 404, so numbers
+//! reveal nothing.
+
+use axum::Json;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::AppState;
+use super::auth::Caller;
+use super::error::ApiError;
+use super::security::TICKET_CREATE;
+use super::ticket_form::{self, FormData, FormError};
+use crate::attachments;
+use crate::store::tickets::{self, Attachment, Event, Filter, Scope, Sort, Ticket};
+use crate::store::users::{self, User};
+use crate::store::{conversations, organisations};
+use crate::tickets::{Impact, Priority, Reproducibility, Source, Status, TicketKind};
+use crate::workflow::{self, TicketInput};
+
+pub fn router(upload_limit: usize) -> Router<AppState> {
+    let uploads = Router::new()
+        .route("/api/tickets", post(create).get(list))
+        .route("/api/tickets/{number}/replies", post(reply))
+        .layer(DefaultBodyLimit::max(upload_limit));
+    Router::new()
+        .merge(uploads)
+        .route("/api/tickets/{number}", get(show))
+        .route("/api/tickets/{number}/status", post(set_status))
+        .route("/api/tickets/{number}/priority", post(set_priority))
+        .route("/api/tickets/{number}/time", post(log_time))
+        .route("/api/attachments/{id}", get(download))
+}
+
+impl From<FormError> for ApiError {
+    fn from(e: FormError) -> Self {
+        match e {
+            FormError::File(f) => f.into(),
+            FormError::FieldTooLong(name) => ApiError::PayloadTooLarge(format!(
+                "The field `{name}` is too long (at most 64 KB)."
+            )),
+            other => ApiError::bad("bad_form", None, other.to_string()),
+        }
+    }
+}
+
+const MAX_SUMMARY_CHARS: usize = 200;
+const MAX_SHORT_FIELD_CHARS: usize = 200;
+
+/// Reads an optional code field: absent is fine, unknown is an error
+/// naming the accepted codes.
+fn code_field<T>(
+    form: &FormData,
+    name: &'static str,
+    parse: fn(&str) -> Option<T>,
+    codes: String,
+) -> Result<Option<T>, ApiError> {
+    match form.text(name) {
+        None => Ok(None),
+        Some(v) => parse(v).map(Some).ok_or_else(|| {
+            ApiError::bad(
+                "invalid",
+                Some(name),
+                format!("`{v}` is not a valid {name}; use one of: {codes}."),
+            )
+        }),
+    }
+}
+
+fn short(form: &FormData, name: &'static str) -> Result<Option<String>, ApiError> {
+    match form.text(name) {
+        Some(v) if v.chars().count() > MAX_SHORT_FIELD_CHARS => Err(ApiError::bad(
+            "too_long",
+            Some(name),
+            format!("Please keep {name} under {MAX_SHORT_FIELD_CHARS} characters."),
+        )),
+        v => Ok(v.map(str::to_string)),
+    }
+}
+
+/// A first line of the description, for tickets opened without a summary.
+fn summary_from(description: &str) -> String {
+    let line = description
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    let mut s: String = line.trim().chars().take(MAX_SUMMARY_CHARS).collect();
+    if line.trim().chars().count() > MAX_SUMMARY_CHARS {
+        s.pop();
+        s.push('…');
+    }
+    s
+}
+
+/// Validates a new ticket's fields; `source` decides which are required
+/// (the portal asks for a summary, the widget derives it).
+pub async fn ticket_input(
+    state: &AppState,
+    form: &FormData,
+    source: Source,
+) -> Result<TicketInput, ApiError> {
+    let kind =
+        code_field(form, "type", TicketKind::parse, TicketKind::codes())?.ok_or_else(|| {
+            ApiError::bad(
+                "required",
+                Some("type"),
+                "Please choose the type of request.",
+            )
+        })?;
+    let priority = code_field(form, "priority", Priority::parse, Priority::codes())?
+        .unwrap_or(Priority::Normal);
+    let description = form
+        .text("description")
+        .ok_or_else(|| {
+            ApiError::bad(
+                "required",
+                Some("description"),
+                "Please describe the problem or request.",
+            )
+        })?
+        .to_string();
+    let summary = match form.text("summary") {
+        Some(s) if s.chars().count() > MAX_SUMMARY_CHARS => {
+            return Err(ApiError::bad(
+                "too_long",
+                Some("summary"),
+                format!("Please keep the summary under {MAX_SUMMARY_CHARS} characters."),
+            ));
+        }
+        Some(s) => s.to_string(),
+        None if source == Source::Portal => {
+            return Err(ApiError::bad(
+                "required",
+                Some("summary"),
+                "Please give the request a short title.",
+            ));
+        }
+        None => summary_from(&description),
+    };
+    let reproducibility = code_field(
+        form,
+        "reproducibility",
+        Reproducibility::parse,
+        Reproducibility::codes(),
+    )?;
+    let impact = code_field(form, "impact", Impact::parse, Impact::codes())?;
+    let conversation_id = match form.text("conversation_id") {
+        None => None,
+        Some(id) => {
+            if !conversations::exists(&state.db, id).await? {
+                return Err(ApiError::bad(
+                    "unknown_conversation",
+                    Some("conversation_id"),
+                    "This bot conversation does not exist (it may have been started on another server).",
+                ));
+            }
+            Some(id.to_string())
+        }
+    };
+    let page_url = short(form, "page_url").ok().flatten().or_else(|| {
+        form.text("page_url")
+            .map(|u| u.chars().take(2048).collect::<String>())
+    });
+    Ok(TicketInput {
+        kind,
+        priority,
+        summary,
+        description,
+        category: short(form, "category")?,
+        reproducibility: reproducibility.map(|r| r.as_str().to_string()),
+        impact: impact.map(|i| i.as_str().to_string()),
+        steps: form.text("steps").map(str::to_string),
+        additional_info: form.text("additional_info").map(str::to_string),
+        conversation_id,
+        page_url,
+        source,
+    })
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    /// The ticket's number, e.g. 1001.
+    pub number: i64,
+    pub status: String,
+    /// Where the requester follows the ticket.
+    pub url: String,
+}
+
+/// Open a ticket (multipart/form-data: the fields and `files`).
+#[utoipa::path(post, path = "/api/tickets", tag = "tickets",
+    responses((status = 201, body = Created), (status = 400, description = "invalid field or refused file"),
+              (status = 401), (status = 413), (status = 429)))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    form: Multipart,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let user = caller.require()?.clone();
+    state.limits.hit(TICKET_CREATE, &user.id)?;
+    let form = ticket_form::read(form, &state.files, &state.desk_config.attachments).await?;
+    let source = match form.text("source") {
+        Some("widget") => Source::Widget,
+        Some("portal") => Source::Portal,
+        _ => Source::Api,
+    };
+    let input = ticket_input(&state, &form, source).await?;
+    let ticket = state.desk.open_ticket(&user, &input, &form.files).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Created {
+            number: ticket.number,
+            status: ticket.status.as_str().to_string(),
+            url: state.desk.ticket_url(ticket.number),
+        }),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Comma-separated status codes.
+    pub status: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub priority: Option<String>,
+    /// Text searched in summaries and descriptions.
+    pub q: Option<String>,
+    /// updated (default), newest, oldest, priority, number, due.
+    pub sort: Option<String>,
+    pub limit: Option<i64>,
+}
+
+impl ListQuery {
+    pub fn filter(&self) -> Result<Filter, ApiError> {
+        let bad = |field: &'static str, v: &str, codes: String| {
+            ApiError::bad(
+                "invalid",
+                Some(field),
+                format!("`{v}` is not a valid {field}; use one of: {codes}."),
+            )
+        };
+        let mut statuses = Vec::new();
+        for s in self
+            .status
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            let codes = Status::ALL.map(|s| s.as_str()).join(", ");
+            statuses.push(Status::parse(s).ok_or_else(|| bad("status", s, codes))?);
+        }
+        let nonempty = |o: &Option<String>| {
+            o.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        let kind = match nonempty(&self.kind) {
+            Some(k) => {
+                Some(TicketKind::parse(&k).ok_or_else(|| bad("type", &k, TicketKind::codes()))?)
+            }
+            None => None,
+        };
+        let priority = match nonempty(&self.priority) {
+            Some(p) => {
+                Some(Priority::parse(&p).ok_or_else(|| bad("priority", &p, Priority::codes()))?)
+            }
+            None => None,
+        };
+        let sort = match nonempty(&self.sort) {
+            Some(s) => Sort::parse(&s)
+                .ok_or_else(|| bad("sort", &s, Sort::ALL.map(|(_, c)| c).join(", ")))?,
+            None => Sort::default(),
+        };
+        if self.q.as_deref().is_some_and(|q| q.chars().count() > 200) {
+            return Err(ApiError::bad(
+                "too_long",
+                Some("q"),
+                "Please search with fewer than 200 characters.",
+            ));
+        }
+        Ok(Filter {
+            statuses,
+            kind,
+            priority,
+            text: self.q.clone(),
+            sort,
+            limit: self.limit.unwrap_or(100).clamp(1, 500),
+        })
+    }
+}
+
+/// What a user's ticket list covers.
+pub async fn scope_for(state: &AppState, user: &User) -> Result<(Option<String>, bool), ApiError> {
+    if user.role().is_staff() {
+        return Ok((None, true));
+    }
+    let shared = match &user.organisation_id {
+        Some(o) => organisations::by_id(&state.db, o)
+            .await?
+            .filter(|o| o.members_share_tickets)
+            .map(|o| o.id),
+        None => None,
+    };
+    Ok((shared, false))
+}
+
+pub async fn visible_tickets(
+    state: &AppState,
+    user: &User,
+    filter: &Filter,
+) -> Result<Vec<Ticket>, ApiError> {
+    let (shared, everything) = scope_for(state, user).await?;
+    let scope = if everything {
+        Scope::Everything
+    } else {
+        Scope::Requester {
+            user_id: &user.id,
+            shared_organisation: shared.as_deref(),
+        }
+    };
+    Ok(tickets::list(&state.db, &scope, filter).await?)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TicketSummary {
+    pub number: i64,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub priority: String,
+    pub status: String,
+    pub status_label: String,
+    pub status_colour: String,
+    pub summary: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub response_due_at: i64,
+    pub url: String,
+}
+
+fn summary_of(state: &AppState, t: &Ticket) -> TicketSummary {
+    TicketSummary {
+        number: t.number,
+        kind: t.kind.as_str().into(),
+        priority: t.priority.as_str().into(),
+        status: t.status.as_str().into(),
+        status_label: t.status.label().into(),
+        status_colour: t.status.colour().into(),
+        summary: t.summary.clone(),
+        created_at: t.created_at,
+        updated_at: t.updated_at,
+        response_due_at: t.response_due_at,
+        url: state.desk.ticket_url(t.number),
+    }
+}
+
+/// The caller's tickets (operators: all), filtered and sorted.
+#[utoipa::path(get, path = "/api/tickets", tag = "tickets",
+    params(("status" = Option<String>, Query), ("type" = Option<String>, Query), ("priority" = Option<String>, Query),
+           ("q" = Option<String>, Query), ("sort" = Option<String>, Query), ("limit" = Option<i64>, Query)),
+    responses((status = 200, body = [TicketSummary]), (status = 401)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Vec<TicketSummary>>, ApiError> {
+    let user = caller.require()?;
+    let filter = q.filter()?;
+    let list = visible_tickets(&state, user, &filter).await?;
+    Ok(Json(list.iter().map(|t| summary_of(&state, t)).collect()))
+}
+
+/// The ticket numbered `number` if `user` may see it, else 404.
+pub async fn visible_ticket(
+    state: &AppState,
+    user: &User,
+    number: &str,
+) -> Result<Ticket, ApiError> {
+    let not_found = || ApiError::NotFound(format!("There is no ticket #{number} you can see."));
+    let n: i64 = number
+        .trim_start_matches('#')
+        .parse()
+        .map_err(|_| not_found())?;
+    let t = tickets::by_number(&state.db, n)
+        .await?
+        .ok_or_else(not_found)?;
+    if workflow::can_see(&state.db, user, &t).await? {
+        Ok(t)
+    } else {
+        Err(not_found())
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AttachmentView {
+    pub id: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub event_id: Option<i64>,
+    pub url: String,
+}
+
+pub fn attachment_view(a: &Attachment) -> AttachmentView {
+    AttachmentView {
+        id: a.id.clone(),
+        file_name: a.file_name.clone(),
+        content_type: a.content_type.clone(),
+        size: a.size,
+        event_id: a.event_id,
+        url: format!("/api/attachments/{}", a.id),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TicketDetail {
+    #[schema(value_type = Object)]
+    pub ticket: serde_json::Value,
+    pub status_label: String,
+    pub status_colour: String,
+    pub requester: String,
+    pub assignee: Option<String>,
+    /// The response-time target of the ticket's priority, e.g. "4 hours".
+    pub response_target: String,
+    #[schema(value_type = Vec<Object>)]
+    pub events: Vec<Event>,
+    pub attachments: Vec<AttachmentView>,
+    /// The bot conversation the ticket came from.
+    #[schema(value_type = Vec<Object>)]
+    pub conversation: Vec<conversations::Message>,
+    pub url: String,
+}
+
+pub async fn detail(state: &AppState, user: &User, t: &Ticket) -> Result<TicketDetail, ApiError> {
+    let staff = user.role().is_staff();
+    let requester = users::by_id(&state.db, &t.requester_id).await?;
+    let assignee = match &t.assignee_id {
+        Some(a) => users::by_id(&state.db, a).await?,
+        None => None,
+    };
+    let conversation = match &t.conversation_id {
+        Some(c) => conversations::messages(&state.db, c).await?,
+        None => Vec::new(),
+    };
+    Ok(TicketDetail {
+        ticket: serde_json::to_value(t).map_err(|e| ApiError::Internal(e.to_string()))?,
+        status_label: t.status.label().into(),
+        status_colour: t.status.colour().into(),
+        requester: requester
+            .map(|r| r.display_name().to_string())
+            .unwrap_or_default(),
+        assignee: assignee.map(|a| a.display_name().to_string()),
+        response_target: state.desk.targets.for_priority(t.priority).to_string(),
+        events: tickets::events(&state.db, &t.id, staff).await?,
+        attachments: tickets::attachments(&state.db, &t.id, staff)
+            .await?
+            .iter()
+            .map(attachment_view)
+            .collect(),
+        conversation,
+        url: state.desk.ticket_url(t.number),
+    })
+}
+
+/// One ticket with its timeline (internal notes for operators only).
+#[utoipa::path(get, path = "/api/tickets/{number}", tag = "tickets",
+    params(("number" = i64, Path)), responses((status = 200, body = TicketDetail), (status = 401), (status = 404)))]
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<String>,
+) -> Result<Json<TicketDetail>, ApiError> {
+    let user = caller.require()?;
+    let t = visible_ticket(&state, user, &number).await?;
+    Ok(Json(detail(&state, user, &t).await?))
+}
+
+/// Reply to a ticket (multipart: `body`, optional `internal=true` for
+/// operators' notes, `files`).
+#[utoipa::path(post, path = "/api/tickets/{number}/replies", tag = "tickets",
+    params(("number" = i64, Path)), responses((status = 201, body = TicketSummary), (status = 400), (status = 401), (status = 404), (status = 409)))]
+pub async fn reply(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<String>,
+    form: Multipart,
+) -> Result<(StatusCode, Json<TicketSummary>), ApiError> {
+    let user = caller.require()?.clone();
+    let t = visible_ticket(&state, &user, &number).await?;
+    if t.status.is_read_only() {
+        return Err(ApiError::Conflict(
+            "This ticket is closed and can no longer be changed; please open a new one.".into(),
+        ));
+    }
+    let form = ticket_form::read(form, &state.files, &state.desk_config.attachments).await?;
+    let body = form.text("body").unwrap_or("");
+    if body.is_empty() && form.files.is_empty() {
+        return Err(ApiError::bad(
+            "required",
+            Some("body"),
+            "Please write a reply or attach a file.",
+        ));
+    }
+    let internal = matches!(form.text("internal"), Some("true" | "on" | "1"));
+    let t = state
+        .desk
+        .reply(&t, &user, body, internal, &form.files)
+        .await?;
+    Ok((StatusCode::CREATED, Json(summary_of(&state, &t))))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusChange {
+    /// new, in_analysis, assigned, feedback, resolved or closed.
+    pub status: String,
+    /// For `assigned`: the operator's email (default: the caller).
+    pub assignee: Option<String>,
+}
+
+/// Move a ticket in its workflow. Requesters may reopen a resolved ticket
+/// or close it; operators do the rest.
+#[utoipa::path(post, path = "/api/tickets/{number}/status", tag = "tickets",
+    params(("number" = i64, Path)), request_body = StatusChange,
+    responses((status = 200, body = TicketSummary), (status = 400), (status = 403), (status = 404), (status = 409)))]
+pub async fn set_status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<String>,
+    body: Result<Json<StatusChange>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<TicketSummary>, ApiError> {
+    let user = caller.require()?.clone();
+    let Json(body) = body.map_err(|e| ApiError::bad("bad_json", None, e.body_text()))?;
+    let t = visible_ticket(&state, &user, &number).await?;
+    let target = Status::parse(body.status.trim()).ok_or_else(|| {
+        ApiError::bad(
+            "invalid",
+            Some("status"),
+            format!(
+                "`{}` is not a status; use one of: {}.",
+                body.status,
+                Status::ALL.map(|s| s.as_str()).join(", ")
+            ),
+        )
+    })?;
+    let assignee = match body
+        .assignee
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(email) => Some(
+            users::by_email(&state.db, &email.to_lowercase())
+                .await?
+                .filter(|u| u.role().is_staff())
+                .ok_or_else(|| {
+                    ApiError::bad(
+                        "unknown_operator",
+                        Some("assignee"),
+                        format!("No operator has the email {email}."),
+                    )
+                })?,
+        ),
+        None => None,
+    };
+    let t = state
+        .desk
+        .change_status(
+            &t,
+            &user,
+            workflow::actor_for(&user),
+            target,
+            assignee.as_ref(),
+        )
+        .await?;
+    Ok(Json(summary_of(&state, &t)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PriorityChange {
+    pub priority: String,
+}
+
+/// Operators change a ticket's priority (its response target follows).
+#[utoipa::path(post, path = "/api/tickets/{number}/priority", tag = "tickets",
+    params(("number" = i64, Path)), request_body = PriorityChange,
+    responses((status = 200, body = TicketSummary), (status = 400), (status = 403), (status = 404)))]
+pub async fn set_priority(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<String>,
+    body: Result<Json<PriorityChange>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<TicketSummary>, ApiError> {
+    let user = caller.require()?.clone();
+    let Json(body) = body.map_err(|e| ApiError::bad("bad_json", None, e.body_text()))?;
+    let t = visible_ticket(&state, &user, &number).await?;
+    let p = Priority::parse(body.priority.trim()).ok_or_else(|| {
+        ApiError::bad(
+            "invalid",
+            Some("priority"),
+            format!("Use one of: {}.", Priority::codes()),
+        )
+    })?;
+    let t = state.desk.change_priority(&t, &user, p).await?;
+    Ok(Json(summary_of(&state, &t)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TimeLog {
+    pub minutes: i64,
+}
+
+/// Operators log time spent on a ticket (charged to its organisation).
+#[utoipa::path(post, path = "/api/tickets/{number}/time", tag = "tickets",
+    params(("number" = i64, Path)), request_body = TimeLog,
+    responses((status = 204), (status = 400), (status = 403), (status = 404)))]
+pub async fn log_time(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<String>,
+    body: Result<Json<TimeLog>, axum::extract::rejection::JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let user = caller.require()?.clone();
+    let Json(body) = body.map_err(|e| ApiError::bad("bad_json", None, e.body_text()))?;
+    let t = visible_ticket(&state, &user, &number).await?;
+    state.desk.log_time(&t, &user, body.minutes).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Download an attachment: only for those who may see its ticket (and,
+/// for internal notes' files, operators). Never rendered by the browser
+/// except raster images.
+#[utoipa::path(get, path = "/api/attachments/{id}", tag = "tickets",
+    params(("id" = String, Path)), responses((status = 200, description = "the file"), (status = 401), (status = 404)))]
+pub async fn download(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let user = caller.require()?;
+    let not_found = || ApiError::NotFound("There is no such attachment you can see.".into());
+    if !crate::accounts::token::is_id(&id) {
+        return Err(not_found());
+    }
+    let (a, public) = tickets::attachment(&state.db, &id)
+        .await?
+        .ok_or_else(not_found)?;
+    let t = tickets::by_id(&state.db, &a.ticket_id)
+        .await?
+        .ok_or_else(not_found)?;
+    if !workflow::can_see(&state.db, user, &t).await? || (!public && !user.role().is_staff()) {
+        return Err(not_found());
+    }
+    let path = state.files.path_of(&a.sha256).ok_or_else(not_found)?;
+    let file = tokio::fs::File::open(&path)
+        .await
+        .map_err(|e| ApiError::Internal(format!("attachment {}: {e}", path.display())))?;
+    // Streamed in chunks: a large file is never held in memory.
+    let mut res = Response::new(Body::from_stream(tokio_util::io::ReaderStream::new(file)));
+    let h = res.headers_mut();
+    let ct = HeaderValue::from_str(&a.content_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    h.insert(header::CONTENT_TYPE, ct);
+    h.insert(
+        header::CONTENT_LENGTH,
+        HeaderValue::from(a.size.max(0) as u64),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    let disposition = if attachments::inline_allowed(&a.content_type) {
+        "inline"
+    } else {
+        "attachment"
+    };
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&content_disposition(disposition, &a.file_name))
+            .unwrap_or(HeaderValue::from_static("attachment")),
+    );
+    // Even a raster image is served with a sandboxing policy of its own.
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; img-src 'self'; sandbox"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(res.into_response())
+}
+
+/// `attachment; filename="ascii"; filename*=UTF-8''percent-encoded`.
+fn content_disposition(kind: &str, name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut encoded = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}

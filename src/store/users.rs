@@ -1,0 +1,368 @@
+//! Accounts: users, their one-time links (invitation, password reset), the
+//! widget's email codes and visitor tokens.
+
+use serde::Serialize;
+use sqlx::SqliteConnection;
+
+use super::{Db, StoreError, now};
+use crate::accounts::{Role, token};
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    #[sqlx(try_from = "String")]
+    pub role: RoleCol,
+    #[serde(skip)]
+    pub password_hash: Option<String>,
+    pub locale: String,
+    pub organisation_id: Option<String>,
+    pub notify_status: bool,
+    pub notify_replies: bool,
+    pub created_at: i64,
+    pub last_login_at: Option<i64>,
+    pub previous_login_at: Option<i64>,
+}
+
+/// The role column, checked when read.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(transparent)]
+pub struct RoleCol(pub Role);
+
+impl TryFrom<String> for RoleCol {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Role::parse(&s)
+            .map(RoleCol)
+            .ok_or(format!("unknown role {s}"))
+    }
+}
+
+impl User {
+    pub fn role(&self) -> Role {
+        self.role.0
+    }
+
+    /// The name to show, falling back to the email's local part.
+    pub fn display_name(&self) -> &str {
+        if self.name.trim().is_empty() {
+            self.email.split('@').next().unwrap_or(&self.email)
+        } else {
+            &self.name
+        }
+    }
+}
+
+const COLUMNS: &str = "id, email, name, role, password_hash, locale, organisation_id, notify_status, notify_replies, created_at, last_login_at, previous_login_at";
+
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: Role,
+    pub locale: &'a str,
+    pub password_hash: Option<&'a str>,
+    pub external_id: Option<&'a str>,
+    pub organisation_id: Option<&'a str>,
+}
+
+pub async fn create(conn: &mut SqliteConnection, u: &NewUser<'_>) -> Result<User, StoreError> {
+    let id = token::random_id();
+    sqlx::query(
+        "INSERT INTO users (id, email, name, role, password_hash, locale, external_id, organisation_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&id)
+    .bind(u.email)
+    .bind(u.name)
+    .bind(u.role.as_str())
+    .bind(u.password_hash)
+    .bind(u.locale)
+    .bind(u.external_id)
+    .bind(u.organisation_id)
+    .bind(now())
+    .execute(&mut *conn)
+    .await?;
+    by_id_conn(conn, &id).await?.ok_or(StoreError::NotFound)
+}
+
+async fn by_id_conn(conn: &mut SqliteConnection, id: &str) -> Result<Option<User>, StoreError> {
+    Ok(
+        sqlx::query_as::<_, User>(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+pub async fn by_id(db: &Db, id: &str) -> Result<Option<User>, StoreError> {
+    let mut conn = db.acquire().await?;
+    by_id_conn(&mut conn, id).await
+}
+
+pub async fn by_email(db: &Db, email: &str) -> Result<Option<User>, StoreError> {
+    Ok(
+        sqlx::query_as::<_, User>(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"))
+            .bind(email)
+            .fetch_optional(db)
+            .await?,
+    )
+}
+
+pub async fn by_external_id(db: &Db, external_id: &str) -> Result<Option<User>, StoreError> {
+    Ok(sqlx::query_as::<_, User>(&format!(
+        "SELECT {COLUMNS} FROM users WHERE external_id = $1"
+    ))
+    .bind(external_id)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// The operators and admins, who are told about new tickets.
+pub async fn staff(db: &Db) -> Result<Vec<User>, StoreError> {
+    Ok(sqlx::query_as::<_, User>(&format!(
+        "SELECT {COLUMNS} FROM users WHERE role IN ('operator', 'admin') ORDER BY email"
+    ))
+    .fetch_all(db)
+    .await?)
+}
+
+pub async fn count(db: &Db) -> Result<i64, StoreError> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+        .fetch_one(db)
+        .await?;
+    Ok(n)
+}
+
+pub async fn set_password(db: &Db, user_id: &str, hash: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Moves the last log-in to "previous" (shown on Home) and stamps now.
+pub async fn record_login(db: &Db, user_id: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE users SET previous_login_at = last_login_at, last_login_at = $1 WHERE id = $2",
+    )
+    .bind(now())
+    .bind(user_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub struct Preferences<'a> {
+    pub name: &'a str,
+    pub locale: &'a str,
+    pub notify_status: bool,
+    pub notify_replies: bool,
+}
+
+pub async fn update_preferences(
+    db: &Db,
+    user_id: &str,
+    p: &Preferences<'_>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE users SET name = $1, locale = $2, notify_status = $3, notify_replies = $4 WHERE id = $5",
+    )
+    .bind(p.name)
+    .bind(p.locale)
+    .bind(p.notify_status)
+    .bind(p.notify_replies)
+    .bind(user_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn update_identity(
+    db: &Db,
+    user_id: &str,
+    email: &str,
+    name: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET email = $1, name = $2 WHERE id = $3")
+        .bind(email)
+        .bind(name)
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    Invitation,
+    PasswordReset,
+}
+
+impl TokenPurpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::Invitation => "invitation",
+            TokenPurpose::PasswordReset => "password_reset",
+        }
+    }
+}
+
+/// Creates a one-time link token for `user_id`; returns the token itself,
+/// which only ever travels in the email.
+pub async fn create_one_time_token(
+    conn: &mut SqliteConnection,
+    user_id: &str,
+    purpose: TokenPurpose,
+    valid_secs: i64,
+) -> Result<String, StoreError> {
+    let secret = token::random_id();
+    let t = now();
+    sqlx::query(
+        "INSERT INTO one_time_tokens (token_hash, purpose, user_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(token::sha256_hex(&secret))
+    .bind(purpose.as_str())
+    .bind(user_id)
+    .bind(t + valid_secs)
+    .bind(t)
+    .execute(conn)
+    .await?;
+    Ok(secret)
+}
+
+/// The user a one-time token is valid for (unused, unexpired, right purpose).
+pub async fn peek_one_time_token(
+    db: &Db,
+    secret: &str,
+    purpose: TokenPurpose,
+) -> Result<Option<String>, StoreError> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT user_id FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
+    )
+    .bind(token::sha256_hex(secret))
+    .bind(purpose.as_str())
+    .bind(now())
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| r.0))
+}
+
+/// Uses a one-time token and sets the password in one transaction: the
+/// conditional update makes a second use (even a concurrent one) fail.
+pub async fn redeem_one_time_token(
+    db: &Db,
+    secret: &str,
+    purpose: TokenPurpose,
+    password_hash: &str,
+) -> Result<Option<String>, StoreError> {
+    let mut tx = db.begin().await?;
+    let row: Option<(String,)> = sqlx::query_as(
+        "UPDATE one_time_tokens SET used_at = $1 WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1 RETURNING user_id",
+    )
+    .bind(now())
+    .bind(token::sha256_hex(secret))
+    .bind(purpose.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((user_id,)) = row else {
+        return Ok(None);
+    };
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(&user_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Some(user_id))
+}
+
+/// Stores a new email code for `email`; returns the code to send.
+pub async fn create_email_code(
+    conn: &mut SqliteConnection,
+    email: &str,
+    valid_secs: i64,
+) -> Result<String, StoreError> {
+    let code = token::six_digit_code();
+    let t = now();
+    sqlx::query(
+        "INSERT INTO email_codes (id, email, code_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(token::random_id())
+    .bind(email)
+    // The email is mixed in so equal codes for two addresses differ.
+    .bind(token::sha256_hex(&format!("{email}:{code}")))
+    .bind(t + valid_secs)
+    .bind(t)
+    .execute(conn)
+    .await?;
+    Ok(code)
+}
+
+pub const MAX_CODE_ATTEMPTS: i64 = 5;
+
+/// Checks a code against the newest live code for `email`. Each try counts,
+/// and a code is dead after [`MAX_CODE_ATTEMPTS`] wrong tries or one use.
+pub async fn use_email_code(db: &Db, email: &str, code: &str) -> Result<bool, StoreError> {
+    let mut tx = db.begin().await?;
+    let row: Option<(String, String)> = sqlx::query_as(
+        "UPDATE email_codes SET attempts = attempts + 1 \
+         WHERE id = (SELECT id FROM email_codes WHERE email = $1 AND used_at IS NULL AND expires_at > $2 AND attempts < $3 ORDER BY created_at DESC LIMIT 1) \
+         RETURNING id, code_hash",
+    )
+    .bind(email)
+    .bind(now())
+    .bind(MAX_CODE_ATTEMPTS)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((id, hash)) = row else {
+        tx.commit().await?;
+        return Ok(false);
+    };
+    let ok = hash == token::sha256_hex(&format!("{email}:{}", code.trim()));
+    if ok {
+        sqlx::query("UPDATE email_codes SET used_at = $1 WHERE id = $2")
+            .bind(now())
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(ok)
+}
+
+/// A widget visitor token for `user_id`, valid for `valid_secs`.
+pub async fn create_visitor_token(
+    db: &Db,
+    user_id: &str,
+    valid_secs: i64,
+) -> Result<String, StoreError> {
+    let secret = token::random_id();
+    let t = now();
+    sqlx::query(
+        "INSERT INTO visitor_tokens (token_hash, user_id, expires_at, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(token::sha256_hex(&secret))
+    .bind(user_id)
+    .bind(t + valid_secs)
+    .bind(t)
+    .execute(db)
+    .await?;
+    Ok(secret)
+}
+
+pub async fn user_for_visitor_token(db: &Db, secret: &str) -> Result<Option<User>, StoreError> {
+    if !token::is_id(secret) {
+        return Ok(None);
+    }
+    Ok(sqlx::query_as::<_, User>(&format!(
+        "SELECT {} FROM users u WHERE u.id = (SELECT user_id FROM visitor_tokens WHERE token_hash = $1 AND expires_at > $2)",
+        COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+    ))
+    .bind(token::sha256_hex(secret))
+    .bind(now())
+    .fetch_optional(db)
+    .await?)
+}

@@ -1,0 +1,600 @@
+//! Ticket operations as users and operators perform them: open, reply,
+//! change status or priority, log time, close when due. Each one checks
+//! the state machine, records the change in the ticket's history and
+//! queues its notifications in the same transaction, then wakes the mailer.
+
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use crate::attachments::Stored;
+use crate::mail::Notification;
+use crate::store::tickets::{self, EventKind, NewAttachment, NewEvent, NewTicket, Ticket};
+use crate::store::users::User;
+use crate::store::{Db, StoreError, now, organisations, outbox, users};
+use crate::tickets::{
+    Action, Actor, AutoClose, Priority, ResponseTargets, Source, Status, TicketKind,
+    TransitionError, transition,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    #[error("{0}")]
+    Transition(#[from] TransitionError),
+    #[error("the ticket was changed by someone else meanwhile; reload it and try again")]
+    Conflict,
+    #[error("{message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for WorkflowError {
+    fn from(e: sqlx::Error) -> Self {
+        WorkflowError::Store(StoreError::Sqlx(e))
+    }
+}
+
+/// What the operations need: the database and the helpdesk's rules.
+#[derive(Clone)]
+pub struct Desk {
+    pub db: Db,
+    pub public_url: String,
+    pub targets: ResponseTargets,
+    pub auto_close: AutoClose,
+    /// Woken after a change queued emails, so they leave at once.
+    pub mail_wakeup: Arc<Notify>,
+}
+
+/// A ticket's fields as validated by the HTTP layer.
+pub struct TicketInput {
+    pub kind: TicketKind,
+    pub priority: Priority,
+    pub summary: String,
+    pub description: String,
+    pub category: Option<String>,
+    pub reproducibility: Option<String>,
+    pub impact: Option<String>,
+    pub steps: Option<String>,
+    pub additional_info: Option<String>,
+    pub conversation_id: Option<String>,
+    pub page_url: Option<String>,
+    pub source: Source,
+}
+
+impl Desk {
+    pub fn ticket_url(&self, number: i64) -> String {
+        format!("{}/portal/tickets/{number}", self.public_url)
+    }
+
+    async fn queue(
+        &self,
+        conn: &mut sqlx::SqliteConnection,
+        to: &User,
+        n: &Notification,
+        at: i64,
+    ) -> Result<(), WorkflowError> {
+        let payload = serde_json::to_string(n)
+            .map_err(|e| WorkflowError::Store(StoreError::Encode(e.to_string())))?;
+        outbox::enqueue(
+            conn,
+            &outbox::Outgoing {
+                recipient: &to.email,
+                recipient_name: Some(to.display_name()),
+                locale: &to.locale,
+                payload: &payload,
+            },
+            at,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn attach(
+        &self,
+        conn: &mut sqlx::SqliteConnection,
+        ticket_id: &str,
+        event_id: i64,
+        uploader: &User,
+        files: &[Stored],
+        at: i64,
+    ) -> Result<(), WorkflowError> {
+        for f in files {
+            tickets::insert_attachment(
+                conn,
+                &NewAttachment {
+                    ticket_id,
+                    event_id,
+                    uploader_id: &uploader.id,
+                    file_name: &f.name,
+                    content_type: f.content_type,
+                    size: f.size as i64,
+                    sha256: &f.sha256,
+                    now: at,
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Opens a ticket for `requester`, with its first attachments, and
+    /// tells the requester and the operators.
+    pub async fn open_ticket(
+        &self,
+        requester: &User,
+        input: &TicketInput,
+        files: &[Stored],
+    ) -> Result<Ticket, WorkflowError> {
+        let at = now();
+        let id = crate::accounts::token::random_id();
+        let staff = users::staff(&self.db).await?;
+        let mut tx = self.db.begin().await?;
+        let (number, event_id) = tickets::insert(
+            &mut tx,
+            &id,
+            &NewTicket {
+                requester_id: &requester.id,
+                organisation_id: requester.organisation_id.as_deref(),
+                kind: input.kind,
+                priority: input.priority,
+                summary: &input.summary,
+                description: &input.description,
+                category: input.category.as_deref(),
+                reproducibility: input.reproducibility.as_deref(),
+                impact: input.impact.as_deref(),
+                steps: input.steps.as_deref(),
+                additional_info: input.additional_info.as_deref(),
+                conversation_id: input.conversation_id.as_deref(),
+                page_url: input.page_url.as_deref(),
+                source: input.source,
+                response_due_at: self.targets.for_priority(input.priority).due(at),
+                now: at,
+            },
+        )
+        .await?;
+        self.attach(&mut tx, &id, event_id, requester, files, at)
+            .await?;
+        if let Some(conv) = &input.conversation_id {
+            // The bot conversation becomes part of the ticket, and its owner's.
+            sqlx::query("UPDATE conversations SET user_id = $1 WHERE id = $2 AND (user_id IS NULL OR user_id = $1)")
+                .bind(&requester.id)
+                .bind(conv)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let url = self.ticket_url(number);
+        self.queue(
+            &mut tx,
+            requester,
+            &Notification::TicketCreated {
+                number,
+                summary: input.summary.clone(),
+                url: url.clone(),
+            },
+            at,
+        )
+        .await?;
+        for op in staff.iter().filter(|u| u.id != requester.id) {
+            self.queue(
+                &mut tx,
+                op,
+                &Notification::OperatorNewTicket {
+                    number,
+                    summary: input.summary.clone(),
+                    requester: requester.display_name().to_string(),
+                    priority: input.priority.as_str().to_string(),
+                    url: url.clone(),
+                },
+                at,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.mail_wakeup.notify_one();
+        tickets::by_id(&self.db, &id)
+            .await?
+            .ok_or(WorkflowError::Store(StoreError::NotFound))
+    }
+
+    /// Adds a public reply or (staff only) an internal note. A requester's
+    /// reply to a ticket waiting for them gives it back to the operator.
+    pub async fn reply(
+        &self,
+        ticket: &Ticket,
+        author: &User,
+        body: &str,
+        internal: bool,
+        files: &[Stored],
+    ) -> Result<Ticket, WorkflowError> {
+        if ticket.status.is_read_only() {
+            return Err(TransitionError::Closed.into());
+        }
+        let staff = author.role().is_staff();
+        if internal && !staff {
+            return Err(TransitionError::StaffOnly.into());
+        }
+        let at = now();
+        let requester = users::by_id(&self.db, &ticket.requester_id).await?;
+        let assignee = match &ticket.assignee_id {
+            Some(a) => users::by_id(&self.db, a).await?,
+            None => None,
+        };
+        let mut tx = self.db.begin().await?;
+        // The conditional status update comes first: it takes the write lock
+        // and fails if the ticket moved since it was read.
+        let new_status = if !staff && ticket.status == Status::Feedback {
+            let to = transition(
+                ticket.status,
+                Action::RequesterReply,
+                Actor::Requester,
+                ticket.assignee_id.is_some(),
+            )?;
+            if !tickets::set_status(&mut tx, &ticket.id, ticket.status, to, None, None, at).await? {
+                return Err(WorkflowError::Conflict);
+            }
+            Some(to)
+        } else {
+            let unchanged = tickets::set_status(
+                &mut tx,
+                &ticket.id,
+                ticket.status,
+                ticket.status,
+                ticket.resolved_at,
+                ticket.closes_at,
+                at,
+            )
+            .await?;
+            if !unchanged {
+                return Err(WorkflowError::Conflict);
+            }
+            None
+        };
+        let event_id = tickets::insert_event(
+            &mut tx,
+            &NewEvent {
+                ticket_id: &ticket.id,
+                actor_id: Some(&author.id),
+                kind: if internal {
+                    EventKind::Note
+                } else {
+                    EventKind::Reply
+                },
+                public: !internal,
+                body: Some(body),
+                field: None,
+                old_value: None,
+                new_value: None,
+                now: at,
+            },
+        )
+        .await?;
+        self.attach(&mut tx, &ticket.id, event_id, author, files, at)
+            .await?;
+        if let Some(to) = new_status {
+            self.status_event(
+                &mut tx,
+                ticket,
+                Some(author),
+                ticket.status,
+                to,
+                at,
+                requester.as_ref(),
+            )
+            .await?;
+        }
+        if !internal {
+            let url = self.ticket_url(ticket.number);
+            let reply = |author: &User| Notification::PublicReply {
+                number: ticket.number,
+                summary: ticket.summary.clone(),
+                author: author.display_name().to_string(),
+                body: body.to_string(),
+                url: url.clone(),
+            };
+            if staff {
+                tickets::mark_first_response(&mut tx, &ticket.id, at).await?;
+                if let Some(r) = requester
+                    .as_ref()
+                    .filter(|r| r.notify_replies && r.id != author.id)
+                {
+                    self.queue(&mut tx, r, &reply(author), at).await?;
+                }
+            } else if let Some(a) = assignee.as_ref().filter(|a| a.id != author.id) {
+                self.queue(&mut tx, a, &reply(author), at).await?;
+            }
+        }
+        tx.commit().await?;
+        self.mail_wakeup.notify_one();
+        self.reload(ticket).await
+    }
+
+    async fn reload(&self, ticket: &Ticket) -> Result<Ticket, WorkflowError> {
+        tickets::by_id(&self.db, &ticket.id)
+            .await?
+            .ok_or(WorkflowError::Store(StoreError::NotFound))
+    }
+
+    /// Records a status change in the history and tells the requester.
+    #[allow(clippy::too_many_arguments)]
+    async fn status_event(
+        &self,
+        conn: &mut sqlx::SqliteConnection,
+        ticket: &Ticket,
+        actor: Option<&User>,
+        from: Status,
+        to: Status,
+        at: i64,
+        requester: Option<&User>,
+    ) -> Result<(), WorkflowError> {
+        tickets::insert_event(
+            conn,
+            &NewEvent {
+                ticket_id: &ticket.id,
+                actor_id: actor.map(|a| a.id.as_str()),
+                kind: EventKind::Status,
+                public: true,
+                body: None,
+                field: Some("status"),
+                old_value: Some(from.as_str()),
+                new_value: Some(to.as_str()),
+                now: at,
+            },
+        )
+        .await?;
+        if let Some(r) = requester.filter(|r| r.notify_status) {
+            self.queue(
+                conn,
+                r,
+                &Notification::StatusChanged {
+                    number: ticket.number,
+                    summary: ticket.summary.clone(),
+                    from: from.as_str().to_string(),
+                    to: to.as_str().to_string(),
+                    url: self.ticket_url(ticket.number),
+                },
+                at,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Moves `ticket` towards `target` on behalf of `who`. For `Assigned`,
+    /// `assignee` is the operator to give it to (default: `who`).
+    pub async fn change_status(
+        &self,
+        ticket: &Ticket,
+        who: &User,
+        actor: Actor,
+        target: Status,
+        assignee: Option<&User>,
+    ) -> Result<Ticket, WorkflowError> {
+        let action = action_for(ticket.status, target);
+        let to = transition(ticket.status, action, actor, ticket.assignee_id.is_some())?;
+        let new_assignee = if action == Action::Assign {
+            let a = assignee.unwrap_or(who);
+            if !a.role().is_staff() {
+                return Err(WorkflowError::Invalid {
+                    field: "assignee",
+                    message: "Tickets can only be assigned to operators.".into(),
+                });
+            }
+            Some(a)
+        } else {
+            None
+        };
+        let at = now();
+        let (resolved_at, closes_at) = match to {
+            Status::Resolved => (Some(at), Some(self.auto_close.closes_at(at))),
+            Status::Closed => (ticket.resolved_at, None),
+            _ => (None, None),
+        };
+        let requester = users::by_id(&self.db, &ticket.requester_id).await?;
+        let mut tx = self.db.begin().await?;
+        if !tickets::set_status(
+            &mut tx,
+            &ticket.id,
+            ticket.status,
+            to,
+            resolved_at,
+            closes_at,
+            at,
+        )
+        .await?
+        {
+            return Err(WorkflowError::Conflict);
+        }
+        if let Some(a) = new_assignee
+            && ticket.assignee_id.as_deref() != Some(a.id.as_str())
+        {
+            tickets::set_assignee(&mut tx, &ticket.id, Some(&a.id)).await?;
+            tickets::insert_event(
+                &mut tx,
+                &NewEvent {
+                    ticket_id: &ticket.id,
+                    actor_id: Some(&who.id),
+                    kind: EventKind::Assignee,
+                    public: true,
+                    body: None,
+                    field: Some("assignee"),
+                    old_value: None,
+                    new_value: Some(a.display_name()),
+                    now: at,
+                },
+            )
+            .await?;
+        }
+        if to != ticket.status {
+            self.status_event(
+                &mut tx,
+                ticket,
+                Some(who),
+                ticket.status,
+                to,
+                at,
+                requester.as_ref(),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.mail_wakeup.notify_one();
+        self.reload(ticket).await
+    }
+
+    /// Staff change the priority; the response target follows it.
+    pub async fn change_priority(
+        &self,
+        ticket: &Ticket,
+        who: &User,
+        priority: Priority,
+    ) -> Result<Ticket, WorkflowError> {
+        if ticket.status.is_read_only() {
+            return Err(TransitionError::Closed.into());
+        }
+        if !who.role().is_staff() {
+            return Err(TransitionError::StaffOnly.into());
+        }
+        if priority == ticket.priority {
+            return Ok(ticket.clone());
+        }
+        let at = now();
+        let mut tx = self.db.begin().await?;
+        tickets::set_priority(
+            &mut tx,
+            &ticket.id,
+            priority,
+            self.targets.for_priority(priority).due(ticket.created_at),
+        )
+        .await?;
+        tickets::insert_event(
+            &mut tx,
+            &NewEvent {
+                ticket_id: &ticket.id,
+                actor_id: Some(&who.id),
+                kind: EventKind::Priority,
+                public: true,
+                body: None,
+                field: Some("priority"),
+                old_value: Some(ticket.priority.as_str()),
+                new_value: Some(priority.as_str()),
+                now: at,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.reload(ticket).await
+    }
+
+    /// An operator logs time spent, charged to the current month.
+    pub async fn log_time(
+        &self,
+        ticket: &Ticket,
+        who: &User,
+        minutes: i64,
+    ) -> Result<(), WorkflowError> {
+        if !who.role().is_staff() {
+            return Err(TransitionError::StaffOnly.into());
+        }
+        if !(1..=24 * 60).contains(&minutes) {
+            return Err(WorkflowError::Invalid {
+                field: "minutes",
+                message: "Log between 1 minute and 24 hours at a time.".into(),
+            });
+        }
+        let at = now();
+        let mut tx = self.db.begin().await?;
+        tickets::log_time(
+            &mut tx,
+            &ticket.id,
+            &who.id,
+            minutes,
+            &crate::tickets::timing::month_of(at),
+            at,
+        )
+        .await?;
+        tickets::insert_event(
+            &mut tx,
+            &NewEvent {
+                ticket_id: &ticket.id,
+                actor_id: Some(&who.id),
+                kind: EventKind::Time,
+                public: false,
+                body: None,
+                field: Some("minutes"),
+                old_value: None,
+                new_value: Some(&minutes.to_string()),
+                now: at,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Closes the resolved tickets whose time has come; returns how many.
+    pub async fn close_due(&self, at: i64) -> Result<usize, WorkflowError> {
+        let mut closed = 0;
+        for t in tickets::due_for_closing(&self.db, at).await? {
+            let to = transition(
+                t.status,
+                Action::AutoClose,
+                Actor::System,
+                t.assignee_id.is_some(),
+            )?;
+            let requester = users::by_id(&self.db, &t.requester_id).await?;
+            let mut tx = self.db.begin().await?;
+            if tickets::set_status(&mut tx, &t.id, t.status, to, t.resolved_at, None, at).await? {
+                self.status_event(&mut tx, &t, None, t.status, to, at, requester.as_ref())
+                    .await?;
+                tx.commit().await?;
+                closed += 1;
+            }
+        }
+        if closed > 0 {
+            self.mail_wakeup.notify_one();
+        }
+        Ok(closed)
+    }
+}
+
+/// The action that moves a ticket from `from` towards `target`.
+fn action_for(from: Status, target: Status) -> Action {
+    match target {
+        Status::InAnalysis | Status::New | Status::Assigned if from == Status::Resolved => {
+            Action::Reopen
+        }
+        Status::InAnalysis => Action::MarkRead,
+        Status::Assigned => Action::Assign,
+        Status::Feedback => Action::RequestFeedback,
+        Status::Resolved => Action::Resolve,
+        Status::Closed => Action::Close,
+        // Nothing moves a ticket back to New except reopening.
+        Status::New => Action::Reopen,
+    }
+}
+
+/// Whether `user` may see `ticket` (and so read, reply, download).
+pub async fn can_see(db: &Db, user: &User, ticket: &Ticket) -> Result<bool, StoreError> {
+    if user.role().is_staff() || ticket.requester_id == user.id {
+        return Ok(true);
+    }
+    match (&ticket.organisation_id, &user.organisation_id) {
+        (Some(t), Some(u)) if t == u => Ok(organisations::by_id(db, t)
+            .await?
+            .is_some_and(|o| o.members_share_tickets)),
+        _ => Ok(false),
+    }
+}
+
+/// How `user` acts on `ticket` in the state machine.
+pub fn actor_for(user: &User) -> Actor {
+    if user.role().is_staff() {
+        Actor::Staff
+    } else {
+        Actor::Requester
+    }
+}
