@@ -142,7 +142,8 @@
       const s = JSON.parse(raw);
       if (!s || typeof s !== "object" || !Array.isArray(s.messages)) return emptyState();
       return {
-        conversationId: typeof s.conversationId === "string" ? s.conversationId : null,
+        // Ids are 32 hex characters; anything else (an older format) starts afresh.
+        conversationId: typeof s.conversationId === "string" && /^[0-9a-f]{32}$/.test(s.conversationId) ? s.conversationId : null,
         open: s.open === true,
         messages: s.messages.filter((m) => m && (m.role === "user" || m.role === "bot") && typeof m.text === "string"),
       };

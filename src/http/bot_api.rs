@@ -100,17 +100,14 @@ fn validate(req: AskRequest) -> Result<ValidQuestion, ApiError> {
         .filter(|c| !c.is_empty())
     {
         None => None,
-        Some(raw) => Some(
-            uuid::Uuid::parse_str(raw)
-                .map_err(|_| {
-                    ApiError::bad(
-                        "invalid_conversation_id",
-                        Some("conversation_id"),
-                        "conversation_id must be the id returned by an earlier answer.",
-                    )
-                })?
-                .to_string(),
-        ),
+        Some(raw) if crate::accounts::token::is_id(raw) => Some(raw.to_string()),
+        Some(_) => {
+            return Err(ApiError::bad(
+                "invalid_conversation_id",
+                Some("conversation_id"),
+                "conversation_id must be the id returned by an earlier answer.",
+            ));
+        }
     };
     Ok(ValidQuestion {
         question,
@@ -165,7 +162,8 @@ async fn ask(
         // An unknown id (e.g. a browser that remembers a conversation from a
         // reset server) starts a new conversation rather than failing.
         _ => {
-            let id = uuid::Uuid::new_v4().to_string();
+            // 128 random bits: the id is the only key to the conversation.
+            let id = crate::accounts::token::random_id();
             let locale = q.locale.unwrap_or(DEFAULT_LOCALE);
             conversations::create(&state.db, &id, locale.code(), q.page_url.as_deref()).await?;
             id
@@ -280,9 +278,10 @@ async fn conversation(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let id = uuid::Uuid::parse_str(id.trim())
-        .map_err(|_| ApiError::NotFound("No such conversation.".into()))?
-        .to_string();
+    let id = id.trim().to_string();
+    if !crate::accounts::token::is_id(&id) {
+        return Err(ApiError::NotFound("No such conversation.".into()));
+    }
     if !conversations::exists(&state.db, &id).await? {
         return Err(ApiError::NotFound("No such conversation.".into()));
     }

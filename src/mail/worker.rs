@@ -70,7 +70,10 @@ impl Mailer {
         let n: Notification = serde_json::from_str(&m.payload)
             .map_err(|e| MailError::Build(format!("unreadable outbox payload: {e}")))?;
         let rendered = render(&n, &m.locale, &self.product);
-        let message_id = format!("outbox-{}.{}", m.id, self.id_domain);
+        // Stable across retries (so duplicates can be recognised), and
+        // distinct between installations whose outbox ids overlap.
+        let digest = crate::accounts::token::sha256_hex(&format!("{}\n{}", m.recipient, m.payload));
+        let message_id = format!("outbox-{}.{}@{}", m.id, &digest[..12], self.id_domain);
         let message = build_message(
             &self.from,
             &Envelope {

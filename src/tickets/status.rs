@@ -153,6 +153,15 @@ pub fn transition(
     if from.is_read_only() {
         return Err(TransitionError::Closed);
     }
+    // Operators' moves are refused to others whatever the status, so a
+    // requester is told "not yours" rather than "not now".
+    if matches!(
+        action,
+        A::MarkRead | A::Assign | A::RequestFeedback | A::Resolve
+    ) && actor != Actor::Staff
+    {
+        return Err(TransitionError::StaffOnly);
+    }
     let staff = || {
         if actor == Actor::Staff {
             Ok(())

@@ -2,6 +2,9 @@
 //! with its own temporary data folder, and talks HTTP to it.
 #![allow(dead_code)]
 
+pub mod samples;
+pub mod smtp;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -69,11 +72,30 @@ impl TestApp {
     }
 
     pub async fn spawn_with_kb(kb: &Path) -> TestApp {
+        Self::spawn_with(kb, None, false).await
+    }
+
+    /// A demo server (accounts admin@, operator@, user@demo.test) with
+    /// extra `frontdesk.toml` lines.
+    pub async fn spawn_demo(config: &str) -> TestApp {
+        Self::spawn_with(&bundled_kb(), Some(config), true).await
+    }
+
+    pub async fn spawn_with(kb: &Path, config: Option<&str>, demo: bool) -> TestApp {
         let data = tempfile::tempdir().expect("temporary data folder");
-        let mut child = frontdesk_command(data.path())
-            .arg("--kb")
+        let mut cmd = frontdesk_command(data.path());
+        if let Some(text) = config {
+            let file = data.path().join("frontdesk.toml");
+            std::fs::write(&file, text).expect("write the config file");
+            cmd.arg("--config").arg(file);
+        }
+        cmd.arg("--kb")
             .arg(kb)
-            .args(["serve", "--bind", "127.0.0.1:0"])
+            .args(["serve", "--bind", "127.0.0.1:0"]);
+        if demo {
+            cmd.arg("--demo");
+        }
+        let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -122,6 +144,59 @@ impl TestApp {
             ready,
             "the server never reached hybrid retrieval: is the model fetched (models/fetch)?"
         );
+    }
+
+    /// The emails written to the data folder's outbox (no SMTP configured),
+    /// decoded from quoted-printable enough to read links and codes.
+    pub fn outbox(&self) -> Vec<String> {
+        let dir = self.data.path().join("outbox");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+            .iter()
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .map(|t| t.replace("=\r\n", "").replace("=3D", "="))
+            .collect()
+    }
+
+    /// Waits for an outbox email to `to` containing `needle`.
+    pub async fn wait_for_email(&self, to: &str, needle: &str) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(m) = self
+                .outbox()
+                .into_iter()
+                .find(|m| m.contains(&format!("To: ")) && m.contains(to) && m.contains(needle))
+            {
+                return m;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no email to {to} containing {needle:?}; outbox: {:#?}",
+                self.outbox()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// A client logged in with email and password, and its CSRF token.
+    pub async fn log_in(&self, email: &str, password: &str) -> (reqwest::Client, String) {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .expect("client");
+        let r = client
+            .post(self.url("/api/session"))
+            .json(&serde_json::json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .expect("POST /api/session");
+        assert_eq!(r.status(), 200, "log in as {email}");
+        let body: serde_json::Value = r.json().await.expect("JSON");
+        let csrf = body["csrf_token"].as_str().expect("csrf token").to_string();
+        (client, csrf)
     }
 
     pub fn url(&self, path: &str) -> String {

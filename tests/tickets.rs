@@ -1,0 +1,1122 @@
+//! Tickets end to end over real HTTP: accounts and sessions, the widget's
+//! identity, opening tickets with files, the status workflow, automatic
+//! closing, attachments, notifications and authorisation.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{TestApp, eventually, samples};
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+
+const PW: &str = "demo-password";
+
+/// Someone calling the API: a logged-in browser (cookie + CSRF token) or a
+/// widget with a visitor token.
+struct Who {
+    client: reqwest::Client,
+    csrf: Option<String>,
+    bearer: Option<String>,
+}
+
+impl Who {
+    async fn login(app: &TestApp, email: &str) -> Who {
+        let (client, csrf) = app.log_in(email, PW).await;
+        Who {
+            client,
+            csrf: Some(csrf),
+            bearer: None,
+        }
+    }
+
+    fn visitor(token: &str) -> Who {
+        Who {
+            client: reqwest::Client::new(),
+            csrf: None,
+            bearer: Some(token.to_string()),
+        }
+    }
+
+    fn auth(&self, r: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        let r = match &self.csrf {
+            Some(c) => r.header("X-CSRF-Token", c),
+            None => r,
+        };
+        match &self.bearer {
+            Some(b) => r.bearer_auth(b),
+            None => r,
+        }
+    }
+
+    async fn get(&self, app: &TestApp, path: &str) -> (u16, Value) {
+        let r = self
+            .auth(self.client.get(app.url(path)))
+            .send()
+            .await
+            .expect("GET");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn post(&self, app: &TestApp, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .auth(self.client.post(app.url(path)))
+            .json(&body)
+            .send()
+            .await
+            .expect("POST");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn multipart(&self, app: &TestApp, path: &str, form: Form) -> (u16, Value) {
+        let r = self
+            .auth(self.client.post(app.url(path)))
+            .multipart(form)
+            .send()
+            .await
+            .expect("multipart POST");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn open_ticket(&self, app: &TestApp, summary: &str) -> i64 {
+        let form = Form::new()
+            .text("type", "bug_report")
+            .text("priority", "normal")
+            .text("summary", summary.to_string())
+            .text("description", format!("{summary}: details"));
+        let (status, body) = self.multipart(app, "/api/tickets", form).await;
+        assert_eq!(status, 201, "{body}");
+        body["number"].as_i64().expect("number")
+    }
+
+    async fn status(&self, app: &TestApp, number: i64, status: &str) -> (u16, Value) {
+        self.post(
+            app,
+            &format!("/api/tickets/{number}/status"),
+            json!({ "status": status }),
+        )
+        .await
+    }
+}
+
+fn file(name: &str, bytes: Vec<u8>) -> Part {
+    Part::bytes(bytes).file_name(name.to_string())
+}
+
+/// The 32-hex token of a one-time link in an email.
+fn link_token(email: &str) -> String {
+    let i = email.find("token=").expect("a link with a token") + "token=".len();
+    email[i..i + 32].to_string()
+}
+
+/// A new end user, invited by the admin, who sets a password and logs in.
+async fn invited_user(app: &TestApp, admin: &Who, email: &str) -> Who {
+    let (status, body) = admin
+        .post(app, "/api/invitations", json!({ "email": email }))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let mail = app.wait_for_email(email, "token=").await;
+    let token = link_token(&mail);
+    let r = reqwest::Client::new()
+        .post(app.url("/api/password/reset"))
+        .json(&json!({ "token": token, "password": PW }))
+        .send()
+        .await
+        .expect("reset");
+    assert_eq!(r.status(), 204);
+    Who::login(app, email).await
+}
+
+#[tokio::test]
+async fn invitation_then_first_login_and_sessions() {
+    let app = TestApp::spawn_demo("").await;
+    let admin = Who::login(&app, "admin@demo.test").await;
+    let (status, _) = admin
+        .post(
+            &app,
+            "/api/invitations",
+            json!({ "email": "New.Person@Example.com", "role": "operator" }),
+        )
+        .await;
+    assert_eq!(status, 201);
+    // Inviting the same address twice is a conflict, not a second account.
+    let (status, _) = admin
+        .post(
+            &app,
+            "/api/invitations",
+            json!({ "email": "new.person@example.com" }),
+        )
+        .await;
+    assert_eq!(status, 409);
+
+    let mail = app.wait_for_email("new.person@example.com", "token=").await;
+    let token = link_token(&mail);
+    // No password yet: logging in fails.
+    let anon = reqwest::Client::new();
+    let r = anon
+        .post(app.url("/api/session"))
+        .json(&json!({ "email": "new.person@example.com", "password": PW }))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), 401);
+    let reset = |token: String, password: &'static str| {
+        let anon = anon.clone();
+        let url = app.url("/api/password/reset");
+        async move {
+            anon.post(url)
+                .json(&json!({ "token": token, "password": password }))
+                .send()
+                .await
+                .expect("reset")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(reset(token.clone(), "short").await, 400);
+    assert_eq!(reset(token.clone(), PW).await, 204);
+    // Single use.
+    assert_eq!(reset(token, "another-password-1").await, 400);
+    let op = Who::login(&app, "new.person@example.com").await;
+    let (_, me) = op.get(&app, "/api/session").await;
+    assert_eq!(me["user"]["role"], "operator");
+}
+
+#[tokio::test]
+async fn session_id_changes_at_login_and_csrf_is_required_with_the_cookie() {
+    let app = TestApp::spawn_demo("").await;
+    let client = reqwest::Client::new();
+    // An anonymous session first (GET /api/session creates its CSRF token).
+    let r = client
+        .get(app.url("/api/session"))
+        .send()
+        .await
+        .expect("session");
+    let before = set_cookie(&r).expect("an anonymous session cookie");
+    assert!(
+        before.contains("HttpOnly") && before.contains("SameSite=Lax"),
+        "{before}"
+    );
+    let before_id = cookie_value(&before);
+    let r = client
+        .post(app.url("/api/session"))
+        .header("Cookie", &before_id)
+        .json(&json!({ "email": "user@demo.test", "password": PW }))
+        .send()
+        .await
+        .expect("login");
+    let after = set_cookie(&r).expect("a session cookie at login");
+    let after_id = cookie_value(&after);
+    assert_ne!(before_id, after_id, "the session id must change at login");
+    let body: Value = r.json().await.expect("json");
+    let csrf = body["csrf_token"].as_str().expect("csrf").to_string();
+
+    let form = || {
+        Form::new()
+            .text("type", "settings_help")
+            .text("description", "How do I change my invoice address?")
+    };
+    // Without the token: refused, and nothing is created.
+    let r = client
+        .post(app.url("/api/tickets"))
+        .header("Cookie", &after_id)
+        .multipart(form())
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 403);
+    let r = client
+        .post(app.url("/api/tickets"))
+        .header("Cookie", &after_id)
+        .header("X-CSRF-Token", "0".repeat(32))
+        .multipart(form())
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 403);
+    let r = client
+        .get(app.url("/api/tickets"))
+        .header("Cookie", &after_id)
+        .send()
+        .await
+        .expect("list");
+    let list: Value = r.json().await.expect("json");
+    assert_eq!(list.as_array().map(Vec::len), Some(0));
+    // With it: created.
+    let r = client
+        .post(app.url("/api/tickets"))
+        .header("Cookie", &after_id)
+        .header("X-CSRF-Token", &csrf)
+        .multipart(form())
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 201);
+    // Log-out deletes the server-side session: replaying the cookie fails.
+    let r = client
+        .delete(app.url("/api/session"))
+        .header("Cookie", &after_id)
+        .header("X-CSRF-Token", &csrf)
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(r.status(), 204);
+    let r = client
+        .get(app.url("/api/tickets"))
+        .header("Cookie", &after_id)
+        .send()
+        .await
+        .expect("replay");
+    assert_eq!(r.status(), 401);
+}
+
+fn set_cookie(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("frontdesk_session="))
+        .map(str::to_string)
+}
+
+fn cookie_value(set_cookie: &str) -> String {
+    set_cookie.split(';').next().unwrap_or("").to_string()
+}
+
+#[tokio::test]
+async fn widget_identity_good_hash_bad_hash_and_email_code() {
+    let secret = "a-widget-secret-of-some-length";
+    let app = TestApp::spawn_demo(&format!("widget_secret = \"{secret}\"\n")).await;
+    let anon = reqwest::Client::new();
+    let identify = |hash: String| {
+        let anon = anon.clone();
+        let url = app.url("/api/widget/identify");
+        async move {
+            let r = anon
+                .post(url)
+                .json(&json!({ "user_id": "host-42", "email": "host.user@example.com", "name": "Hosty", "user_hash": hash }))
+                .send()
+                .await
+                .expect("identify");
+            (
+                r.status().as_u16(),
+                r.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let good = frontdesk::accounts::identity::user_hash(secret, "host-42");
+    let wrong = frontdesk::accounts::identity::user_hash("another-secret-entirely", "host-42");
+    let (status, body) = identify(wrong).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.get("visitor_token").is_none());
+    let (status, body) = identify(good).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"]["email"], "host.user@example.com");
+    let host_user = Who::visitor(body["visitor_token"].as_str().expect("token"));
+    let (_, me) = host_user.get(&app, "/api/widget/me").await;
+    assert_eq!(me["kind"], "visitor");
+    let n = host_user.open_ticket(&app, "From the host product").await;
+    let (status, _) = host_user.get(&app, &format!("/api/tickets/{n}")).await;
+    assert_eq!(status, 200);
+    // A made-up token is refused, not taken as anonymous.
+    let (status, _) = Who::visitor(&"f".repeat(32))
+        .get(&app, "/api/tickets")
+        .await;
+    assert_eq!(status, 401);
+
+    // Anonymous visitor: an emailed six-digit code.
+    let r = anon
+        .post(app.url("/api/widget/email-code"))
+        .json(&json!({ "email": "anon@example.org" }))
+        .send()
+        .await
+        .expect("code");
+    assert_eq!(r.status(), 202);
+    let mail = app.wait_for_email("anon@example.org", "Subject").await;
+    let code = six_digits(&mail).expect("a six-digit code in the email");
+    let wrong_code = if code == "000000" { "111111" } else { "000000" };
+    let r = anon
+        .post(app.url("/api/widget/email-code/verify"))
+        .json(&json!({ "email": "anon@example.org", "code": wrong_code }))
+        .send()
+        .await
+        .expect("verify");
+    assert_eq!(r.status(), 400);
+    let r = anon
+        .post(app.url("/api/widget/email-code/verify"))
+        .json(&json!({ "email": "anon@example.org", "code": code }))
+        .send()
+        .await
+        .expect("verify");
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.expect("json");
+    let visitor = Who::visitor(body["visitor_token"].as_str().expect("token"));
+    visitor.open_ticket(&app, "Anonymous but confirmed").await;
+    // The code works once.
+    let r = anon
+        .post(app.url("/api/widget/email-code/verify"))
+        .json(&json!({ "email": "anon@example.org", "code": code }))
+        .send()
+        .await
+        .expect("verify");
+    assert_eq!(r.status(), 400);
+}
+
+fn six_digits(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    (0..b.len().saturating_sub(6)).find_map(|i| {
+        let w = &b[i..i + 6];
+        let before = i == 0 || !b[i - 1].is_ascii_digit();
+        let after = b.get(i + 6).is_none_or(|c| !c.is_ascii_digit());
+        (before && after && w.iter().all(u8::is_ascii_digit))
+            .then(|| String::from_utf8_lossy(w).to_string())
+    })
+}
+
+#[tokio::test]
+async fn ticket_from_the_widget_after_an_escalation_keeps_the_conversation() {
+    let app = TestApp::spawn_demo("").await;
+    let answer = app
+        .ask_question("Can you refund the invoice you charged me twice last month?")
+        .await;
+    assert_eq!(answer["escalate"], true, "{answer}");
+    let suggested = answer["suggested_ticket_type"]
+        .as_str()
+        .unwrap_or("settings_help");
+    let conversation = answer["conversation_id"].as_str().expect("conversation id");
+    assert_eq!(conversation.len(), 32, "128-bit conversation ids");
+
+    let user = Who::login(&app, "user@demo.test").await;
+    let form = Form::new()
+        .text("type", suggested.to_string())
+        .text("priority", "high")
+        .text("source", "widget")
+        .text(
+            "description",
+            "Can you refund the invoice you charged me twice last month?",
+        )
+        .text("conversation_id", conversation.to_string())
+        .text("page_url", "http://localhost/demo/exams")
+        .part("files", file("screenshot.png", samples::sample("png")));
+    let (status, created) = user.multipart(&app, "/api/tickets", form).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["status"], "new");
+    let number = created["number"].as_i64().expect("number");
+    assert!(number >= 1001);
+    assert!(
+        created["url"]
+            .as_str()
+            .unwrap_or("")
+            .ends_with(&format!("/portal/tickets/{number}"))
+    );
+
+    let (status, t) = user.get(&app, &format!("/api/tickets/{number}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        t["ticket"]["summary"],
+        "Can you refund the invoice you charged me twice last month?"
+    );
+    assert_eq!(t["ticket"]["priority"], "high");
+    assert_eq!(t["ticket"]["source"], "widget");
+    assert_eq!(t["status_colour"], "pink");
+    assert_eq!(t["response_target"], "4 hours");
+    let conv = t["conversation"].as_array().expect("conversation");
+    assert_eq!(conv.len(), 2, "question and bot answer: {t}");
+    assert_eq!(conv[0]["role"], "user");
+    assert_eq!(t["attachments"][0]["file_name"], "screenshot.png");
+    assert_eq!(t["attachments"][0]["content_type"], "image/png");
+    // The requester and the staff are emailed.
+    app.wait_for_email("user@demo.test", &format!("#{number}"))
+        .await;
+    app.wait_for_email("operator@demo.test", &format!("#{number}"))
+        .await;
+    // Numbers go up by one.
+    let next = user.open_ticket(&app, "Second").await;
+    assert_eq!(next, number + 1);
+
+    // Required fields are checked with per-field messages.
+    let (status, body) = user
+        .multipart(&app, "/api/tickets", Form::new().text("type", "bug_report"))
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["field"], "description");
+    let (status, body) = user
+        .multipart(
+            &app,
+            "/api/tickets",
+            Form::new()
+                .text("type", "complaint")
+                .text("description", "x"),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["field"], "type");
+    let (status, body) = user
+        .multipart(
+            &app,
+            "/api/tickets",
+            Form::new()
+                .text("type", "bug_report")
+                .text("source", "portal")
+                .text("description", "x"),
+        )
+        .await;
+    assert_eq!((status, body["field"].as_str()), (400, Some("summary")));
+    let (status, body) = user
+        .multipart(
+            &app,
+            "/api/tickets",
+            Form::new()
+                .text("type", "bug_report")
+                .text("description", "x")
+                .text("conversation_id", "nope"),
+        )
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (400, Some("conversation_id"))
+    );
+}
+
+#[tokio::test]
+async fn status_workflow_over_http_for_requester_and_operator() {
+    let app = TestApp::spawn_demo("").await;
+    let user = Who::login(&app, "user@demo.test").await;
+    let op = Who::login(&app, "operator@demo.test").await;
+    let n = user.open_ticket(&app, "Exports fail").await;
+
+    // The requester cannot do the operators' moves.
+    for target in ["in_analysis", "assigned", "feedback", "resolved"] {
+        let (status, body) = user.status(&app, n, target).await;
+        assert_eq!(status, 403, "requester → {target}: {body}");
+    }
+    let (status, _) = op.status(&app, n, "feedback").await;
+    assert_eq!(status, 409, "feedback needs an assigned operator");
+    let (status, body) = op.status(&app, n, "in_analysis").await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("in_analysis"))
+    );
+    let (status, body) = op.status(&app, n, "assigned").await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("assigned")));
+    let (_, t) = user.get(&app, &format!("/api/tickets/{n}")).await;
+    assert_eq!(t["assignee"], "Oscar Operator");
+    assert_eq!(t["status_colour"], "blue");
+    let (status, body) = op.status(&app, n, "feedback").await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("feedback")));
+
+    // The requester's reply gives it back to the operator.
+    let (status, body) = user
+        .multipart(
+            &app,
+            &format!("/api/tickets/{n}/replies"),
+            Form::new().text("body", "Here is the export log."),
+        )
+        .await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (201, Some("assigned")),
+        "{body}"
+    );
+    // An internal note is for operators only.
+    let (status, _) = op
+        .multipart(
+            &app,
+            &format!("/api/tickets/{n}/replies"),
+            Form::new()
+                .text("body", "Looks like the disk is full")
+                .text("internal", "true"),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, _) = user
+        .multipart(
+            &app,
+            &format!("/api/tickets/{n}/replies"),
+            Form::new().text("body", "sneaky").text("internal", "true"),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (_, seen_by_user) = user.get(&app, &format!("/api/tickets/{n}")).await;
+    assert!(!seen_by_user.to_string().contains("disk is full"));
+    let (_, seen_by_op) = op.get(&app, &format!("/api/tickets/{n}")).await;
+    assert!(seen_by_op.to_string().contains("disk is full"));
+
+    let (status, body) = op.status(&app, n, "resolved").await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("resolved")));
+    // Reopened by the requester: back to the operator.
+    let (status, body) = user.status(&app, n, "assigned").await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("assigned")));
+    let (status, _) = op.status(&app, n, "resolved").await;
+    assert_eq!(status, 200);
+    // The requester accepts the resolution by closing it.
+    let (status, body) = user.status(&app, n, "closed").await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("closed")));
+    // Closed is read-only for everyone.
+    for target in [
+        "new",
+        "in_analysis",
+        "assigned",
+        "feedback",
+        "resolved",
+        "closed",
+    ] {
+        let (status, _) = op.status(&app, n, target).await;
+        assert_eq!(status, 409, "closed → {target}");
+    }
+    let (status, _) = user
+        .multipart(
+            &app,
+            &format!("/api/tickets/{n}/replies"),
+            Form::new().text("body", "hello?"),
+        )
+        .await;
+    assert_eq!(status, 409);
+    let (status, _) = op
+        .post(
+            &app,
+            &format!("/api/tickets/{n}/priority"),
+            json!({ "priority": "urgent" }),
+        )
+        .await;
+    assert_eq!(status, 409);
+
+    // The history records every change with who made it.
+    let (_, t) = op.get(&app, &format!("/api/tickets/{n}")).await;
+    let moves: Vec<String> = t["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["kind"] == "status")
+        .map(|e| {
+            format!(
+                "{}>{}",
+                e["old_value"].as_str().unwrap_or(""),
+                e["new_value"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            "new>in_analysis",
+            "in_analysis>assigned",
+            "assigned>feedback",
+            "feedback>assigned",
+            "assigned>resolved",
+            "resolved>assigned",
+            "assigned>resolved",
+            "resolved>closed"
+        ]
+    );
+
+    // Operators may close an open ticket (spam), requesters may not.
+    let m = user.open_ticket(&app, "Spam").await;
+    let (status, _) = user.status(&app, m, "closed").await;
+    assert_eq!(status, 403);
+    let (status, _) = op.status(&app, m, "closed").await;
+    assert_eq!(status, 200);
+    // Unknown status codes are a 400 naming the field.
+    let k = user.open_ticket(&app, "Other").await;
+    let (status, body) = op.status(&app, k, "done").await;
+    assert_eq!((status, body["field"].as_str()), (400, Some("status")));
+    // Priority and time: operators only.
+    let (status, _) = user
+        .post(
+            &app,
+            &format!("/api/tickets/{k}/priority"),
+            json!({ "priority": "urgent" }),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, body) = op
+        .post(
+            &app,
+            &format!("/api/tickets/{k}/priority"),
+            json!({ "priority": "urgent" }),
+        )
+        .await;
+    assert_eq!((status, body["priority"].as_str()), (200, Some("urgent")));
+    let (status, _) = op
+        .post(
+            &app,
+            &format!("/api/tickets/{k}/time"),
+            json!({ "minutes": 30 }),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (status, _) = op
+        .post(
+            &app,
+            &format!("/api/tickets/{k}/time"),
+            json!({ "minutes": -5 }),
+        )
+        .await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn resolved_tickets_close_automatically_after_the_configured_period() {
+    let app = TestApp::spawn_demo("auto_close = \"2s\"\nmaintenance_secs = 1\n").await;
+    let user = Who::login(&app, "user@demo.test").await;
+    let op = Who::login(&app, "operator@demo.test").await;
+    let n = user.open_ticket(&app, "Closes itself").await;
+    let open = user.open_ticket(&app, "Stays open").await;
+    let (status, _) = op.status(&app, n, "resolved").await;
+    assert_eq!(status, 200);
+    let (_, t) = user.get(&app, &format!("/api/tickets/{n}")).await;
+    assert!(t["ticket"]["closes_at"].as_i64().is_some());
+    let closed = eventually(Duration::from_secs(20), || async {
+        user.get(&app, &format!("/api/tickets/{n}")).await.1["ticket"]["status"] == "closed"
+    })
+    .await;
+    assert!(closed, "the resolved ticket was not closed automatically");
+    let (_, t) = user.get(&app, &format!("/api/tickets/{open}")).await;
+    assert_eq!(t["ticket"]["status"], "new");
+    app.wait_for_email("user@demo.test", "Closed").await;
+}
+
+#[tokio::test]
+async fn attachments_are_checked_streamed_and_served_safely() {
+    let app = TestApp::spawn_demo("").await;
+    let user = Who::login(&app, "user@demo.test").await;
+    let accepted = [
+        "gif", "jpeg", "jpg", "png", "heic", "dng", "pdf", "txt", "doc", "docx", "xls", "xlsx",
+        "mp3", "oga", "ogg", "mp4", "mov", "msi",
+    ];
+    // Every accepted type, ten files per message at most.
+    for chunk in accepted.chunks(10) {
+        let mut form = Form::new()
+            .text("type", "bug_report")
+            .text("description", "files");
+        for ext in chunk {
+            form = form.part(
+                "files",
+                file(&format!("sample.{ext}"), samples::sample(ext)),
+            );
+        }
+        let (status, body) = user.multipart(&app, "/api/tickets", form).await;
+        assert_eq!(status, 201, "{chunk:?}: {body}");
+        let n = body["number"].as_i64().expect("number");
+        let (_, t) = user.get(&app, &format!("/api/tickets/{n}")).await;
+        assert_eq!(t["attachments"].as_array().map(Vec::len), Some(chunk.len()));
+    }
+    let before = user
+        .get(&app, "/api/tickets")
+        .await
+        .1
+        .as_array()
+        .map(Vec::len);
+
+    let refused = |name: &str, bytes: Vec<u8>| {
+        Form::new()
+            .text("type", "bug_report")
+            .text("description", "should not be created")
+            .part("files", file(name, bytes))
+    };
+    // A PDF that is really an executable.
+    let (status, body) = user
+        .multipart(
+            &app,
+            "/api/tickets",
+            refused("invoice.pdf", samples::exe_disguised_as_pdf()),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"], "content_mismatch");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("invoice.pdf")
+    );
+    // SVG and HTML never.
+    let (status, body) = user
+        .multipart(
+            &app,
+            "/api/tickets",
+            refused(
+                "logo.svg",
+                b"<svg xmlns='http://www.w3.org/2000/svg'/>".to_vec(),
+            ),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _) = user
+        .multipart(
+            &app,
+            "/api/tickets",
+            refused("page.html", b"<html><script>alert(1)</script>".to_vec()),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let (status, body) = user
+        .multipart(
+            &app,
+            "/api/tickets",
+            refused("setup.exe", b"MZ\x90\x00".to_vec()),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("type_not_allowed"))
+    );
+    // 11 files.
+    let mut eleven = Form::new()
+        .text("type", "bug_report")
+        .text("description", "many");
+    for i in 0..11 {
+        eleven = eleven.part("files", file(&format!("f{i}.txt"), b"hello".to_vec()));
+    }
+    let (status, body) = user.multipart(&app, "/api/tickets", eleven).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("too_many_files")),
+        "{body}"
+    );
+    // 20 MB + 1 byte.
+    let limit = 20 * 1024 * 1024;
+    let mut big = samples::sample("txt");
+    big.resize(limit + 1, b'a');
+    let (status, body) = user
+        .multipart(&app, "/api/tickets", refused("big.txt", big))
+        .await;
+    assert_eq!(status, 413, "{body}");
+    assert!(body["message"].as_str().unwrap_or("").contains("big.txt"));
+    // Nothing was created by the refused requests, and no temporary file is left.
+    let after = user
+        .get(&app, "/api/tickets")
+        .await
+        .1
+        .as_array()
+        .map(Vec::len);
+    assert_eq!(before, after);
+    let tmp = app.data.path().join("attachments").join("tmp");
+    assert_eq!(std::fs::read_dir(&tmp).map(|d| d.count()).unwrap_or(0), 0);
+    // Exactly 20 MB is accepted.
+    let mut exact = samples::sample("txt");
+    exact.resize(limit, b'a');
+    let (status, _) = user
+        .multipart(&app, "/api/tickets", refused("exact.txt", exact))
+        .await;
+    assert_eq!(status, 201);
+
+    // A path-traversal name is reduced to its last component.
+    let (status, body) = user
+        .multipart(
+            &app,
+            "/api/tickets",
+            refused("../../etc/passwd.png", samples::sample("png")),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let n = body["number"].as_i64().expect("number");
+    let (_, t) = user.get(&app, &format!("/api/tickets/{n}")).await;
+    assert_eq!(t["attachments"][0]["file_name"], "passwd.png");
+    // Downloads: images inline with nosniff; everything else as attachment.
+    let url = t["attachments"][0]["url"]
+        .as_str()
+        .expect("url")
+        .to_string();
+    let r = user
+        .auth(user.client.get(app.url(&url)))
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert!(r.bytes().await.expect("bytes").starts_with(b"\x89PNG"));
+    let (_, body) = user
+        .multipart(
+            &app,
+            "/api/tickets",
+            refused("notes.txt", samples::sample("txt")),
+        )
+        .await;
+    let (_, t) = user
+        .get(
+            &app,
+            &format!("/api/tickets/{}", body["number"].as_i64().expect("number")),
+        )
+        .await;
+    let url = t["attachments"][0]["url"]
+        .as_str()
+        .expect("url")
+        .to_string();
+    let r = user
+        .auth(user.client.get(app.url(&url)))
+        .send()
+        .await
+        .expect("download");
+    let disposition = r.headers()["content-disposition"]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    assert!(disposition.starts_with("attachment;"), "{disposition}");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+}
+
+#[tokio::test]
+async fn users_never_reach_each_others_tickets() {
+    let app = TestApp::spawn_demo("").await;
+    let admin = Who::login(&app, "admin@demo.test").await;
+    let a = Who::login(&app, "user@demo.test").await;
+    let b = invited_user(&app, &admin, "b@example.com").await;
+    let op = Who::login(&app, "operator@demo.test").await;
+    let form = Form::new()
+        .text("type", "bug_report")
+        .text("description", "A's private problem")
+        .part("files", file("a.png", samples::sample("png")));
+    let (_, created) = a.multipart(&app, "/api/tickets", form).await;
+    let n = created["number"].as_i64().expect("number");
+    let (_, t) = a.get(&app, &format!("/api/tickets/{n}")).await;
+    let download = t["attachments"][0]["url"]
+        .as_str()
+        .expect("url")
+        .to_string();
+
+    // B: every route says 404, as if the ticket did not exist.
+    let (status, _) = b.get(&app, &format!("/api/tickets/{n}")).await;
+    assert_eq!(status, 404);
+    let (status, _) = b
+        .multipart(
+            &app,
+            &format!("/api/tickets/{n}/replies"),
+            Form::new().text("body", "hi"),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = b.status(&app, n, "closed").await;
+    assert_eq!(status, 404);
+    let (status, _) = b
+        .post(
+            &app,
+            &format!("/api/tickets/{n}/priority"),
+            json!({ "priority": "low" }),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = b
+        .post(
+            &app,
+            &format!("/api/tickets/{n}/time"),
+            json!({ "minutes": 5 }),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let r = b
+        .auth(b.client.get(app.url(&download)))
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(r.status(), 404);
+    let (_, list) = b.get(&app, "/api/tickets").await;
+    assert_eq!(list.as_array().map(Vec::len), Some(0));
+    // Anonymous callers: 401 everywhere.
+    let anon = Who {
+        client: reqwest::Client::new(),
+        csrf: None,
+        bearer: None,
+    };
+    assert_eq!(anon.get(&app, &format!("/api/tickets/{n}")).await.0, 401);
+    assert_eq!(anon.get(&app, "/api/tickets").await.0, 401);
+    let r = anon
+        .client
+        .get(app.url(&download))
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(r.status(), 401);
+    // The requester and the operators can.
+    assert_eq!(a.get(&app, &format!("/api/tickets/{n}")).await.0, 200);
+    assert_eq!(op.get(&app, &format!("/api/tickets/{n}")).await.0, 200);
+    let r = op
+        .auth(op.client.get(app.url(&download)))
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(r.status(), 200);
+    // Admin-only: inviting.
+    let (status, _) = a
+        .post(
+            &app,
+            "/api/invitations",
+            json!({ "email": "x@example.com" }),
+        )
+        .await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn notifications_go_through_smtp_and_survive_an_outage() {
+    let smtp = common::smtp::SmtpServer::start().await;
+    let app = TestApp::spawn_demo(&format!(
+        "mail_retry_secs = 1\nmail_from = \"Support <support@example.test>\"\n[smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n",
+        smtp.port
+    ))
+    .await;
+    let user = Who::login(&app, "user@demo.test").await;
+    let op = Who::login(&app, "operator@demo.test").await;
+    let n = user
+        .open_ticket(&app, "Mail me\r\nBcc: evil@example.com")
+        .await;
+    let mails = smtp.wait_for(3, Duration::from_secs(20)).await;
+    let to_user: Vec<_> = mails
+        .iter()
+        .filter(|m| m.to.iter().any(|t| t.contains("user@demo.test")))
+        .collect();
+    assert_eq!(to_user.len(), 1, "one creation email to the requester");
+    let data = &to_user[0].data;
+    assert!(data.contains(&format!("#{n}")), "{data}");
+    assert!(data.contains("text/plain") && data.contains("text/html"));
+    assert!(
+        !data
+            .lines()
+            .any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
+        "{data}"
+    );
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.to.iter().any(|t| t.contains("operator@demo.test")))
+    );
+    assert!(
+        mails
+            .iter()
+            .all(|m| !m.to.iter().any(|t| t.contains("evil")))
+    );
+
+    // The server goes down: the status change is kept and sent later, once.
+    smtp.set_down(true);
+    let (status, _) = op.status(&app, n, "in_analysis").await;
+    assert_eq!(status, 200);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let count_before = smtp.received().len();
+    smtp.set_down(false);
+    let mails = smtp
+        .wait_for(count_before + 1, Duration::from_secs(30))
+        .await;
+    let status_mails: Vec<_> = mails
+        .iter()
+        .filter(|m| m.data.contains("In analysis"))
+        .collect();
+    assert_eq!(status_mails.len(), 1, "sent once after the outage");
+    // A public reply is emailed too; an internal note is not.
+    op.multipart(
+        &app,
+        &format!("/api/tickets/{n}/replies"),
+        Form::new()
+            .text("body", "Internal only")
+            .text("internal", "true"),
+    )
+    .await;
+    op.multipart(
+        &app,
+        &format!("/api/tickets/{n}/replies"),
+        Form::new().text("body", "We are looking at it"),
+    )
+    .await;
+    let mails = smtp
+        .wait_for(count_before + 2, Duration::from_secs(20))
+        .await;
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.data.contains("We are looking at it"))
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        !smtp
+            .received()
+            .iter()
+            .any(|m| m.data.contains("Internal only"))
+    );
+    let ids: Vec<String> = smtp
+        .received()
+        .iter()
+        .filter_map(|m| {
+            m.data
+                .lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("message-id:"))
+                .map(str::to_string)
+        })
+        .collect();
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(ids.len(), unique.len(), "no email sent twice");
+}
+
+#[tokio::test]
+async fn security_headers_rate_limits_and_the_openapi_document() {
+    let app = TestApp::spawn_demo("").await;
+    for path in [
+        "/help",
+        "/api/session",
+        "/portal/login",
+        "/api/openapi.json",
+    ] {
+        let r = app.get(path).await;
+        let h = r.headers();
+        assert!(h.contains_key("content-security-policy"), "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert!(h.contains_key("referrer-policy"), "{path}");
+    }
+    let (status, doc) = app.get_text("/api/openapi.json").await;
+    assert_eq!(status, 200);
+    let doc: Value = serde_json::from_str(&doc).expect("json");
+    assert!(doc["openapi"].as_str().unwrap_or("").starts_with("3."));
+    for p in [
+        "/api/session",
+        "/api/tickets",
+        "/api/tickets/{number}",
+        "/api/tickets/{number}/replies",
+        "/api/tickets/{number}/status",
+        "/api/attachments/{id}",
+    ] {
+        assert!(
+            doc["paths"].get(p).is_some(),
+            "{p} missing from the OpenAPI document"
+        );
+    }
+    // Log-in attempts are limited.
+    let client = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let r = client
+            .post(app.url("/api/session"))
+            .json(&json!({ "email": "user@demo.test", "password": "wrong-password" }))
+            .send()
+            .await
+            .expect("login");
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(&statuses[..10], &[401; 10]);
+    assert_eq!(statuses[10], 429);
+    // Email codes too.
+    let mut last = 0;
+    for _ in 0..6 {
+        last = client
+            .post(app.url("/api/widget/email-code"))
+            .json(&json!({ "email": "spam@example.com" }))
+            .send()
+            .await
+            .expect("code")
+            .status()
+            .as_u16();
+    }
+    assert_eq!(last, 429);
+    // Malformed bodies are 4xx, never 500.
+    let r = client
+        .post(app.url("/api/session"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .expect("bad json");
+    assert_eq!(r.status(), 400);
+}
