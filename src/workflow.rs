@@ -561,6 +561,18 @@ impl Desk {
     }
 }
 
+/// Whether `actor` may move `ticket` towards `target` now (for offering
+/// only the buttons that will work).
+pub fn would_allow(ticket: &Ticket, target: Status, actor: Actor) -> bool {
+    transition(
+        ticket.status,
+        action_for(ticket.status, target),
+        actor,
+        ticket.assignee_id.is_some(),
+    )
+    .is_ok()
+}
+
 /// The action that moves a ticket from `from` towards `target`.
 fn action_for(from: Status, target: Status) -> Action {
     match target {

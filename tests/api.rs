@@ -157,7 +157,7 @@ async fn bot_answers_from_the_help_center_with_sources() {
     assert!(
         answer["conversation_id"]
             .as_str()
-            .is_some_and(|c| c.len() == 36)
+            .is_some_and(|c| c.len() == 32)
     );
     let source = &answer["sources"][0];
     assert!(

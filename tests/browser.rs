@@ -389,6 +389,8 @@ fn base64_decode(text: &str) -> WdResult<Vec<u8>> {
 struct Browser {
     wd: WebDriver,
     base: String,
+    /// The server's data folder (its outbox holds the emails it sent).
+    data: PathBuf,
 }
 
 impl Browser {
@@ -493,7 +495,8 @@ where
     F: FnOnce(Browser) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let server = common::TestApp::spawn().await;
+    // Demo accounts (admin@, operator@, user@demo.test) for the ticket tests.
+    let server = common::TestApp::spawn_demo("").await;
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
         .build()
@@ -503,6 +506,7 @@ where
     let browser = Browser {
         wd: wd.clone(),
         base: server.base.clone(),
+        data: server.data.path().to_path_buf(),
     };
     let outcome = tokio::spawn(test(browser)).await;
     if outcome.is_err()
@@ -706,6 +710,120 @@ async fn widget_works_on_a_phone_sized_viewport() {
         b.visible(&root, "[data-testid=input]").await;
         b.visible(&root, "[data-testid=minimise]").await;
         let _ = b.wd.save_screenshot("widget-phone.png").await;
+    })
+    .await;
+}
+
+/// The newest six-digit code emailed to `to` (from the outbox folder).
+fn emailed_code(data: &Path, to: &str) -> Option<String> {
+    let dir = data.join("outbox");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    files.iter().rev().find_map(|p| {
+        let text = std::fs::read_to_string(p).ok()?;
+        if !text.contains(to) {
+            return None;
+        }
+        let b = text.as_bytes();
+        (0..b.len().saturating_sub(6)).find_map(|i| {
+            let w = &b[i..i + 6];
+            let edge_before = i == 0 || !b[i - 1].is_ascii_digit();
+            let edge_after = b.get(i + 6).is_none_or(|c| !c.is_ascii_digit());
+            (edge_before && edge_after && w.iter().all(u8::is_ascii_digit))
+                .then(|| String::from_utf8_lossy(w).to_string())
+        })
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn widget_ticket_with_a_screenshot_then_the_portal_shows_it_new_in_pink() {
+    with_browser("ticket", (1280, 900), |b| async move {
+        b.open_page("/demo/exams").await;
+        let root = b.widget().await;
+        b.open_panel(&root).await;
+        let question = "I was charged twice for my subscription this month, I want a refund";
+        b.ask(&root, question, true).await;
+        let button = b
+            .visible(&root, "[data-testid=message-bot] [data-testid=create-ticket]")
+            .await;
+        // A screenshot of the page, as a user would attach one.
+        let png = b.wd.screenshot_png().await.expect("a screenshot");
+        let shot = b.data.join("my-screenshot.png");
+        std::fs::write(&shot, &png).expect("save the screenshot");
+        b.wd.click(&button).await.expect("click Create a ticket");
+
+        let form = b.visible(&root, "[data-testid=ticket-form]").await;
+        let _ = form;
+        let kind = b.visible(&root, "[data-testid=fd-ticket-type]").await;
+        assert_eq!(
+            b.wd.property(&kind, "value").await.ok(),
+            Some(json!("settings_help")),
+            "the bot's suggested type is pre-selected"
+        );
+        let description = b.visible(&root, "[data-testid=fd-ticket-description]").await;
+        assert_eq!(b.wd.property(&description, "value").await.ok(), Some(json!(question)));
+        let files = b.wd.find_in(&root, "[data-testid=fd-ticket-files]").await.expect("file input");
+        b.wd
+            .send_keys(&files, &shot.display().to_string())
+            .await
+            .expect("attach the screenshot");
+        // An anonymous visitor confirms their email with a code.
+        let email = b.visible(&root, "[data-testid=fd-ticket-email]").await;
+        b.wd.send_keys(&email, "user@demo.test").await.expect("type the email");
+        let submit = b.visible(&root, "[data-testid=ticket-submit]").await;
+        b.wd.click(&submit).await.expect("submit");
+        let code_input = b.visible(&root, "[data-testid=fd-ticket-code]").await;
+        let code = wait_until!("the emailed code", 20, emailed_code(&b.data, "user@demo.test"));
+        b.wd.send_keys(&code_input, &code).await.expect("type the code");
+        b.wd.click(&submit).await.expect("confirm and send");
+        let created = b.visible(&root, "[data-testid=ticket-created]").await;
+        let number = b
+            .wd
+            .execute("return arguments[0].getAttribute('data-ticket-number');", vec![created.json()])
+            .await
+            .expect("the ticket number");
+        let number = number.as_str().expect("a number").to_string();
+        assert!(number.parse::<i64>().is_ok_and(|n| n >= 1001), "{number}");
+        let _ = b.wd.save_screenshot("widget-ticket-created.png").await;
+
+        // The portal, logged in as that user: the ticket is New, in pink.
+        b.open_page("/portal/login").await;
+        let email = b.wd.find("#email").await.expect("email field");
+        b.wd.send_keys(&email, "user@demo.test").await.expect("email");
+        let password = b.wd.find("#password").await.expect("password field");
+        b.wd.send_keys(&password, "demo-password\u{E007}").await.expect("password");
+        wait_until!("the portal home", 15, {
+            match b.wd.find("h1").await {
+                Ok(h) => b.wd.text(&h).await.ok().filter(|t| t.starts_with("Hello")),
+                Err(_) => None,
+            }
+        });
+        b.open_page("/portal/my-view").await;
+        let link = wait_until!("the ticket in My view", 15, b
+            .wd
+            .find(&format!("a[href='/portal/tickets/{number}']"))
+            .await
+            .ok());
+        let _ = link;
+        let badge_colour = b
+            .wd
+            .execute(
+                &format!("const row = document.querySelector(\"a[href='/portal/tickets/{number}']\").closest('tr'); const badge = row.querySelector('.status'); return [badge.dataset.status, getComputedStyle(badge).backgroundColor];"),
+                vec![],
+            )
+            .await
+            .expect("the badge");
+        assert_eq!(badge_colour, json!(["new", "rgb(214, 51, 108)"]), "New, in pink");
+        b.open_page(&format!("/portal/tickets/{number}")).await;
+        let page = b.wd.find("main").await.expect("main");
+        let text = b.wd.text(&page).await.expect("text");
+        assert!(text.contains("my-screenshot.png"), "the screenshot is attached: {text}");
+        assert!(text.contains("Conversation with the bot"), "{text}");
+        let _ = b.wd.save_screenshot("portal-ticket.png").await;
     })
     .await;
 }

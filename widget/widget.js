@@ -77,6 +77,24 @@
       tooLong: "Your question is too long.",
       opensNewTab: "(opens in a new tab)",
       ticketTypes: { bug_report: "Bug report", feature_request: "Feature request", settings_help: "Settings help" },
+      ticketTitle: "Create a ticket",
+      ticketShort: "Ticket",
+      ticketIntro: "Our team will answer by email. The conversation with the bot is attached.",
+      ticketType: "Type",
+      ticketPriority: "Priority",
+      priorities: { low: "Low", normal: "Normal", high: "High", urgent: "Urgent" },
+      ticketDescription: "Description",
+      ticketFiles: "Attachments (optional)",
+      ticketEmail: "Your email",
+      ticketCode: "The 6-digit code we emailed you",
+      ticketSendCode: "Email me a code",
+      ticketConfirm: "Confirm and send",
+      ticketSubmit: "Send the ticket",
+      ticketCancel: "Back to the chat",
+      ticketCreated: "Ticket #{n} is created. We will answer by email.",
+      ticketFollow: "Follow it",
+      ticketCodeSent: "We emailed a code to {email}.",
+      required: "required",
     },
     fr: {
       launcher: "Aide",
@@ -100,6 +118,24 @@
       tooLong: "Votre question est trop longue.",
       opensNewTab: "(s'ouvre dans un nouvel onglet)",
       ticketTypes: { bug_report: "Signalement de bug", feature_request: "Demande de fonctionnalité", settings_help: "Aide au paramétrage" },
+      ticketTitle: "Créer un ticket",
+      ticketShort: "Ticket",
+      ticketIntro: "Notre équipe vous répondra par e-mail. La conversation avec l'assistant est jointe.",
+      ticketType: "Type",
+      ticketPriority: "Priorité",
+      priorities: { low: "Basse", normal: "Normale", high: "Haute", urgent: "Urgente" },
+      ticketDescription: "Description",
+      ticketFiles: "Pièces jointes (facultatif)",
+      ticketEmail: "Votre e-mail",
+      ticketCode: "Le code à 6 chiffres reçu par e-mail",
+      ticketSendCode: "M'envoyer un code",
+      ticketConfirm: "Confirmer et envoyer",
+      ticketSubmit: "Envoyer le ticket",
+      ticketCancel: "Retour au chat",
+      ticketCreated: "Le ticket n°{n} est créé. Nous vous répondrons par e-mail.",
+      ticketFollow: "Le suivre",
+      ticketCodeSent: "Nous avons envoyé un code à {email}.",
+      required: "obligatoire",
     },
     ro: {
       launcher: "Ajutor",
@@ -123,6 +159,24 @@
       tooLong: "Întrebarea este prea lungă.",
       opensNewTab: "(se deschide într-o filă nouă)",
       ticketTypes: { bug_report: "Raportare de eroare", feature_request: "Cerere de funcționalitate", settings_help: "Ajutor la setări" },
+      ticketTitle: "Creează un tichet",
+      ticketShort: "Tichet",
+      ticketIntro: "Echipa noastră vă va răspunde prin e-mail. Conversația cu asistentul este atașată.",
+      ticketType: "Tip",
+      ticketPriority: "Prioritate",
+      priorities: { low: "Scăzută", normal: "Normală", high: "Ridicată", urgent: "Urgentă" },
+      ticketDescription: "Descriere",
+      ticketFiles: "Atașamente (opțional)",
+      ticketEmail: "E-mailul dvs.",
+      ticketCode: "Codul de 6 cifre primit prin e-mail",
+      ticketSendCode: "Trimite-mi un cod",
+      ticketConfirm: "Confirmă și trimite",
+      ticketSubmit: "Trimite tichetul",
+      ticketCancel: "Înapoi la chat",
+      ticketCreated: "Tichetul nr. {n} a fost creat. Vă vom răspunde prin e-mail.",
+      ticketFollow: "Urmăriți-l",
+      ticketCodeSent: "V-am trimis un cod la {email}.",
+      required: "obligatoriu",
     },
   };
 
@@ -314,6 +368,7 @@
 
   const titleId = "fd-title";
   const newConvButton = el("button", { type: "button", class: "fd-header-btn", "data-testid": "new-conversation", text: t.newConversation });
+  const ticketButton = el("button", { type: "button", class: "fd-header-btn", "data-testid": "open-ticket-form", "aria-label": t.ticketTitle, title: t.ticketTitle, text: t.ticketShort });
   const minimiseButton = el("button", {
     type: "button",
     class: "fd-header-btn fd-minimise",
@@ -326,7 +381,7 @@
     "div",
     { class: "fd-header" },
     el("h2", { class: "fd-title", id: titleId, text: t.title }),
-    el("div", { class: "fd-header-actions" }, newConvButton, minimiseButton)
+    el("div", { class: "fd-header-actions" }, ticketButton, newConvButton, minimiseButton)
   );
 
   const suggestionsList = el("ul", { class: "fd-suggestions-list" });
@@ -378,11 +433,15 @@
     el("div", { class: "fd-form-side" }, sendButton, counter)
   );
 
+  // The ticket form takes the place of the conversation while it is open.
+  const ticketView = el("section", { class: "fd-ticket-view", "data-testid": "ticket-form", "aria-labelledby": "fd-ticket-title", hidden: true });
+
   const panel = el(
     "div",
     { class: "fd-panel", role: "dialog", "aria-label": t.dialog, "aria-modal": "false", "data-testid": "panel", id: "fd-panel", hidden: true },
     header,
     scroller,
+    ticketView,
     form
   );
   launcher.setAttribute("aria-controls", "fd-panel");
@@ -396,11 +455,307 @@
     return (type && t.ticketTypes[type]) || null;
   }
 
-  function openTicket(question) {
-    // Until the widget's ticket form exists, the help center's search with the
-    // question stands in for it.
-    const url = base + "/help/search?q=" + encodeURIComponent(question || "");
-    window.open(url, "_blank", "noopener");
+  // ----- who the user is -------------------------------------------------------
+  // (a) a portal session on the same host (cookie + CSRF token), (b) the host
+  // product's signed identity (data-user-* attributes), (c) an email confirmed
+  // once with a code. (b) and (c) give a visitor token kept in this browser.
+
+  const tokenKey = "frontdesk:v1:visitor:" + base;
+  let identity = { kind: "anonymous", token: null, csrf: null, user: null };
+  let identityReady = null;
+
+  function storedToken() {
+    try {
+      const v = localStorage.getItem(tokenKey);
+      return v && /^[0-9a-f]{32}$/.test(v) ? v : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  function storeToken(token) {
+    try {
+      if (token) localStorage.setItem(tokenKey, token);
+      else localStorage.removeItem(tokenKey);
+    } catch (_) {
+      /* private mode: recognised for this page only */
+    }
+  }
+
+  async function jsonFetch(path, options) {
+    const res = await fetch(base + path, options);
+    let body = null;
+    try {
+      body = await res.json();
+    } catch (_) {
+      body = null;
+    }
+    return { status: res.status, body };
+  }
+
+  const sameOrigin = (() => {
+    try {
+      return new URL(base).origin === location.origin;
+    } catch (_) {
+      return false;
+    }
+  })();
+
+  async function resolveIdentity() {
+    const attr = (name) => (script ? (script.getAttribute(name) || "").trim() : "");
+    const userId = attr("data-user-id");
+    const userHash = attr("data-user-hash");
+    const email = attr("data-user-email");
+    if (userId && userHash && email) {
+      try {
+        const r = await jsonFetch("/api/widget/identify", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ user_id: userId, user_hash: userHash, email, name: attr("data-user-name") || null }),
+          credentials: "omit",
+        });
+        if (r.status === 200 && r.body && r.body.visitor_token) {
+          storeToken(r.body.visitor_token);
+          identity = { kind: "visitor", token: r.body.visitor_token, csrf: null, user: r.body.user };
+          return;
+        }
+        // A refused identity is not carried over to someone else's token.
+        storeToken(null);
+      } catch (_) {
+        /* offline: stay anonymous */
+      }
+    }
+    if (sameOrigin) {
+      try {
+        const r = await jsonFetch("/api/widget/me", { credentials: "same-origin" });
+        if (r.status === 200 && r.body && r.body.kind === "portal") {
+          identity = { kind: "portal", token: null, csrf: r.body.csrf_token, user: r.body.user };
+          return;
+        }
+      } catch (_) {
+        /* fall through */
+      }
+    }
+    const token = storedToken();
+    if (token) {
+      try {
+        const r = await jsonFetch("/api/widget/me", { headers: { Authorization: "Bearer " + token }, credentials: "omit" });
+        if (r.status === 200 && r.body && r.body.kind === "visitor") {
+          identity = { kind: "visitor", token, csrf: null, user: r.body.user };
+          return;
+        }
+        if (r.status === 401) storeToken(null);
+      } catch (_) {
+        /* fall through */
+      }
+    }
+    identity = { kind: "anonymous", token: null, csrf: null, user: null };
+  }
+
+  function authHeaders() {
+    if (identity.kind === "portal") return { "X-CSRF-Token": identity.csrf };
+    if (identity.kind === "visitor") return { Authorization: "Bearer " + identity.token };
+    return {};
+  }
+
+  // ----- the ticket form ----------------------------------------------------------
+
+
+  function field(id, label, control, required) {
+    return el(
+      "div",
+      { class: "fd-field" },
+      el("label", { for: id }, label, required ? el("span", { class: "fd-req", "aria-label": t.required, text: " *" }) : null),
+      control,
+      el("p", { class: "fd-field-error", id: id + "-error", "data-testid": id + "-error", hidden: true })
+    );
+  }
+
+  function select(id, options, selected) {
+    const sel = el("select", { id, name: id, "data-testid": id });
+    for (const [value, label] of options) {
+      const o = el("option", { value, text: label });
+      if (value === selected) o.selected = true;
+      sel.append(o);
+    }
+    return sel;
+  }
+
+  function showTicketForm(question, suggestedType) {
+    hideNotice();
+    ticketView.replaceChildren();
+    const typeSel = select("fd-ticket-type", Object.entries(t.ticketTypes), suggestedType || "settings_help");
+    const prioSel = select("fd-ticket-priority", Object.entries(t.priorities), "normal");
+    const desc = el("textarea", { id: "fd-ticket-description", rows: "4", maxlength: "20000", "data-testid": "fd-ticket-description" });
+    desc.value = question || "";
+    const files = el("input", { id: "fd-ticket-files", type: "file", multiple: true, "data-testid": "fd-ticket-files" });
+    const email = el("input", { id: "fd-ticket-email", type: "email", autocomplete: "email", "data-testid": "fd-ticket-email" });
+    const code = el("input", { id: "fd-ticket-code", inputmode: "numeric", maxlength: "6", autocomplete: "one-time-code", "data-testid": "fd-ticket-code" });
+    const emailField = field("fd-ticket-email", t.ticketEmail, email, true);
+    const codeField = field("fd-ticket-code", t.ticketCode, code, true);
+    codeField.hidden = true;
+    const status = el("p", { class: "fd-ticket-status", role: "status", "data-testid": "ticket-status" });
+    const submit = el("button", { type: "submit", class: "fd-send fd-ticket-submit", "data-testid": "ticket-submit", text: t.ticketSubmit });
+    const cancel = el("button", { type: "button", class: "fd-header-btn fd-ticket-cancel", "data-testid": "ticket-cancel", text: t.ticketCancel });
+    const formEl = el(
+      "form",
+      { class: "fd-ticket-form", novalidate: true },
+      el("h3", { id: "fd-ticket-title", text: t.ticketTitle }),
+      el("p", { class: "fd-intro", text: t.ticketIntro }),
+      field("fd-ticket-type", t.ticketType, typeSel, true),
+      field("fd-ticket-priority", t.ticketPriority, prioSel, true),
+      field("fd-ticket-description", t.ticketDescription, desc, true),
+      field("fd-ticket-files", t.ticketFiles, files, false),
+      emailField,
+      codeField,
+      status,
+      el("div", { class: "fd-ticket-actions" }, cancel, submit)
+    );
+    ticketView.append(formEl);
+    scroller.hidden = true;
+    form.hidden = true;
+    ticketView.hidden = false;
+
+    const fieldIds = { type: "fd-ticket-type", priority: "fd-ticket-priority", description: "fd-ticket-description", files: "fd-ticket-files", email: "fd-ticket-email", code: "fd-ticket-code" };
+    function clearErrors() {
+      for (const p of ticketView.querySelectorAll(".fd-field-error")) {
+        p.hidden = true;
+        p.textContent = "";
+      }
+      status.textContent = "";
+    }
+    function fieldError(name, message) {
+      const id = fieldIds[name];
+      const p = id ? ticketView.querySelector("#" + id + "-error") : null;
+      if (p) {
+        p.textContent = message;
+        p.hidden = false;
+        const control = ticketView.querySelector("#" + id);
+        if (control) control.focus();
+      } else {
+        status.textContent = message;
+      }
+    }
+    function updateIdentityFields() {
+      emailField.hidden = identity.kind !== "anonymous";
+    }
+
+    let codeSentTo = null;
+    let busy = false;
+    (identityReady || Promise.resolve()).then(updateIdentityFields);
+    updateIdentityFields();
+
+    async function confirmEmail() {
+      const address = email.value.trim();
+      if (!address) {
+        fieldError("email", t.ticketEmail + ": " + t.required);
+        return false;
+      }
+      if (codeSentTo !== address) {
+        const r = await jsonFetch("/api/widget/email-code", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ email: address, locale: pageLang.slice(0, 2).toLowerCase() || "en" }),
+          credentials: "omit",
+        });
+        if (r.status !== 202) {
+          fieldError((r.body && r.body.field) || "email", (r.body && r.body.message) || t.networkError);
+          return false;
+        }
+        codeSentTo = address;
+        codeField.hidden = false;
+        submit.textContent = t.ticketConfirm;
+        status.textContent = t.ticketCodeSent.replace("{email}", address);
+        code.focus();
+        return false;
+      }
+      const r = await jsonFetch("/api/widget/email-code/verify", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ email: address, code: code.value.trim() }),
+        credentials: "omit",
+      });
+      if (r.status !== 200 || !r.body || !r.body.visitor_token) {
+        fieldError("code", (r.body && r.body.message) || t.networkError);
+        return false;
+      }
+      storeToken(r.body.visitor_token);
+      identity = { kind: "visitor", token: r.body.visitor_token, csrf: null, user: r.body.user };
+      return true;
+    }
+
+    async function send() {
+      const data = new FormData();
+      data.append("type", typeSel.value);
+      data.append("priority", prioSel.value);
+      data.append("description", desc.value);
+      data.append("source", "widget");
+      data.append("page_url", location.href);
+      if (state.conversationId) data.append("conversation_id", state.conversationId);
+      for (const f of files.files || []) data.append("files", f, f.name);
+      const r = await jsonFetch("/api/tickets", {
+        method: "POST",
+        headers: authHeaders(),
+        body: data,
+        credentials: identity.kind === "portal" ? "same-origin" : "omit",
+      });
+      if (r.status === 201 && r.body) return r.body;
+      if (r.status === 401) {
+        storeToken(null);
+        identity = { kind: "anonymous", token: null, csrf: null, user: null };
+        updateIdentityFields();
+      }
+      fieldError((r.body && r.body.field) || "", (r.body && r.body.message) || t.networkError);
+      return null;
+    }
+
+    formEl.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      if (busy) return;
+      clearErrors();
+      if (!desc.value.trim()) {
+        fieldError("description", t.ticketDescription + ": " + t.required);
+        return;
+      }
+      busy = true;
+      submit.disabled = true;
+      try {
+        if (identityReady) await identityReady;
+        if (identity.kind === "anonymous" && !(await confirmEmail())) return;
+        const created = await send();
+        if (created) showTicketCreated(created);
+      } catch (_) {
+        status.textContent = t.networkError;
+      } finally {
+        busy = false;
+        submit.disabled = false;
+      }
+    });
+    cancel.addEventListener("click", closeTicketForm);
+    typeSel.focus();
+  }
+
+  function closeTicketForm() {
+    ticketView.hidden = true;
+    ticketView.replaceChildren();
+    scroller.hidden = false;
+    form.hidden = false;
+    updateComposer();
+    input.focus();
+  }
+
+  function showTicketCreated(created) {
+    closeTicketForm();
+    const text = t.ticketCreated.replace("{n}", String(created.number));
+    const note = { role: "bot", text, sources: [], ticket: { number: created.number, url: created.url } };
+    state.messages.push(note);
+    saveState();
+    messages.append(renderMessage(note));
+    scrollToEnd();
+  }
+
+  function openTicket(question, suggestedType) {
+    showTicketForm(question, suggestedType);
   }
 
   function renderMessage(m) {
@@ -432,6 +787,13 @@
       body.append(el("div", { class: "fd-sources", "data-testid": "sources" }, el("p", { class: "fd-sources-title", text: t.sources }), list));
     }
 
+    if (m.ticket && typeof m.ticket === "object") {
+      const href = resolveUrl(String(m.ticket.url || ""));
+      node.setAttribute("data-testid", "ticket-created");
+      node.setAttribute("data-ticket-number", String(m.ticket.number));
+      if (href) body.append(el("p", { class: "fd-ticket-link" }, newTabLink(href, t.ticketFollow + " (#" + m.ticket.number + ")", "ticket-link")));
+    }
+
     if (m.escalate) {
       const type = ticketTypeLabel(m.ticketType);
       const button = el("button", {
@@ -441,7 +803,7 @@
         "data-ticket-type": m.ticketType || null,
         text: type ? t.createTicket + " (" + type + ")" : t.createTicket,
       });
-      button.addEventListener("click", () => openTicket(m.question));
+      button.addEventListener("click", () => openTicket(m.question, m.ticketType));
       body.append(el("div", { class: "fd-ticket-row" }, button));
     }
     return node;
@@ -640,6 +1002,10 @@
   launcher.addEventListener("click", () => setOpen(true));
   minimiseButton.addEventListener("click", () => setOpen(false));
   newConvButton.addEventListener("click", newConversation);
+  ticketButton.addEventListener("click", () => {
+    const lastQuestion = [...state.messages].reverse().find((m) => m.role === "user");
+    openTicket(lastQuestion ? lastQuestion.text : "", null);
+  });
 
   panel.addEventListener("keydown", (e) => {
     if (e.key === "Escape" && !e.defaultPrevented) {
@@ -677,6 +1043,7 @@
 
   function mount() {
     if (!document.body) return;
+    identityReady = resolveIdentity();
     document.body.append(host);
     renderAll();
     updateComposer();

@@ -13,6 +13,7 @@ use super::AppState;
 const WIDGET_JS: &str = include_str!("../../widget/widget.js");
 const WIDGET_CSS: &str = include_str!("../../widget/widget.css");
 const HELP_CSS: &str = include_str!("../../static/help.css");
+const PORTAL_CSS: &str = include_str!("../../static/portal.css");
 const DEMO_CSS: &str = include_str!("../../widget/demo/demo.css");
 
 pub fn router() -> Router<AppState> {
@@ -26,6 +27,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/widget.css",
             get(|| async { asset(WIDGET_CSS, "text/css; charset=utf-8") }),
+        )
+        .route(
+            "/static/portal.css",
+            get(|| async { asset(PORTAL_CSS, "text/css; charset=utf-8") }),
         )
         .route(
             "/static/help.css",

@@ -23,12 +23,18 @@ const MAX_TITLE_CHARS: usize = 500;
 const HISTORY_TURNS: i64 = 3;
 const MAX_SUGGESTIONS: usize = 5;
 
-pub fn router() -> Router<AppState> {
-    // The widget runs on the host product's pages, another origin.
-    let cors = CorsLayer::new()
+/// The widget runs on host products' pages, other origins. Any origin may
+/// call, but never with cookies (a wildcard origin forbids credentials), so
+/// only the visitor token in `Authorization` identifies a user there.
+pub fn widget_cors() -> CorsLayer {
+    CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::CONTENT_TYPE]);
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
+}
+
+pub fn router() -> Router<AppState> {
+    let cors = widget_cors();
     Router::new()
         .route("/api/bot/ask", post(ask))
         .route("/api/bot/suggestions", get(suggestions))

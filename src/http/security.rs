@@ -69,8 +69,11 @@ pub async fn csrf_guard(session: Session, req: Request, next: Next) -> Response 
 /// Fixed-window counters per (bucket, key), in memory: enough for one
 /// process; several processes would each allow the limit.
 pub struct RateLimiter {
-    windows: Mutex<HashMap<(&'static str, String), (Instant, u32)>>,
+    windows: Mutex<Windows>,
 }
+
+/// (bucket, key) → (start of the window, hits in it).
+type Windows = HashMap<(&'static str, String), (Instant, u32)>;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Limit {

@@ -27,7 +27,7 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
             minijinja::escape_formatter(out, state, value)
         }
     });
-    let templates: [(&str, &str); 12] = [
+    let templates: [(&str, &str); 23] = [
         ("base.html", include_str!("../../templates/base.html")),
         ("error.html", include_str!("../../templates/error.html")),
         (
@@ -36,6 +36,51 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ),
         ("article.html", include_str!("../../templates/article.html")),
         ("search.html", include_str!("../../templates/search.html")),
+        // The end-user portal.
+        (
+            "portal/layout.html",
+            include_str!("../../templates/portal/layout.html"),
+        ),
+        (
+            "portal/macros.html",
+            include_str!("../../templates/portal/macros.html"),
+        ),
+        (
+            "portal/login.html",
+            include_str!("../../templates/portal/login.html"),
+        ),
+        (
+            "portal/forgot.html",
+            include_str!("../../templates/portal/forgot.html"),
+        ),
+        (
+            "portal/set_password.html",
+            include_str!("../../templates/portal/set_password.html"),
+        ),
+        (
+            "portal/home.html",
+            include_str!("../../templates/portal/home.html"),
+        ),
+        (
+            "portal/my_view.html",
+            include_str!("../../templates/portal/my_view.html"),
+        ),
+        (
+            "portal/tickets.html",
+            include_str!("../../templates/portal/tickets.html"),
+        ),
+        (
+            "portal/new_ticket.html",
+            include_str!("../../templates/portal/new_ticket.html"),
+        ),
+        (
+            "portal/ticket.html",
+            include_str!("../../templates/portal/ticket.html"),
+        ),
+        (
+            "portal/account.html",
+            include_str!("../../templates/portal/account.html"),
+        ),
         // The demo host product's pages share one layout.
         (
             "demo/layout.html",

@@ -38,6 +38,8 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route("/api/tickets/{number}/priority", post(set_priority))
         .route("/api/tickets/{number}/time", post(log_time))
         .route("/api/attachments/{id}", get(download))
+        // Widgets on host products' pages call with a visitor token.
+        .layer(super::bot_api::widget_cors())
 }
 
 impl From<FormError> for ApiError {

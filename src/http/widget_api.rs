@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/widget/identify", post(identify))
         .route("/api/widget/email-code", post(send_code))
         .route("/api/widget/email-code/verify", post(verify_code))
+        .layer(super::bot_api::widget_cors())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -207,10 +208,11 @@ pub async fn send_code(
         },
         &ip.to_string(),
     )?;
-    let locale = match body.locale.as_deref() {
-        Some(l @ ("fr" | "ro" | "en")) => l,
-        _ => "en",
-    };
+    let locale = body
+        .locale
+        .as_deref()
+        .filter(|l| matches!(*l, "fr" | "ro" | "en"))
+        .unwrap_or("en");
     crate::accounts::invite::send_email_code(&state.db, &email, locale).await?;
     state.desk.mail_wakeup.notify_one();
     Ok(StatusCode::ACCEPTED)

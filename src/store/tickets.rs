@@ -535,31 +535,23 @@ pub async fn attachments(
     .await?)
 }
 
+#[derive(sqlx::FromRow)]
+struct AttachmentWithVisibility {
+    #[sqlx(flatten)]
+    attachment: Attachment,
+    public: Option<bool>,
+}
+
 /// An attachment with whether it belongs to a public event.
 pub async fn attachment(db: &Db, id: &str) -> Result<Option<(Attachment, bool)>, StoreError> {
-    let row: Option<(String, String, Option<i64>, String, String, i64, String, i64, Option<bool>)> =
-        sqlx::query_as(
-            "SELECT a.id, a.ticket_id, a.event_id, a.file_name, a.content_type, a.size, a.sha256, a.created_at, e.public \
-             FROM attachments a LEFT JOIN ticket_events e ON e.id = a.event_id WHERE a.id = $1",
-        )
-        .bind(id)
-        .fetch_optional(db)
-        .await?;
-    Ok(row.map(|r| {
-        (
-            Attachment {
-                id: r.0,
-                ticket_id: r.1,
-                event_id: r.2,
-                file_name: r.3,
-                content_type: r.4,
-                size: r.5,
-                sha256: r.6,
-                created_at: r.7,
-            },
-            r.8.unwrap_or(false),
-        )
-    }))
+    let row: Option<AttachmentWithVisibility> = sqlx::query_as(
+        "SELECT a.id, a.ticket_id, a.event_id, a.file_name, a.content_type, a.size, a.sha256, a.created_at, e.public \
+         FROM attachments a LEFT JOIN ticket_events e ON e.id = a.event_id WHERE a.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| (r.attachment, r.public.unwrap_or(false))))
 }
 
 pub async fn ticket_id_for_number(db: &Db, number: i64) -> Result<Option<String>, StoreError> {

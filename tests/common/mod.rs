@@ -165,11 +165,9 @@ impl TestApp {
     pub async fn wait_for_email(&self, to: &str, needle: &str) -> String {
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
         loop {
-            if let Some(m) = self
-                .outbox()
-                .into_iter()
-                .find(|m| m.contains(&format!("To: ")) && m.contains(to) && m.contains(needle))
-            {
+            if let Some(m) = self.outbox().into_iter().find(|m| {
+                m.lines().any(|l| l.starts_with("To:") && l.contains(to)) && m.contains(needle)
+            }) {
                 return m;
             }
             assert!(
