@@ -62,6 +62,11 @@ enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Manage organisations (groups of end users with support hours).
+    Org {
+        #[command(subcommand)]
+        action: OrgAction,
+    },
     /// Build the search index now (it is also built on start-up when articles changed).
     Index,
     /// Ask the bot a question and print the answer, its sources and confidence.
@@ -132,6 +137,22 @@ enum UserAction {
     },
 }
 
+#[derive(Subcommand)]
+enum OrgAction {
+    /// Create an organisation.
+    Create {
+        name: String,
+        /// Support hours included each month (unused hours carry over).
+        #[arg(long, default_value_t = 0.0)]
+        monthly_hours: f64,
+        /// Members may read and follow each other's tickets.
+        #[arg(long)]
+        share_tickets: bool,
+    },
+    /// Put an end user in an organisation.
+    AddMember { name: String, email: String },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -185,6 +206,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .build()
                 .context("cannot start the async runtime")?;
             runtime.block_on(user_command(&config, action))
+        }
+        Command::Org { action } => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            runtime.block_on(org_command(&config, action))
         }
         Command::Index => {
             // A rebuild from scratch; embeddings still come from the cache.
@@ -526,6 +554,57 @@ async fn user_command(config: &Config, action: UserAction) -> anyhow::Result<()>
                     invite::invite(&db, public_url, &email, &name, Role::Admin).await?;
                 println!("created admin {}; set the password at: {link}", user.email);
             }
+        }
+    }
+    Ok(())
+}
+
+async fn org_command(config: &Config, action: OrgAction) -> anyhow::Result<()> {
+    use frontdesk::store::{organisations, users};
+    std::fs::create_dir_all(&config.data)
+        .with_context(|| format!("cannot create the data folder {}", config.data.display()))?;
+    let db = frontdesk::store::open(&config.database_path()).await?;
+    match action {
+        OrgAction::Create {
+            name,
+            monthly_hours,
+            share_tickets,
+        } => {
+            let name = name.trim();
+            anyhow::ensure!(
+                !name.is_empty() && name.chars().count() <= 200,
+                "the name must be 1 to 200 characters"
+            );
+            anyhow::ensure!(
+                (0.0..=744.0).contains(&monthly_hours),
+                "monthly hours must be between 0 and 744"
+            );
+            anyhow::ensure!(
+                organisations::by_name(&db, name).await?.is_none(),
+                "an organisation named {name} exists already"
+            );
+            let mut conn = db.acquire().await?;
+            let minutes = (monthly_hours * 60.0).round() as i64;
+            organisations::create(
+                &mut conn,
+                name,
+                minutes,
+                share_tickets,
+                frontdesk::store::now(),
+            )
+            .await?;
+            println!("created organisation {name} ({monthly_hours} support hours a month)");
+        }
+        OrgAction::AddMember { name, email } => {
+            let org = organisations::by_name(&db, name.trim())
+                .await?
+                .with_context(|| format!("no organisation named {name}"))?;
+            let email = frontdesk::accounts::normalise_email(&email).map_err(anyhow::Error::msg)?;
+            let user = users::by_email(&db, &email)
+                .await?
+                .with_context(|| format!("no account with the email {email}"))?;
+            users::set_organisation(&db, &user.id, Some(&org.id)).await?;
+            println!("{email} is now a member of {}", org.name);
         }
     }
     Ok(())

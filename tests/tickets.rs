@@ -1120,3 +1120,122 @@ async fn security_headers_rate_limits_and_the_openapi_document() {
         .expect("bad json");
     assert_eq!(r.status(), 400);
 }
+
+#[tokio::test]
+async fn organisations_share_tickets_and_count_support_hours() {
+    let app = TestApp::spawn_demo("").await;
+    let admin = Who::login(&app, "admin@demo.test").await;
+    let b = invited_user(&app, &admin, "colleague@example.com").await;
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .arg("--data")
+            .arg(app.data.path())
+            .args(args)
+            .output()
+            .expect("frontdesk runs");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    cli(&[
+        "org",
+        "create",
+        "Acme",
+        "--monthly-hours",
+        "10",
+        "--share-tickets",
+    ]);
+    cli(&["org", "add-member", "Acme", "user@demo.test"]);
+    cli(&["org", "add-member", "Acme", "colleague@example.com"]);
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("--data")
+        .arg(app.data.path())
+        .args(["org", "add-member", "Nope", "user@demo.test"])
+        .output()
+        .expect("frontdesk runs");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no organisation named Nope"));
+
+    let a = Who::login(&app, "user@demo.test").await;
+    let n = a.open_ticket(&app, "Shared with the team").await;
+    // A colleague of the same organisation sees and follows it.
+    let (status, _) = b.get(&app, &format!("/api/tickets/{n}")).await;
+    assert_eq!(status, 200);
+    let (_, list) = b.get(&app, "/api/tickets").await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+    // Time logged by an operator is charged to the organisation.
+    let op = Who::login(&app, "operator@demo.test").await;
+    let (status, _) = op
+        .post(
+            &app,
+            &format!("/api/tickets/{n}/time"),
+            json!({ "minutes": 90 }),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let home = a
+        .client
+        .get(app.url("/portal"))
+        .send()
+        .await
+        .expect("home")
+        .text()
+        .await
+        .expect("text");
+    assert!(home.contains("Support hours: Acme"), "{home}");
+    assert!(
+        home.contains("Balance this month: <strong>8h30</strong>"),
+        "{home}"
+    );
+}
+
+#[tokio::test]
+async fn behind_https_the_session_cookie_is_secure_and_host_prefixed() {
+    let app = TestApp::spawn_demo("public_url = \"https://support.example.test\"\n").await;
+    let r = reqwest::Client::new()
+        .get(app.url("/api/session"))
+        .send()
+        .await
+        .expect("session");
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("__Host-frontdesk="))
+        .map(str::to_string)
+        .expect("a __Host- session cookie");
+    for attribute in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.contains(attribute), "{attribute} missing: {cookie}");
+    }
+    assert!(!cookie.contains("Domain="), "{cookie}");
+}
+
+#[tokio::test]
+async fn notifications_are_written_in_the_users_language() {
+    let app = TestApp::spawn_demo("").await;
+    let user = Who::login(&app, "user@demo.test").await;
+    // The portal's account form shares the session's CSRF token.
+    let r = user
+        .client
+        .post(app.url("/portal/account"))
+        .form(&[
+            ("csrf", user.csrf.as_deref().unwrap_or("")),
+            ("name", "Uma"),
+            ("locale", "fr"),
+            ("notify_status", "true"),
+            ("notify_replies", "true"),
+        ])
+        .send()
+        .await
+        .expect("account");
+    assert!(r.status().is_success() || r.status().is_redirection());
+    let n = user.open_ticket(&app, "Langue").await;
+    let op = Who::login(&app, "operator@demo.test").await;
+    op.status(&app, n, "in_analysis").await;
+    app.wait_for_email("user@demo.test", "En analyse").await;
+}

@@ -155,6 +155,19 @@ pub async fn record_login(db: &Db, user_id: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+pub async fn set_organisation(
+    db: &Db,
+    user_id: &str,
+    organisation_id: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET organisation_id = $1 WHERE id = $2")
+        .bind(organisation_id)
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 pub struct Preferences<'a> {
     pub name: &'a str,
     pub locale: &'a str,
@@ -365,4 +378,112 @@ pub async fn user_for_visitor_token(db: &Db, secret: &str) -> Result<Option<User
     .bind(now())
     .fetch_optional(db)
     .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn db() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = crate::store::open(&dir.path().join("t.db"))
+            .await
+            .expect("db");
+        (dir, db)
+    }
+
+    async fn someone(db: &Db) -> User {
+        let mut conn = db.acquire().await.expect("conn");
+        create(
+            &mut conn,
+            &NewUser {
+                email: "a@example.com",
+                name: "",
+                role: Role::EndUser,
+                locale: "en",
+                password_hash: None,
+                external_id: None,
+                organisation_id: None,
+            },
+        )
+        .await
+        .expect("user")
+    }
+
+    #[tokio::test]
+    async fn expired_links_are_refused_and_valid_ones_work_once() {
+        let (_dir, db) = db().await;
+        let u = someone(&db).await;
+        let mut conn = db.acquire().await.expect("conn");
+        let expired = create_one_time_token(&mut conn, &u.id, TokenPurpose::Invitation, -1)
+            .await
+            .expect("token");
+        let live = create_one_time_token(&mut conn, &u.id, TokenPurpose::Invitation, 3600)
+            .await
+            .expect("token");
+        drop(conn);
+        let redeem = |t: String, p: TokenPurpose| {
+            let db = db.clone();
+            async move {
+                redeem_one_time_token(&db, &t, p, "hash")
+                    .await
+                    .expect("redeem")
+            }
+        };
+        assert_eq!(redeem(expired, TokenPurpose::Invitation).await, None);
+        // The right token for another purpose does nothing.
+        assert_eq!(
+            redeem(live.clone(), TokenPurpose::PasswordReset).await,
+            None
+        );
+        assert_eq!(
+            redeem(live.clone(), TokenPurpose::Invitation).await,
+            Some(u.id.clone())
+        );
+        assert_eq!(redeem(live, TokenPurpose::Invitation).await, None);
+    }
+
+    #[tokio::test]
+    async fn email_codes_die_after_five_wrong_tries() {
+        let (_dir, db) = db().await;
+        let mut conn = db.acquire().await.expect("conn");
+        let code = create_email_code(&mut conn, "v@example.com", 900)
+            .await
+            .expect("code");
+        drop(conn);
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        for _ in 0..MAX_CODE_ATTEMPTS {
+            assert!(
+                !use_email_code(&db, "v@example.com", wrong)
+                    .await
+                    .expect("check")
+            );
+        }
+        // Even the right code is refused now: guessing is capped.
+        assert!(
+            !use_email_code(&db, "v@example.com", &code)
+                .await
+                .expect("check")
+        );
+        let mut conn = db.acquire().await.expect("conn");
+        let fresh = create_email_code(&mut conn, "v@example.com", 900)
+            .await
+            .expect("code");
+        drop(conn);
+        assert!(
+            !use_email_code(&db, "w@example.com", &fresh)
+                .await
+                .expect("check")
+        );
+        assert!(
+            use_email_code(&db, "v@example.com", &fresh)
+                .await
+                .expect("check")
+        );
+        assert!(
+            !use_email_code(&db, "v@example.com", &fresh)
+                .await
+                .expect("check")
+        );
+    }
 }
