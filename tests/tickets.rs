@@ -1239,3 +1239,35 @@ async fn notifications_are_written_in_the_users_language() {
     op.status(&app, n, "in_analysis").await;
     app.wait_for_email("user@demo.test", "En analyse").await;
 }
+
+#[tokio::test]
+async fn a_host_identity_cannot_take_over_another_account() {
+    let secret = "a-widget-secret-of-some-length";
+    let app = TestApp::spawn_demo(&format!("widget_secret = \"{secret}\"\n")).await;
+    let identify = |user_id: &'static str, email: &'static str| {
+        let url = app.url("/api/widget/identify");
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .json(&json!({
+                    "user_id": user_id,
+                    "email": email,
+                    "user_hash": frontdesk::accounts::identity::user_hash(secret, user_id),
+                }))
+                .send()
+                .await
+                .expect("identify")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(identify("host-1", "one@example.com").await, 200);
+    // Another host user claiming the same email.
+    assert_eq!(identify("host-2", "one@example.com").await, 409);
+    // A staff account is never reachable through the widget.
+    assert_eq!(identify("host-3", "operator@demo.test").await, 403);
+    assert_eq!(identify("host-2", "two@example.com").await, 200);
+    // host-2 changing its email to host-1's.
+    assert_eq!(identify("host-2", "one@example.com").await, 409);
+    assert_eq!(identify("host-1", "one@example.com").await, 200);
+}

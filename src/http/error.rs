@@ -145,6 +145,12 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => ApiError::NotFound("not found".into()),
+            // Two requests creating the same thing at once: the loser is told.
+            StoreError::Sqlx(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+                ApiError::Conflict(
+                    "This already exists (perhaps created a moment ago); please reload.".into(),
+                )
+            }
             other => ApiError::Internal(other.to_string()),
         }
     }

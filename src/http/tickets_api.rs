@@ -167,9 +167,12 @@ pub async fn ticket_input(
             Some(id.to_string())
         }
     };
-    let page_url = short(form, "page_url").ok().flatten().or_else(|| {
-        form.text("page_url")
-            .map(|u| u.chars().take(2048).collect::<String>())
+    // Informational only: kept, cut to a sane length.
+    let page_url = form.text("page_url").map(|u| {
+        u.chars()
+            .filter(|c| !c.is_control())
+            .take(2048)
+            .collect::<String>()
     });
     Ok(TicketInput {
         kind,

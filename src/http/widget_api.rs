@@ -114,6 +114,16 @@ pub async fn identify(
         .collect();
     let user = match users::by_external_id(&state.db, user_id).await? {
         Some(u) => {
+            if u.email != email
+                && users::by_email(&state.db, &email)
+                    .await?
+                    .is_some_and(|other| other.id != u.id)
+            {
+                return Err(ApiError::Conflict(
+                    "Another account already uses this email; the host's user cannot take it over."
+                        .into(),
+                ));
+            }
             if u.email != email || (!name.is_empty() && u.name != name) {
                 // The host is the authority on its user's current details.
                 users::update_identity(
@@ -135,14 +145,21 @@ pub async fn identify(
             match users::by_email(&state.db, &email).await? {
                 // An end user who already has an account is linked to it.
                 Some(u) if u.role() == Role::EndUser => {
-                    sqlx::query(
-                        "UPDATE users SET external_id = $1 WHERE id = $2 AND external_id IS NULL",
+                    let linked = sqlx::query(
+                        "UPDATE users SET external_id = $1 WHERE id = $2 AND (external_id IS NULL OR external_id = $1)",
                     )
                     .bind(user_id)
                     .bind(&u.id)
                     .execute(&mut *conn)
                     .await
-                    .map_err(crate::store::StoreError::from)?;
+                    .map_err(crate::store::StoreError::from)?
+                    .rows_affected();
+                    if linked == 0 {
+                        // Already the account of another of the host's users.
+                        return Err(ApiError::Conflict(
+                            "This email belongs to another user of the product.".into(),
+                        ));
+                    }
                     u
                 }
                 Some(_) => {
