@@ -243,6 +243,19 @@ fn desk_config(bind: &SocketAddr, s: Settings) -> Result<DeskConfig, ConfigError
             .iter()
             .map(|t| t.trim().trim_start_matches('.').to_lowercase())
             .collect();
+        // An extension whose content cannot be checked (or SVG/HTML) would be
+        // refused at every upload; say so at start-up instead.
+        let unsupported = policy.unsupported();
+        if !unsupported.is_empty() {
+            return Err(invalid(
+                "attachment_types",
+                format!(
+                    "{} cannot be accepted (no content check for it, or never safe); choose among: {}",
+                    unsupported.join(", "),
+                    crate::attachments::DEFAULT_ALLOWED.join(", ")
+                ),
+            ));
+        }
     }
     let mut targets = ResponseTargets::default();
     if let Some(t) = s.response_targets {
@@ -301,6 +314,42 @@ mod tests {
         assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(c.kb, PathBuf::from("knowledge-base"));
         assert!(c.watch);
+    }
+
+    #[test]
+    fn helpdesk_settings_are_checked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let f = dir.path().join("frontdesk.toml");
+        let load = |text: &str| {
+            std::fs::write(&f, text).expect("write");
+            Config::load(Some(&f), Overrides::default())
+        };
+        let c = load("auto_close = \"7d\"\n[response_targets]\nurgent = \"2h\"\n").expect("valid");
+        assert_eq!(
+            c.desk.auto_close,
+            crate::tickets::AutoClose::After(7 * 86_400)
+        );
+        assert_eq!(c.desk.targets.urgent, crate::tickets::Target::Hours(2));
+        assert!(!c.desk.https());
+        for (text, key) in [
+            (
+                "attachment_types = [\"png\", \"svg\"]\n",
+                "attachment_types",
+            ),
+            ("attachment_types = [\"webp\"]\n", "attachment_types"),
+            ("attachment_max_mb = 0\n", "attachment_max_mb"),
+            ("auto_close = \"soon\"\n", "auto_close"),
+            ("public_url = \"ftp://x\"\n", "public_url"),
+            ("widget_secret = \"short\"\n", "widget_secret"),
+            ("[response_targets]\nlow = \"1w\"\n", "response_targets"),
+            ("[smtp]\nhost = \"x\"\nport = \"many\"\n", "line 3"),
+        ] {
+            let err = load(text).expect_err(text);
+            assert!(err.to_string().contains(key), "{text}: {err}");
+        }
+        let c = load("public_url = \"https://support.example.com/\"\n").expect("valid");
+        assert!(c.desk.https());
+        assert_eq!(c.desk.public_url, "https://support.example.com");
     }
 
     #[test]
