@@ -11,7 +11,7 @@ use crate::attachments::Stored;
 use crate::mail::Notification;
 use crate::store::tickets::{self, EventKind, NewAttachment, NewEvent, NewTicket, Ticket};
 use crate::store::users::User;
-use crate::store::{Db, StoreError, now, organisations, outbox, users};
+use crate::store::{Db, StoreError, now, organisations, users};
 use crate::tickets::{
     Action, Actor, AutoClose, Priority, ResponseTargets, Source, Status, TicketKind,
     TransitionError, transition,
@@ -77,20 +77,7 @@ impl Desk {
         n: &Notification,
         at: i64,
     ) -> Result<(), WorkflowError> {
-        let payload = serde_json::to_string(n)
-            .map_err(|e| WorkflowError::Store(StoreError::Encode(e.to_string())))?;
-        outbox::enqueue(
-            conn,
-            &outbox::Outgoing {
-                recipient: &to.email,
-                recipient_name: Some(to.display_name()),
-                locale: &to.locale,
-                payload: &payload,
-            },
-            at,
-        )
-        .await?;
-        Ok(())
+        Ok(crate::mail::queue::for_user(conn, to, n, at).await?)
     }
 
     async fn attach(

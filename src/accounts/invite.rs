@@ -35,18 +35,7 @@ async fn queue(
     to: &User,
     n: &Notification,
 ) -> Result<(), StoreError> {
-    let payload = serde_json::to_string(n).map_err(|e| StoreError::Encode(e.to_string()))?;
-    outbox::enqueue(
-        conn,
-        &outbox::Outgoing {
-            recipient: &to.email,
-            recipient_name: Some(to.display_name()),
-            locale: &to.locale,
-            payload: &payload,
-        },
-        now(),
-    )
-    .await
+    crate::mail::queue::for_user(conn, to, n, now()).await
 }
 
 /// Creates the account and emails its one-time link; returns the user and

@@ -863,6 +863,20 @@ async fn reply(
     }
 }
 
+/// The caller and the ticket a ticket-page form acts on, once the form's
+/// CSRF token is checked.
+async fn form_target(
+    state: &AppState,
+    caller: &Caller,
+    number: &str,
+    csrf: &str,
+) -> Result<(User, Ticket), PortalError> {
+    let me = user(caller, &format!("/portal/tickets/{number}"))?.clone();
+    check_csrf(caller, Some(csrf)).await?;
+    let t = tickets_api::visible_ticket(state, &me, number).await?;
+    Ok((me, t))
+}
+
 #[derive(Deserialize)]
 struct StatusForm {
     csrf: String,
@@ -875,9 +889,7 @@ async fn set_status(
     Path(number): Path<String>,
     Form(f): Form<StatusForm>,
 ) -> PortalResult {
-    let me = user(&caller, &format!("/portal/tickets/{number}"))?.clone();
-    check_csrf(&caller, Some(&f.csrf)).await?;
-    let t = tickets_api::visible_ticket(&state, &me, &number).await?;
+    let (me, t) = form_target(&state, &caller, &number, &f.csrf).await?;
     let target = Status::parse(&f.status)
         .ok_or_else(|| PortalError::Page(PageError::BadRequest("Unknown status.".into())))?;
     let result = state
@@ -910,9 +922,7 @@ async fn set_priority(
     Path(number): Path<String>,
     Form(f): Form<PriorityForm>,
 ) -> PortalResult {
-    let me = user(&caller, &format!("/portal/tickets/{number}"))?.clone();
-    check_csrf(&caller, Some(&f.csrf)).await?;
-    let t = tickets_api::visible_ticket(&state, &me, &number).await?;
+    let (me, t) = form_target(&state, &caller, &number, &f.csrf).await?;
     let p = Priority::parse(&f.priority)
         .ok_or_else(|| PortalError::Page(PageError::BadRequest("Unknown priority.".into())))?;
     let r = state.desk.change_priority(&t, &me, p).await;
@@ -931,9 +941,7 @@ async fn log_time(
     Path(number): Path<String>,
     Form(f): Form<TimeForm>,
 ) -> PortalResult {
-    let me = user(&caller, &format!("/portal/tickets/{number}"))?.clone();
-    check_csrf(&caller, Some(&f.csrf)).await?;
-    let t = tickets_api::visible_ticket(&state, &me, &number).await?;
+    let (me, t) = form_target(&state, &caller, &number, &f.csrf).await?;
     let minutes: i64 = f.minutes.trim().parse().unwrap_or(0);
     let r = state.desk.log_time(&t, &me, minutes).await;
     Ok(after_change(t.number, r))

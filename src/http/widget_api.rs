@@ -168,19 +168,8 @@ pub async fn identify(
                     ));
                 }
                 None => {
-                    users::create(
-                        &mut conn,
-                        &NewUser {
-                            email: &email,
-                            name: &name,
-                            role: Role::EndUser,
-                            locale: "en",
-                            password_hash: None,
-                            external_id: Some(user_id),
-                            organisation_id: None,
-                        },
-                    )
-                    .await?
+                    users::create(&mut conn, &NewUser::end_user(&email, &name, Some(user_id)))
+                        .await?
                 }
             }
         }
@@ -272,19 +261,7 @@ pub async fn verify_code(
                 .acquire()
                 .await
                 .map_err(crate::store::StoreError::from)?;
-            users::create(
-                &mut conn,
-                &NewUser {
-                    email: &email,
-                    name: "",
-                    role: Role::EndUser,
-                    locale: "en",
-                    password_hash: None,
-                    external_id: None,
-                    organisation_id: None,
-                },
-            )
-            .await?
+            users::create(&mut conn, &NewUser::end_user(&email, "", None)).await?
         }
     };
     token_for(&state, &user).await

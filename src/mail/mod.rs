@@ -5,6 +5,7 @@
 mod layout;
 pub mod message;
 pub mod notification;
+pub mod queue;
 mod text;
 pub mod transport;
 pub mod worker;

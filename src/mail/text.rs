@@ -59,20 +59,10 @@ pub fn truncate(s: &str, max: usize) -> String {
     out
 }
 
-/// Escapes text for HTML element content and quoted attribute values.
+/// Escapes text for HTML element content and quoted attribute values
+/// (the same escaping as the help center's pages).
 pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + s.len() / 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::search::html_escape(s)
 }
 
 /// Whether a URL may be used as a link target: only absolute http(s) URLs,

@@ -66,6 +66,21 @@ pub struct NewUser<'a> {
     pub organisation_id: Option<&'a str>,
 }
 
+impl<'a> NewUser<'a> {
+    /// An end user without a password (recognised by the widget).
+    pub fn end_user(email: &'a str, name: &'a str, external_id: Option<&'a str>) -> Self {
+        NewUser {
+            email,
+            name,
+            role: Role::EndUser,
+            locale: "en",
+            password_hash: None,
+            external_id,
+            organisation_id: None,
+        }
+    }
+}
+
 pub async fn create(conn: &mut SqliteConnection, u: &NewUser<'_>) -> Result<User, StoreError> {
     let id = token::random_id();
     sqlx::query(
