@@ -49,6 +49,15 @@ pub struct Desk {
     pub mail_wakeup: Arc<Notify>,
 }
 
+/// Corrections staff may make to a ticket (None: unchanged; an empty
+/// category clears it).
+#[derive(Debug, Default)]
+pub struct FieldEdit {
+    pub kind: Option<TicketKind>,
+    pub summary: Option<String>,
+    pub category: Option<String>,
+}
+
 /// A ticket's fields as validated by the HTTP layer.
 pub struct TicketInput {
     pub kind: TicketKind,
@@ -429,6 +438,60 @@ impl Desk {
         }
         tx.commit().await?;
         self.mail_wakeup.notify_one();
+        self.reload(ticket).await
+    }
+
+    /// Staff correct a ticket's type, summary or category; each change is
+    /// recorded in the history with its old and new value.
+    pub async fn edit_fields(
+        &self,
+        ticket: &Ticket,
+        who: &User,
+        edit: &FieldEdit,
+    ) -> Result<Ticket, WorkflowError> {
+        if ticket.status.is_read_only() {
+            return Err(TransitionError::Closed.into());
+        }
+        if !who.role().is_staff() {
+            return Err(TransitionError::StaffOnly.into());
+        }
+        let mut changes: Vec<(&'static str, String, String)> = Vec::new();
+        if let Some(k) = edit.kind.filter(|k| *k != ticket.kind) {
+            changes.push(("kind", ticket.kind.as_str().into(), k.as_str().into()));
+        }
+        if let Some(s) = edit.summary.as_ref().filter(|s| **s != ticket.summary) {
+            changes.push(("summary", ticket.summary.clone(), s.clone()));
+        }
+        if let Some(c) = edit.category.as_ref() {
+            let old = ticket.category.clone().unwrap_or_default();
+            if *c != old {
+                changes.push(("category", old, c.clone()));
+            }
+        }
+        if changes.is_empty() {
+            return Ok(ticket.clone());
+        }
+        let at = now();
+        let mut tx = self.db.begin().await?;
+        for (field, old, new) in &changes {
+            tickets::set_field(&mut tx, &ticket.id, field, new).await?;
+            tickets::insert_event(
+                &mut tx,
+                &NewEvent {
+                    ticket_id: &ticket.id,
+                    actor_id: Some(&who.id),
+                    kind: EventKind::Field,
+                    public: true,
+                    body: None,
+                    field: Some(field),
+                    old_value: Some(old),
+                    new_value: Some(new),
+                    now: at,
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
         self.reload(ticket).await
     }
 

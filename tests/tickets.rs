@@ -1271,3 +1271,91 @@ async fn a_host_identity_cannot_take_over_another_account() {
     assert_eq!(identify("host-2", "one@example.com").await, 409);
     assert_eq!(identify("host-1", "one@example.com").await, 200);
 }
+
+#[tokio::test]
+async fn operators_correct_fields_and_the_widget_knows_a_portal_user() {
+    let app = TestApp::spawn_demo("").await;
+    let user = Who::login(&app, "user@demo.test").await;
+    let op = Who::login(&app, "operator@demo.test").await;
+    // The widget on the same host recognises the logged-in portal user.
+    let (_, me) = user.get(&app, "/api/widget/me").await;
+    assert_eq!(me["kind"], "portal");
+    assert_eq!(me["user"]["email"], "user@demo.test");
+    assert_eq!(me["csrf_token"].as_str(), user.csrf.as_deref());
+
+    let n = user.open_ticket(&app, "Wrong type").await;
+    let edit =
+        json!({ "type": "feature_request", "summary": "Export to CSV", "category": "Exports" });
+    let r = user
+        .auth(user.client.patch(app.url(&format!("/api/tickets/{n}"))))
+        .json(&edit)
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(r.status(), 403);
+    let r = op
+        .auth(op.client.patch(app.url(&format!("/api/tickets/{n}"))))
+        .json(&json!({ "type": "question" }))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(r.status(), 400);
+    let r = op
+        .auth(op.client.patch(app.url(&format!("/api/tickets/{n}"))))
+        .json(&edit)
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(r.status(), 200);
+    let (_, t) = user.get(&app, &format!("/api/tickets/{n}")).await;
+    assert_eq!(t["ticket"]["type"], "feature_request");
+    assert_eq!(t["ticket"]["summary"], "Export to CSV");
+    assert_eq!(t["ticket"]["category"], "Exports");
+    let changes: Vec<(String, String, String)> = t["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["kind"] == "field")
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap_or("").to_string(),
+                e["old_value"].as_str().unwrap_or("").to_string(),
+                e["new_value"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("kind".into(), "bug_report".into(), "feature_request".into()),
+            (
+                "summary".into(),
+                "Wrong type".into(),
+                "Export to CSV".into()
+            ),
+            ("category".into(), "".into(), "Exports".into()),
+        ]
+    );
+    assert!(
+        t["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .all(|e| e["actor_name"].is_string())
+    );
+}
+
+#[tokio::test]
+async fn opening_tickets_is_rate_limited_per_user() {
+    let app = TestApp::spawn_demo("").await;
+    let user = Who::login(&app, "user@demo.test").await;
+    let mut statuses = Vec::new();
+    for i in 0..31 {
+        let form = Form::new()
+            .text("type", "bug_report")
+            .text("description", format!("ticket {i}"));
+        statuses.push(user.multipart(&app, "/api/tickets", form).await.0);
+    }
+    assert!(statuses[..30].iter().all(|s| *s == 201), "{statuses:?}");
+    assert_eq!(statuses[30], 429);
+}

@@ -29,7 +29,7 @@ const MAX_SUGGESTIONS: usize = 5;
 pub fn widget_cors() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(Any)
-        .allow_methods([Method::GET, Method::POST])
+        .allow_methods([Method::GET, Method::POST, Method::PATCH])
         .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
 }
 

@@ -728,6 +728,16 @@ async fn show(
                     e.new_value.as_deref().and_then(Priority::parse).map(|p| p.label()).unwrap_or("?")
                 ),
                 "assignee" => format!("assigned the ticket to {}", e.new_value.as_deref().unwrap_or("?")),
+                "field" => format!(
+                    "changed the {} from “{}” to “{}”",
+                    match e.field.as_deref() {
+                        Some("kind") => "type",
+                        Some(f) => f,
+                        None => "field",
+                    },
+                    e.old_value.as_deref().map(|v| TicketKind::parse(v).map(|k| k.label()).unwrap_or(v)).unwrap_or(""),
+                    e.new_value.as_deref().map(|v| TicketKind::parse(v).map(|k| k.label()).unwrap_or(v)).unwrap_or("")
+                ),
                 "time" => format!("logged {} minutes", e.new_value.as_deref().unwrap_or("?")),
                 _ => String::new(),
             };

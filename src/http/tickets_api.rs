@@ -33,7 +33,7 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .layer(DefaultBodyLimit::max(upload_limit));
     Router::new()
         .merge(uploads)
-        .route("/api/tickets/{number}", get(show))
+        .route("/api/tickets/{number}", get(show).patch(edit))
         .route("/api/tickets/{number}/status", post(set_status))
         .route("/api/tickets/{number}/priority", post(set_priority))
         .route("/api/tickets/{number}/time", post(log_time))
@@ -586,6 +586,83 @@ pub async fn set_status(
             workflow::actor_for(&user),
             target,
             assignee.as_ref(),
+        )
+        .await?;
+    Ok(Json(summary_of(&state, &t)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketEdit {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub summary: Option<String>,
+    /// An empty string clears it.
+    pub category: Option<String>,
+}
+
+/// Operators correct a ticket's type, summary or category (recorded in its
+/// history).
+#[utoipa::path(patch, path = "/api/tickets/{number}", tag = "tickets",
+    params(("number" = i64, Path)), request_body = TicketEdit,
+    responses((status = 200, body = TicketSummary), (status = 400), (status = 403), (status = 404), (status = 409)))]
+pub async fn edit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<String>,
+    body: Result<Json<TicketEdit>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<TicketSummary>, ApiError> {
+    let user = caller.require()?.clone();
+    let Json(body) = body.map_err(|e| ApiError::bad("bad_json", None, e.body_text()))?;
+    let t = visible_ticket(&state, &user, &number).await?;
+    let kind = match body.kind.as_deref().map(str::trim) {
+        None => None,
+        Some(k) => Some(TicketKind::parse(k).ok_or_else(|| {
+            ApiError::bad(
+                "invalid",
+                Some("type"),
+                format!("Use one of: {}.", TicketKind::codes()),
+            )
+        })?),
+    };
+    let summary = match body.summary.as_deref().map(str::trim) {
+        None => None,
+        Some("") => {
+            return Err(ApiError::bad(
+                "required",
+                Some("summary"),
+                "The summary cannot be empty.",
+            ));
+        }
+        Some(s) if s.chars().count() > MAX_SUMMARY_CHARS => {
+            return Err(ApiError::bad(
+                "too_long",
+                Some("summary"),
+                format!("Please keep the summary under {MAX_SUMMARY_CHARS} characters."),
+            ));
+        }
+        Some(s) => Some(s.to_string()),
+    };
+    let category = match body.category.as_deref().map(str::trim) {
+        Some(c) if c.chars().count() > MAX_SHORT_FIELD_CHARS => {
+            return Err(ApiError::bad(
+                "too_long",
+                Some("category"),
+                format!("Please keep the category under {MAX_SHORT_FIELD_CHARS} characters."),
+            ));
+        }
+        c => c.map(str::to_string),
+    };
+    let t = state
+        .desk
+        .edit_fields(
+            &t,
+            &user,
+            &workflow::FieldEdit {
+                kind,
+                summary,
+                category,
+            },
         )
         .await?;
     Ok(Json(summary_of(&state, &t)))

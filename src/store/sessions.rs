@@ -102,3 +102,34 @@ impl SessionStore for DbSessionStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn expired_sessions_are_not_loaded_and_are_cleaned_up() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = crate::store::open(&dir.path().join("s.db"))
+            .await
+            .expect("db");
+        let store = DbSessionStore::new(db);
+        let mut live = Record {
+            id: Id::default(),
+            data: Default::default(),
+            expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        };
+        let mut old = Record {
+            id: Id::default(),
+            data: Default::default(),
+            expiry_date: time::OffsetDateTime::now_utc() - time::Duration::seconds(5),
+        };
+        store.create(&mut live).await.expect("create");
+        store.create(&mut old).await.expect("create");
+        assert!(store.load(&live.id).await.expect("load").is_some());
+        assert!(store.load(&old.id).await.expect("load").is_none());
+        assert_eq!(store.delete_expired().await.expect("clean"), 1);
+        store.delete(&live.id).await.expect("delete");
+        assert!(store.load(&live.id).await.expect("load").is_none());
+    }
+}

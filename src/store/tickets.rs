@@ -445,6 +445,28 @@ pub async fn set_priority(
     Ok(())
 }
 
+/// Sets one of the editable fields (`kind`, `summary`, `category`); the
+/// column name comes from this fixed list, never from the caller's text.
+pub async fn set_field(
+    conn: &mut SqliteConnection,
+    ticket_id: &str,
+    field: &str,
+    value: &str,
+) -> Result<(), StoreError> {
+    let sql = match field {
+        "kind" => "UPDATE tickets SET kind = $1 WHERE id = $2",
+        "summary" => "UPDATE tickets SET summary = $1 WHERE id = $2",
+        "category" => "UPDATE tickets SET category = NULLIF($1, '') WHERE id = $2",
+        _ => return Err(StoreError::NotFound),
+    };
+    sqlx::query(sql)
+        .bind(value)
+        .bind(ticket_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn mark_first_response(
     conn: &mut SqliteConnection,
     ticket_id: &str,
