@@ -341,3 +341,76 @@ async fn invitation_link_sets_the_password_once_and_operators_see_actions() {
     let (_, _, page) = text(user.get(app.url(&url)).send().await.expect("ticket")).await;
     assert!(!page.contains("Resolve") && !page.contains("Internal note"));
 }
+
+#[tokio::test]
+async fn admins_invite_people_from_the_portal_and_others_cannot() {
+    let app = TestApp::spawn_demo("").await;
+    let (user, csrf) = logged_in(&app, "user@demo.test").await;
+    let (status, _, _) = text(
+        user.get(app.url("/portal/admin"))
+            .send()
+            .await
+            .expect("page"),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, _, _) = text(
+        user.post(app.url("/portal/admin/invite"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("email", "x@example.com"),
+                ("role", "admin"),
+            ])
+            .send()
+            .await
+            .expect("invite"),
+    )
+    .await;
+    assert_eq!(status, 400);
+
+    let (admin, csrf) = logged_in(&app, "admin@demo.test").await;
+    let (_, _, page) = text(admin.get(app.url("/portal")).send().await.expect("home")).await;
+    assert!(page.contains("href=\"/portal/admin\""), "admins see People");
+    let (status, _, page) = text(
+        admin
+            .post(app.url("/portal/admin/invite"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("email", "New.Op@Example.com"),
+                ("name", "Nora"),
+                ("role", "operator"),
+            ])
+            .send()
+            .await
+            .expect("invite"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Invitation sent to new.op@example.com."),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td>new.op@example.com</td><td>Nora</td><td>operator</td><td>never</td>")
+    );
+    app.wait_for_email("new.op@example.com", "token=").await;
+    // Twice: a clear error, the form keeps what was typed.
+    let (status, _, page) = text(
+        admin
+            .post(app.url("/portal/admin/invite"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("email", "new.op@example.com"),
+                ("name", "Nora"),
+                ("role", "operator"),
+            ])
+            .send()
+            .await
+            .expect("invite"),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        page.contains("already has an account") && page.contains("value=\"new.op@example.com\"")
+    );
+}

@@ -44,6 +44,8 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route("/portal/goto", get(goto))
         .route("/portal/account", get(account).post(save_account))
         .route("/portal/account/password", post(change_password))
+        .route("/portal/admin", get(admin_page))
+        .route("/portal/admin/invite", post(admin_invite))
         .route(
             "/account/password",
             get(set_password_page).post(set_password),
@@ -130,6 +132,7 @@ fn fmt_size(bytes: i64) -> String {
 
 #[derive(Serialize)]
 struct MeView {
+    admin: bool,
     name: String,
     email: String,
     locale: String,
@@ -140,6 +143,7 @@ struct MeView {
 /// Renders a portal page with what every page needs.
 async fn page(caller: &Caller, name: &str, nav: &str, extra: minijinja::Value) -> PortalResult {
     let me = caller.user().map(|u| MeView {
+        admin: u.role() == crate::accounts::Role::Admin,
         name: u.display_name().to_string(),
         email: u.email.clone(),
         locale: u.locale.clone(),
@@ -1075,4 +1079,90 @@ async fn change_password(
     // A new session id: other copies of the old cookie stop working.
     auth::log_in(&caller.session, &me).await?;
     Ok(Redirect::to("/portal/account?notice=password").into_response())
+}
+
+/// The admin, or a page saying this is for admins.
+fn admin<'a>(caller: &'a Caller) -> Result<&'a User, PortalError> {
+    let me = user(caller, "/portal/admin")?;
+    if me.role() == crate::accounts::Role::Admin {
+        Ok(me)
+    } else {
+        Err(PortalError::Page(PageError::BadRequest(
+            "Only admins manage people.".into(),
+        )))
+    }
+}
+
+async fn admin_page_with(
+    state: &AppState,
+    caller: &Caller,
+    notice: Option<String>,
+    error: Option<String>,
+    values: (&str, &str),
+) -> PortalResult {
+    admin(caller)?;
+    let people: Vec<_> = users::all(&state.db)
+        .await?
+        .iter()
+        .map(|u| {
+            context! {
+                email => u.email, name => u.name, role => u.role().as_str(),
+                last_login => u.last_login_at.map(fmt_time),
+            }
+        })
+        .collect();
+    page(
+        caller,
+        "portal/admin.html",
+        "admin",
+        context! { title => "People", people => people, notice => notice, error => error,
+        email => values.0, name => values.1 },
+    )
+    .await
+}
+
+async fn admin_page(State(state): State<AppState>, caller: Caller) -> PortalResult {
+    admin_page_with(&state, &caller, None, None, ("", "")).await
+}
+
+#[derive(Deserialize)]
+struct InviteForm {
+    csrf: String,
+    email: String,
+    #[serde(default)]
+    name: String,
+    role: String,
+}
+
+async fn admin_invite(
+    State(state): State<AppState>,
+    caller: Caller,
+    Form(f): Form<InviteForm>,
+) -> PortalResult {
+    admin(&caller)?;
+    check_csrf(&caller, Some(&f.csrf)).await?;
+    let role = crate::accounts::Role::parse(&f.role)
+        .ok_or_else(|| PortalError::Page(PageError::BadRequest("Unknown role.".into())))?;
+    match crate::accounts::invite::invite(
+        &state.db,
+        &state.desk.public_url,
+        &f.email,
+        &f.name,
+        role,
+    )
+    .await
+    {
+        Ok((u, _)) => {
+            state.desk.mail_wakeup.notify_one();
+            let notice = format!("Invitation sent to {}.", u.email);
+            admin_page_with(&state, &caller, Some(notice), None, ("", "")).await
+        }
+        Err(e) => {
+            let message = ApiError::from(e).to_string();
+            let mut res =
+                admin_page_with(&state, &caller, None, Some(message), (&f.email, &f.name)).await?;
+            *res.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+            Ok(res)
+        }
+    }
 }

@@ -27,7 +27,7 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
             minijinja::escape_formatter(out, state, value)
         }
     });
-    let templates: [(&str, &str); 23] = [
+    let templates: [(&str, &str); 24] = [
         ("base.html", include_str!("../../templates/base.html")),
         ("error.html", include_str!("../../templates/error.html")),
         (
@@ -80,6 +80,10 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
         (
             "portal/account.html",
             include_str!("../../templates/portal/account.html"),
+        ),
+        (
+            "portal/admin.html",
+            include_str!("../../templates/portal/admin.html"),
         ),
         // The demo host product's pages share one layout.
         (

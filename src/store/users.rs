@@ -142,6 +142,15 @@ pub async fn staff(db: &Db) -> Result<Vec<User>, StoreError> {
     .await?)
 }
 
+/// Every account, staff first, for the admins' list.
+pub async fn all(db: &Db) -> Result<Vec<User>, StoreError> {
+    Ok(sqlx::query_as::<_, User>(&format!(
+        "SELECT {COLUMNS} FROM users ORDER BY CASE role WHEN 'admin' THEN 0 WHEN 'operator' THEN 1 ELSE 2 END, email LIMIT 1000"
+    ))
+    .fetch_all(db)
+    .await?)
+}
+
 pub async fn count(db: &Db) -> Result<i64, StoreError> {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
         .fetch_one(db)
