@@ -1082,7 +1082,7 @@ async fn change_password(
 }
 
 /// The admin, or a page saying this is for admins.
-fn admin<'a>(caller: &'a Caller) -> Result<&'a User, PortalError> {
+fn admin(caller: &Caller) -> Result<&User, PortalError> {
     let me = user(caller, "/portal/admin")?;
     if me.role() == crate::accounts::Role::Admin {
         Ok(me)
