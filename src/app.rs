@@ -140,6 +140,16 @@ pub fn start_background(state: &AppState, config: &Config) -> anyhow::Result<Str
                 Ok(n) => tracing::info!(closed = n, "closed resolved tickets that were due"),
                 Err(e) => tracing::error!("automatic closing: {e}"),
             }
+            // Offers nobody answered go to the next operator.
+            if let Err(e) = crate::queue::expire_offers(
+                &desk.db,
+                store::now(),
+                crate::queue::DEFAULT_ACCEPT_TIMEOUT_SECS,
+            )
+            .await
+            {
+                tracing::error!("chat offers: {e}");
+            }
             if let Err(e) = sessions.delete_expired().await {
                 tracing::error!("session clean-up: {e}");
             }

@@ -26,6 +26,7 @@ pub mod kb;
 pub mod knowledge;
 pub mod locale;
 pub mod mail;
+pub mod queue;
 pub mod search;
 pub mod store;
 pub mod tickets;

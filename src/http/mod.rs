@@ -8,6 +8,7 @@ pub mod error;
 pub mod help;
 pub mod openapi;
 pub mod portal;
+pub mod queue_api;
 pub mod security;
 pub mod session_api;
 pub mod templates;
@@ -90,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .merge(widget_api::router())
         .merge(tickets_api::router(upload_limit))
         .merge(portal::router(upload_limit))
+        .merge(queue_api::router())
         .merge(openapi::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -353,7 +353,7 @@ pub struct TicketSummary {
     pub url: String,
 }
 
-fn summary_of(state: &AppState, t: &Ticket) -> TicketSummary {
+pub fn summary_of(state: &AppState, t: &Ticket) -> TicketSummary {
     TicketSummary {
         number: t.number,
         kind: t.kind.as_str().into(),

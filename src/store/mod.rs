@@ -5,6 +5,7 @@
 pub mod conversations;
 pub mod organisations;
 pub mod outbox;
+pub mod queue;
 pub mod sessions;
 pub mod tickets;
 pub mod users;

@@ -1,0 +1,350 @@
+//! The operators' queue over JSON: set my availability, read the queue,
+//! and the life of a chat request (start, accept, decline, end). Real-time
+//! delivery (WebSockets) builds on these states.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::AppState;
+use super::auth::Caller;
+use super::error::ApiError;
+use super::session_api::{JsonBody, json_body};
+use super::tickets_api;
+use crate::queue;
+use crate::store::queue::{self as q, ChatRequest};
+use crate::store::tickets::{self, Filter, Scope, Sort};
+use crate::store::{now, users};
+use crate::tickets::{Priority, Status};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/operator/availability", put(set_availability))
+        .route("/api/queue", get(read_queue))
+        .route("/api/chats", post(start))
+        .route("/api/chats/{id}", get(show))
+        .route("/api/chats/{id}/accept", post(accept))
+        .route("/api/chats/{id}/decline", post(decline))
+        .route("/api/chats/{id}/end", post(end))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Availability {
+    /// available, away or offline.
+    pub availability: String,
+    /// Most live chats at once (0: unlimited).
+    pub capacity: Option<i64>,
+}
+
+/// An operator sets their availability (and capacity).
+#[utoipa::path(put, path = "/api/operator/availability", tag = "operators", request_body = Availability,
+    responses((status = 200, body = Object), (status = 400), (status = 403)))]
+pub async fn set_availability(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: JsonBody<Availability>,
+) -> Result<Json<q::Presence>, ApiError> {
+    let me = caller.require_staff()?;
+    let body = json_body(body)?;
+    let availability = body.availability.trim();
+    if !matches!(availability, "available" | "away" | "offline") {
+        return Err(ApiError::bad(
+            "invalid",
+            Some("availability"),
+            "Use available, away or offline.",
+        ));
+    }
+    if let Some(c) = body.capacity
+        && !(0..=100).contains(&c)
+    {
+        return Err(ApiError::bad(
+            "invalid",
+            Some("capacity"),
+            "Capacity is 0 (unlimited) to 100 chats.",
+        ));
+    }
+    let t = now();
+    let presence = q::set_presence(&state.db, &me.id, availability, body.capacity, t).await?;
+    // Coming back (or more room): take what waits at once.
+    queue::slot_freed(&state.db, &me.id, t).await?;
+    Ok(Json(presence))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QueuedChat {
+    pub id: String,
+    pub status: String,
+    pub priority: String,
+    pub waiting_secs: i64,
+    pub user: String,
+    /// Whether it is offered to the caller right now.
+    pub offered_to_me: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Queue {
+    pub chats: Vec<QueuedChat>,
+    /// Unassigned tickets, most urgent response first.
+    pub tickets: Vec<tickets_api::TicketSummary>,
+}
+
+/// The queue: chat requests not yet taken and unassigned tickets, ordered
+/// by priority and by how close each is to its target.
+#[utoipa::path(get, path = "/api/queue", tag = "operators", responses((status = 200, body = Queue), (status = 403)))]
+pub async fn read_queue(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Queue>, ApiError> {
+    let me = caller.require_staff()?;
+    let t = now();
+    let mut chats = Vec::new();
+    for r in q::open_requests(&state.db).await? {
+        let user = users::by_id(&state.db, &r.user_id).await?;
+        chats.push(QueuedChat {
+            offered_to_me: r.offered_to.as_deref() == Some(me.id.as_str()),
+            id: r.id,
+            status: r.status,
+            priority: r.priority.as_str().to_string(),
+            waiting_secs: (t - r.created_at).max(0),
+            user: user
+                .map(|u| u.display_name().to_string())
+                .unwrap_or_default(),
+        });
+    }
+    let unassigned = tickets::list(
+        &state.db,
+        &Scope::Everything,
+        &Filter {
+            statuses: vec![Status::New, Status::InAnalysis],
+            sort: Sort::DueAsc,
+            limit: 200,
+            ..Filter::default()
+        },
+    )
+    .await?;
+    let tickets = unassigned
+        .iter()
+        .filter(|t| t.assignee_id.is_none())
+        .map(|t| tickets_api::summary_of(&state, t))
+        .collect();
+    Ok(Json(Queue { chats, tickets }))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StartChat {
+    /// The bot conversation that came before.
+    pub conversation_id: Option<String>,
+    /// The ticket this chat is about.
+    pub ticket: Option<i64>,
+    /// A team's name (default: any operator).
+    pub team: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChatState {
+    pub id: String,
+    /// waiting, offered, active, ended or cancelled.
+    pub status: String,
+    /// Requests ahead of this one (0: next).
+    pub position: i64,
+    /// False when nobody could take it now: "All operators are busy".
+    pub operators_available: bool,
+    pub operator: Option<String>,
+}
+
+async fn chat_state(state: &AppState, r: &ChatRequest) -> Result<ChatState, ApiError> {
+    let operator = match &r.operator_id {
+        Some(o) => users::by_id(&state.db, o)
+            .await?
+            .map(|u| u.display_name().to_string()),
+        None => None,
+    };
+    let open = matches!(r.status.as_str(), "waiting" | "offered");
+    let available =
+        !open || r.status == "offered" || !q::candidates(&state.db, r).await?.is_empty();
+    Ok(ChatState {
+        id: r.id.clone(),
+        status: r.status.clone(),
+        position: if open {
+            q::position(&state.db, r).await?
+        } else {
+            0
+        },
+        operators_available: available,
+        operator,
+    })
+}
+
+/// A user asks to chat with a person; it is offered to an operator at once
+/// when one is free.
+#[utoipa::path(post, path = "/api/chats", tag = "operators", request_body = StartChat,
+    responses((status = 201, body = ChatState), (status = 400), (status = 401)))]
+pub async fn start(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: JsonBody<StartChat>,
+) -> Result<(StatusCode, Json<ChatState>), ApiError> {
+    let me = caller.require()?.clone();
+    let body = json_body(body)?;
+    let (ticket_id, priority) = match body.ticket {
+        Some(n) => {
+            let t = tickets_api::visible_ticket(&state, &me, &n.to_string()).await?;
+            (Some(t.id), t.priority)
+        }
+        None => (None, Priority::Normal),
+    };
+    let team_id = match body
+        .team
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(name) => Some(q::team_by_name(&state.db, name).await?.ok_or_else(|| {
+            ApiError::bad(
+                "unknown_team",
+                Some("team"),
+                format!("There is no team named {name}."),
+            )
+        })?),
+        None => None,
+    };
+    let conversation_id = match body.conversation_id.as_deref() {
+        Some(c) if crate::store::conversations::exists(&state.db, c).await? => Some(c.to_string()),
+        Some(_) => {
+            return Err(ApiError::bad(
+                "unknown_conversation",
+                Some("conversation_id"),
+                "This bot conversation does not exist.",
+            ));
+        }
+        None => None,
+    };
+    let t = now();
+    let r = q::create_request(
+        &state.db,
+        &q::NewRequest {
+            user_id: &me.id,
+            team_id: team_id.as_deref(),
+            ticket_id: ticket_id.as_deref(),
+            conversation_id: conversation_id.as_deref(),
+            priority,
+            now: t,
+        },
+    )
+    .await?;
+    queue::dispatch(&state.db, &r, t).await?;
+    let r = q::request(&state.db, &r.id).await?.unwrap_or(r);
+    Ok((StatusCode::CREATED, Json(chat_state(&state, &r).await?)))
+}
+
+/// The request if the caller is its user or an operator.
+async fn visible_request(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<ChatRequest, ApiError> {
+    let me = caller.require()?;
+    let not_found = || ApiError::NotFound("There is no such chat you can see.".into());
+    if !crate::accounts::token::is_id(id) {
+        return Err(not_found());
+    }
+    let r = q::request(&state.db, id).await?.ok_or_else(not_found)?;
+    if me.role().is_staff() || r.user_id == me.id {
+        Ok(r)
+    } else {
+        Err(not_found())
+    }
+}
+
+/// A chat request's state: position in the queue, operator.
+#[utoipa::path(get, path = "/api/chats/{id}", tag = "operators", params(("id" = String, Path)),
+    responses((status = 200, body = ChatState), (status = 404)))]
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ChatState>, ApiError> {
+    let r = visible_request(&state, &caller, &id).await?;
+    Ok(Json(chat_state(&state, &r).await?))
+}
+
+/// An operator takes a chat request; of two at once, exactly one wins.
+#[utoipa::path(post, path = "/api/chats/{id}/accept", tag = "operators", params(("id" = String, Path)),
+    responses((status = 200, body = ChatState), (status = 403), (status = 404), (status = 409)))]
+pub async fn accept(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ChatState>, ApiError> {
+    let me = caller.require_staff()?.clone();
+    let r = visible_request(&state, &caller, &id).await?;
+    if let Some(p) = q::presence(&state.db, &me.id).await?
+        && p.capacity > 0
+        && q::candidates(&state.db, &r)
+            .await?
+            .iter()
+            .any(|c| c.user_id == me.id && c.active >= c.capacity)
+    {
+        return Err(ApiError::Conflict(
+            "You are at your capacity of live chats; end one first.".into(),
+        ));
+    }
+    if !q::take(&state.db, &r.id, &me.id, now()).await? {
+        return Err(ApiError::Conflict(
+            "Someone else took this chat, or it ended.".into(),
+        ));
+    }
+    let r = q::request(&state.db, &r.id).await?.unwrap_or(r);
+    Ok(Json(chat_state(&state, &r).await?))
+}
+
+/// The offered operator declines; the request goes to the next one.
+#[utoipa::path(post, path = "/api/chats/{id}/decline", tag = "operators", params(("id" = String, Path)),
+    responses((status = 204), (status = 403), (status = 404), (status = 409)))]
+pub async fn decline(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let me = caller.require_staff()?.clone();
+    let r = visible_request(&state, &caller, &id).await?;
+    if !queue::decline(&state.db, &r.id, &me.id, now()).await? {
+        return Err(ApiError::Conflict(
+            "This chat is not offered to you.".into(),
+        ));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The user or the operator ends the chat (or the user gives up waiting).
+#[utoipa::path(post, path = "/api/chats/{id}/end", tag = "operators", params(("id" = String, Path)),
+    responses((status = 204), (status = 404), (status = 409)))]
+pub async fn end(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let me = caller.require()?.clone();
+    let r = visible_request(&state, &caller, &id).await?;
+    if me.role().is_staff()
+        && r.user_id != me.id
+        && r.operator_id.as_deref() != Some(me.id.as_str())
+    {
+        return Err(ApiError::Forbidden(
+            "Only the chat's operator can end it.".into(),
+        ));
+    }
+    let t = now();
+    if !q::end(&state.db, &r.id, t).await? {
+        return Err(ApiError::Conflict("This chat is already over.".into()));
+    }
+    if let Some(op) = &r.operator_id {
+        queue::slot_freed(&state.db, op, t).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,266 @@
+//! Who gets which chat request: offering a new request to the available
+//! operator with the fewest live chats (ties: idle longest; an operator at
+//! capacity is skipped), re-offering on a decline or an unanswered offer,
+//! and offering the oldest waiting request as soon as someone frees a slot.
+//! Every function takes the time as an argument, so tests control it.
+
+use crate::store::queue::{self, Candidate, ChatRequest};
+use crate::store::{Db, StoreError};
+
+/// Seconds an operator has to accept an offer.
+pub const DEFAULT_ACCEPT_TIMEOUT_SECS: i64 = 120;
+
+/// The operator to offer a request to, among the candidates.
+pub fn pick(candidates: &[Candidate]) -> Option<&Candidate> {
+    candidates
+        .iter()
+        .filter(|c| c.capacity == 0 || c.active < c.capacity)
+        .min_by(|a, b| {
+            (a.active, a.last_assigned_at, &a.user_id).cmp(&(
+                b.active,
+                b.last_assigned_at,
+                &b.user_id,
+            ))
+        })
+}
+
+/// Offers a waiting request to the best operator; returns who, if anyone.
+pub async fn dispatch(
+    db: &Db,
+    request: &ChatRequest,
+    now: i64,
+) -> Result<Option<String>, StoreError> {
+    if request.status != "waiting" {
+        return Ok(None);
+    }
+    let candidates = queue::candidates(db, request).await?;
+    let Some(best) = pick(&candidates) else {
+        return Ok(None);
+    };
+    Ok(queue::offer(db, &request.id, &best.user_id, now)
+        .await?
+        .then(|| best.user_id.clone()))
+}
+
+/// Declines an offer and offers the request to the next operator.
+pub async fn decline(
+    db: &Db,
+    request_id: &str,
+    operator_id: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    if !queue::decline(db, request_id, operator_id).await? {
+        return Ok(false);
+    }
+    if let Some(r) = queue::request(db, request_id).await? {
+        dispatch(db, &r, now).await?;
+    }
+    Ok(true)
+}
+
+/// Offers unanswered for `timeout` seconds count as declined.
+pub async fn expire_offers(db: &Db, now: i64, timeout: i64) -> Result<usize, StoreError> {
+    let mut expired = 0;
+    for (request_id, operator_id) in queue::stale_offers(db, now - timeout).await? {
+        if decline(db, &request_id, &operator_id, now).await? {
+            expired += 1;
+        }
+    }
+    Ok(expired)
+}
+
+/// `operator_id` may have room now: offer them the oldest waiting request
+/// they can take, so nothing waits while someone could take it.
+pub async fn slot_freed(
+    db: &Db,
+    operator_id: &str,
+    now: i64,
+) -> Result<Option<String>, StoreError> {
+    let Some(presence) = queue::presence(db, operator_id).await? else {
+        return Ok(None);
+    };
+    if presence.availability != "available" {
+        return Ok(None);
+    }
+    let Some(next) = queue::next_for(db, operator_id).await? else {
+        return Ok(None);
+    };
+    // The general rule still decides: someone with fewer chats may get it.
+    dispatch(db, &next, now).await.map(|o| o.map(|_| next.id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::Role;
+    use crate::store::users::{self, NewUser};
+    use crate::tickets::Priority;
+
+    fn cand(id: &str, active: i64, capacity: i64, last: i64) -> Candidate {
+        Candidate {
+            user_id: id.into(),
+            active,
+            capacity,
+            last_assigned_at: last,
+        }
+    }
+
+    #[test]
+    fn fewest_chats_then_idle_longest_and_full_operators_are_skipped() {
+        let c = [
+            cand("a", 2, 5, 10),
+            cand("b", 1, 5, 50),
+            cand("c", 1, 5, 20),
+            cand("d", 0, 0, 99),
+        ];
+        assert_eq!(pick(&c).map(|c| c.user_id.as_str()), Some("d"));
+        let c = [
+            cand("a", 2, 5, 10),
+            cand("b", 1, 5, 50),
+            cand("c", 1, 5, 20),
+        ];
+        assert_eq!(pick(&c).map(|c| c.user_id.as_str()), Some("c"));
+        let full = [cand("a", 5, 5, 0), cand("b", 3, 3, 0)];
+        assert_eq!(pick(&full), None);
+        // Capacity 0 means unlimited.
+        assert_eq!(
+            pick(&[cand("u", 40, 0, 0)]).map(|c| c.user_id.as_str()),
+            Some("u")
+        );
+    }
+
+    async fn setup() -> (tempfile::TempDir, Db, Vec<String>, String) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = crate::store::open(&dir.path().join("q.db"))
+            .await
+            .expect("db");
+        let mut ids = Vec::new();
+        let mut conn = db.acquire().await.expect("conn");
+        for (email, role) in [
+            ("op1@x.com", Role::Operator),
+            ("op2@x.com", Role::Operator),
+            ("u@x.com", Role::EndUser),
+        ] {
+            let u = users::create(
+                &mut conn,
+                &NewUser {
+                    role,
+                    ..NewUser::end_user(email, "", None)
+                },
+            )
+            .await
+            .expect("user");
+            ids.push(u.id);
+        }
+        drop(conn);
+        let user = ids.pop().expect("user");
+        (dir, db, ids, user)
+    }
+
+    async fn new_request(db: &Db, user: &str, now: i64) -> ChatRequest {
+        queue::create_request(
+            db,
+            &queue::NewRequest {
+                user_id: user,
+                team_id: None,
+                ticket_id: None,
+                conversation_id: None,
+                priority: Priority::Normal,
+                now,
+            },
+        )
+        .await
+        .expect("request")
+    }
+
+    #[tokio::test]
+    async fn offer_decline_reoffer_timeout_and_freed_slots() {
+        let (_dir, db, ops, user) = setup().await;
+        let (op1, op2) = (&ops[0], &ops[1]);
+        // Nobody available: the request waits.
+        let r = new_request(&db, &user, 1000).await;
+        assert_eq!(dispatch(&db, &r, 1000).await.expect("dispatch"), None);
+        // op1 comes back: the waiting request is offered at once.
+        queue::set_presence(&db, op1, "available", Some(1), 1001)
+            .await
+            .expect("presence");
+        assert_eq!(
+            slot_freed(&db, op1, 1001).await.expect("slot"),
+            Some(r.id.clone())
+        );
+        let r = queue::request(&db, &r.id)
+            .await
+            .expect("get")
+            .expect("exists");
+        assert_eq!(
+            (r.status.as_str(), r.offered_to.as_deref()),
+            ("offered", Some(op1.as_str()))
+        );
+        // op1 declines; op2 is not available, so it waits.
+        assert!(decline(&db, &r.id, op1, 1002).await.expect("decline"));
+        let r = queue::request(&db, &r.id)
+            .await
+            .expect("get")
+            .expect("exists");
+        assert_eq!(r.status, "waiting");
+        // op2 becomes available and gets it; lets it time out; nobody is left.
+        queue::set_presence(&db, op2, "available", Some(1), 1003)
+            .await
+            .expect("presence");
+        assert_eq!(
+            slot_freed(&db, op2, 1003).await.expect("slot"),
+            Some(r.id.clone())
+        );
+        assert_eq!(
+            expire_offers(&db, 1003 + 119, 120).await.expect("expire"),
+            0
+        );
+        assert_eq!(
+            expire_offers(&db, 1003 + 120, 120).await.expect("expire"),
+            1
+        );
+        let r = queue::request(&db, &r.id)
+            .await
+            .expect("get")
+            .expect("exists");
+        assert_eq!(
+            r.status, "waiting",
+            "declined by everyone: still waiting for a person"
+        );
+
+        // A second request goes to one of the two (equally idle); the third to
+        // the other, who has fewer chats; then both are at capacity.
+        let r2 = new_request(&db, &user, 2000).await;
+        let first = dispatch(&db, &r2, 2000)
+            .await
+            .expect("dispatch")
+            .expect("offered");
+        let second = if first == *op1 {
+            op2.clone()
+        } else {
+            op1.clone()
+        };
+        assert!(queue::take(&db, &r2.id, &first, 2001).await.expect("take"));
+        let r3 = new_request(&db, &user, 2002).await;
+        assert_eq!(
+            dispatch(&db, &r3, 2002).await.expect("dispatch"),
+            Some(second.clone())
+        );
+        assert!(queue::take(&db, &r3.id, &second, 2003).await.expect("take"));
+        let r4 = new_request(&db, &user, 2004).await;
+        assert_eq!(
+            dispatch(&db, &r4, 2004).await.expect("dispatch"),
+            None,
+            "both at capacity 1"
+        );
+        // A chat ends: its operator gets the oldest waiting request they may take.
+        assert!(queue::end(&db, &r2.id, 2005).await.expect("end"));
+        assert_eq!(
+            slot_freed(&db, &first, 2005).await.expect("slot"),
+            Some(r4.id.clone())
+        );
+        // Taking is exclusive.
+        assert!(queue::take(&db, &r4.id, &first, 2006).await.expect("take"));
+        assert!(!queue::take(&db, &r4.id, &second, 2006).await.expect("take"));
+    }
+}

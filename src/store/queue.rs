@@ -1,0 +1,295 @@
+//! Operators' availability and the queue of chat requests. Every change of
+//! a request's owner is a conditional UPDATE on its current state, so two
+//! operators (even in two server processes) can never both take it.
+
+use serde::Serialize;
+
+use super::{Db, StoreError};
+use crate::tickets::Priority;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Presence {
+    pub availability: String,
+    pub capacity: i64,
+    pub last_assigned_at: i64,
+    pub updated_at: i64,
+}
+
+pub async fn set_presence(
+    db: &Db,
+    user_id: &str,
+    availability: &str,
+    capacity: Option<i64>,
+    now: i64,
+) -> Result<Presence, StoreError> {
+    sqlx::query(
+        "INSERT INTO operator_presence (user_id, availability, capacity, updated_at) VALUES ($1, $2, COALESCE($3, 5), $4) \
+         ON CONFLICT (user_id) DO UPDATE SET availability = excluded.availability, \
+         capacity = COALESCE($3, operator_presence.capacity), updated_at = excluded.updated_at",
+    )
+    .bind(user_id)
+    .bind(availability)
+    .bind(capacity)
+    .bind(now)
+    .execute(db)
+    .await?;
+    presence(db, user_id).await?.ok_or(StoreError::NotFound)
+}
+
+pub async fn presence(db: &Db, user_id: &str) -> Result<Option<Presence>, StoreError> {
+    Ok(sqlx::query_as::<_, Presence>(
+        "SELECT availability, capacity, last_assigned_at, updated_at FROM operator_presence WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(db)
+    .await?)
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ChatRequest {
+    pub id: String,
+    #[serde(skip)]
+    pub user_id: String,
+    #[serde(skip)]
+    pub team_id: Option<String>,
+    #[serde(skip)]
+    pub ticket_id: Option<String>,
+    #[serde(skip)]
+    pub conversation_id: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub priority: Priority,
+    pub status: String,
+    #[serde(skip)]
+    pub offered_to: Option<String>,
+    pub offered_at: Option<i64>,
+    #[serde(skip)]
+    pub operator_id: Option<String>,
+    pub accepted_at: Option<i64>,
+    pub ended_at: Option<i64>,
+    pub created_at: i64,
+}
+
+const REQUEST_COLUMNS: &str = "id, user_id, team_id, ticket_id, conversation_id, priority, status, offered_to, offered_at, operator_id, accepted_at, ended_at, created_at";
+
+/// Orders requests by priority, then by age.
+const QUEUE_ORDER: &str = "CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, created_at, id";
+
+pub struct NewRequest<'a> {
+    pub user_id: &'a str,
+    pub team_id: Option<&'a str>,
+    pub ticket_id: Option<&'a str>,
+    pub conversation_id: Option<&'a str>,
+    pub priority: Priority,
+    pub now: i64,
+}
+
+pub async fn create_request(db: &Db, r: &NewRequest<'_>) -> Result<ChatRequest, StoreError> {
+    let id = crate::accounts::token::random_id();
+    sqlx::query(
+        "INSERT INTO chat_requests (id, user_id, team_id, ticket_id, conversation_id, priority, status, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'waiting', $7)",
+    )
+    .bind(&id)
+    .bind(r.user_id)
+    .bind(r.team_id)
+    .bind(r.ticket_id)
+    .bind(r.conversation_id)
+    .bind(r.priority.as_str())
+    .bind(r.now)
+    .execute(db)
+    .await?;
+    request(db, &id).await?.ok_or(StoreError::NotFound)
+}
+
+pub async fn request(db: &Db, id: &str) -> Result<Option<ChatRequest>, StoreError> {
+    Ok(sqlx::query_as::<_, ChatRequest>(&format!(
+        "SELECT {REQUEST_COLUMNS} FROM chat_requests WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Requests not yet taken (waiting or offered), in queue order.
+pub async fn open_requests(db: &Db) -> Result<Vec<ChatRequest>, StoreError> {
+    Ok(sqlx::query_as::<_, ChatRequest>(&format!(
+        "SELECT {REQUEST_COLUMNS} FROM chat_requests WHERE status IN ('waiting', 'offered') ORDER BY {QUEUE_ORDER} LIMIT 500"
+    ))
+    .fetch_all(db)
+    .await?)
+}
+
+/// An operator who could be offered a request.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Candidate {
+    pub user_id: String,
+    pub active: i64,
+    pub capacity: i64,
+    pub last_assigned_at: i64,
+}
+
+/// Available operators of the request's team (any operator when it has
+/// none) who have not declined it, with their number of live chats.
+pub async fn candidates(db: &Db, request: &ChatRequest) -> Result<Vec<Candidate>, StoreError> {
+    Ok(sqlx::query_as::<_, Candidate>(
+        "SELECT p.user_id, \
+           (SELECT COUNT(*) FROM chat_requests c WHERE c.operator_id = p.user_id AND c.status = 'active') AS active, \
+           p.capacity, p.last_assigned_at \
+         FROM operator_presence p JOIN users u ON u.id = p.user_id \
+         WHERE p.availability = 'available' AND u.role IN ('operator', 'admin') \
+           AND ($1 IS NULL OR EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = $1 AND m.user_id = p.user_id)) \
+           AND NOT EXISTS (SELECT 1 FROM chat_declines d WHERE d.request_id = $2 AND d.operator_id = p.user_id)",
+    )
+    .bind(&request.team_id)
+    .bind(&request.id)
+    .fetch_all(db)
+    .await?)
+}
+
+/// Offers a waiting request to `operator_id`; false if it is no longer waiting.
+pub async fn offer(
+    db: &Db,
+    request_id: &str,
+    operator_id: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let n = sqlx::query(
+        "UPDATE chat_requests SET status = 'offered', offered_to = $1, offered_at = $2 WHERE id = $3 AND status = 'waiting'",
+    )
+    .bind(operator_id)
+    .bind(now)
+    .bind(request_id)
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// `operator_id` takes the request if nobody has: exactly one of several
+/// concurrent takers sees `true`.
+pub async fn take(
+    db: &Db,
+    request_id: &str,
+    operator_id: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let mut tx = db.begin().await?;
+    let n = sqlx::query(
+        "UPDATE chat_requests SET status = 'active', operator_id = $1, accepted_at = $2, offered_to = NULL \
+         WHERE id = $3 AND status IN ('waiting', 'offered')",
+    )
+    .bind(operator_id)
+    .bind(now)
+    .bind(request_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 1 {
+        sqlx::query("UPDATE operator_presence SET last_assigned_at = $1 WHERE user_id = $2")
+            .bind(now)
+            .bind(operator_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(n == 1)
+}
+
+/// Records that `operator_id` declined (or let time out) the offer and puts
+/// the request back in the queue; false if it was not offered to them.
+pub async fn decline(db: &Db, request_id: &str, operator_id: &str) -> Result<bool, StoreError> {
+    let mut tx = db.begin().await?;
+    let n = sqlx::query(
+        "UPDATE chat_requests SET status = 'waiting', offered_to = NULL, offered_at = NULL \
+         WHERE id = $1 AND status = 'offered' AND offered_to = $2",
+    )
+    .bind(request_id)
+    .bind(operator_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 1 {
+        sqlx::query(
+            "INSERT INTO chat_declines (request_id, operator_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(request_id)
+        .bind(operator_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(n == 1)
+}
+
+/// Offers made before `before` that nobody answered.
+pub async fn stale_offers(db: &Db, before: i64) -> Result<Vec<(String, String)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, offered_to FROM chat_requests WHERE status = 'offered' AND offered_at <= $1 AND offered_to IS NOT NULL",
+    )
+    .bind(before)
+    .fetch_all(db)
+    .await?)
+}
+
+/// The oldest waiting request `operator_id` may take (team, not declined).
+pub async fn next_for(db: &Db, operator_id: &str) -> Result<Option<ChatRequest>, StoreError> {
+    Ok(sqlx::query_as::<_, ChatRequest>(&format!(
+        "SELECT {REQUEST_COLUMNS} FROM chat_requests c WHERE c.status = 'waiting' \
+           AND (c.team_id IS NULL OR EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = c.team_id AND m.user_id = $1)) \
+           AND NOT EXISTS (SELECT 1 FROM chat_declines d WHERE d.request_id = c.id AND d.operator_id = $1) \
+         ORDER BY {QUEUE_ORDER} LIMIT 1"
+    ))
+    .bind(operator_id)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Ends a request (a live chat or one still waiting); false if already over.
+pub async fn end(db: &Db, request_id: &str, now: i64) -> Result<bool, StoreError> {
+    let n = sqlx::query(
+        "UPDATE chat_requests SET status = CASE status WHEN 'active' THEN 'ended' ELSE 'cancelled' END, ended_at = $1, offered_to = NULL \
+         WHERE id = $2 AND status IN ('waiting', 'offered', 'active')",
+    )
+    .bind(now)
+    .bind(request_id)
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// How many open requests are ahead of `request` in the queue (0: next).
+pub async fn position(db: &Db, request: &ChatRequest) -> Result<i64, StoreError> {
+    let open = open_requests(db).await?;
+    Ok(open.iter().position(|r| r.id == request.id).unwrap_or(0) as i64)
+}
+
+pub async fn team_by_name(db: &Db, name: &str) -> Result<Option<String>, StoreError> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT id FROM teams WHERE name = $1")
+        .bind(name)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(|r| r.0))
+}
+
+pub async fn create_team(db: &Db, name: &str, now: i64) -> Result<String, StoreError> {
+    let id = crate::accounts::token::random_id();
+    sqlx::query("INSERT INTO teams (id, name, created_at) VALUES ($1, $2, $3)")
+        .bind(&id)
+        .bind(name)
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(id)
+}
+
+pub async fn add_team_member(db: &Db, team_id: &str, user_id: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(team_id)
+    .bind(user_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}

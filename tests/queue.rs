@@ -1,0 +1,187 @@
+//! The operators' queue over real HTTP: availability, offers, declines,
+//! freed slots, and race-free accepts.
+
+mod common;
+
+use common::TestApp;
+use serde_json::{Value, json};
+
+struct Staff {
+    client: reqwest::Client,
+    csrf: String,
+}
+
+impl Staff {
+    async fn login(app: &TestApp, email: &str) -> Staff {
+        let (client, csrf) = app.log_in(email, "demo-password").await;
+        Staff { client, csrf }
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> (u16, Value) {
+        let r = req
+            .header("X-CSRF-Token", &self.csrf)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn post(&self, app: &TestApp, path: &str, body: Value) -> (u16, Value) {
+        self.send(self.client.post(app.url(path)).json(&body)).await
+    }
+
+    async fn get(&self, app: &TestApp, path: &str) -> (u16, Value) {
+        self.send(self.client.get(app.url(path))).await
+    }
+
+    async fn availability(&self, app: &TestApp, availability: &str, capacity: i64) {
+        let (status, body) = self
+            .send(
+                self.client
+                    .put(app.url("/api/operator/availability"))
+                    .json(&json!({ "availability": availability, "capacity": capacity })),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn requests_are_offered_declined_reoffered_and_taken() {
+    let app = TestApp::spawn_demo("").await;
+    let user = Staff::login(&app, "user@demo.test").await;
+    let op = Staff::login(&app, "operator@demo.test").await;
+    let admin = Staff::login(&app, "admin@demo.test").await;
+    // End users cannot act as operators.
+    let (status, _) = user
+        .send(
+            user.client
+                .put(app.url("/api/operator/availability"))
+                .json(&json!({ "availability": "available" })),
+        )
+        .await;
+    assert_eq!(status, 403);
+    assert_eq!(user.get(&app, "/api/queue").await.0, 403);
+    let (status, body) = op
+        .send(
+            op.client
+                .put(app.url("/api/operator/availability"))
+                .json(&json!({ "availability": "busy" })),
+        )
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (400, Some("availability"))
+    );
+
+    // Nobody available: the user is told operators are busy.
+    let (status, chat) = user.post(&app, "/api/chats", json!({})).await;
+    assert_eq!(status, 201, "{chat}");
+    assert_eq!(chat["status"], "waiting");
+    assert_eq!(chat["operators_available"], false);
+    let id = chat["id"].as_str().expect("id").to_string();
+    assert_eq!(id.len(), 32);
+
+    // The operator comes online: the waiting request is offered at once.
+    op.availability(&app, "available", 1).await;
+    let (_, queue) = op.get(&app, "/api/queue").await;
+    let offered = &queue["chats"][0];
+    assert_eq!(
+        (offered["id"].as_str(), offered["status"].as_str()),
+        (Some(id.as_str()), Some("offered"))
+    );
+    assert_eq!(offered["offered_to_me"], true);
+    assert_eq!(offered["user"], "Uma User");
+    // Declined, and nobody else is available.
+    let (status, _) = op
+        .post(&app, &format!("/api/chats/{id}/decline"), json!({}))
+        .await;
+    assert_eq!(status, 204);
+    let (status, _) = op
+        .post(&app, &format!("/api/chats/{id}/decline"), json!({}))
+        .await;
+    assert_eq!(status, 409, "not offered to them any more");
+    let (_, state) = user.get(&app, &format!("/api/chats/{id}")).await;
+    assert_eq!(state["status"], "waiting");
+    // The admin comes online and gets it; accepts.
+    admin.availability(&app, "available", 2).await;
+    let (_, queue) = admin.get(&app, "/api/queue").await;
+    assert_eq!(queue["chats"][0]["offered_to_me"], true);
+    let (status, state) = admin
+        .post(&app, &format!("/api/chats/{id}/accept"), json!({}))
+        .await;
+    assert_eq!((status, state["status"].as_str()), (200, Some("active")));
+    assert_eq!(state["operator"], "Ada Admin");
+    let (_, state) = user.get(&app, &format!("/api/chats/{id}")).await;
+    assert_eq!(state["status"], "active");
+    // Another user cannot see it; the operator who did not take it cannot end it.
+    let other = Staff {
+        client: reqwest::Client::new(),
+        csrf: String::new(),
+    };
+    assert_eq!(other.get(&app, &format!("/api/chats/{id}")).await.0, 401);
+    let (status, _) = op
+        .post(&app, &format!("/api/chats/{id}/end"), json!({}))
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = user
+        .post(&app, &format!("/api/chats/{id}/end"), json!({}))
+        .await;
+    assert_eq!(status, 204);
+    let (status, _) = user
+        .post(&app, &format!("/api/chats/{id}/end"), json!({}))
+        .await;
+    assert_eq!(status, 409);
+
+    // Unassigned tickets are in the queue, most urgent first.
+    let form = |p: &'static str| {
+        reqwest::multipart::Form::new()
+            .text("type", "bug_report")
+            .text("priority", p)
+            .text("description", format!("{p} problem"))
+    };
+    for p in ["low", "urgent", "normal"] {
+        let (status, _) = user
+            .send(user.client.post(app.url("/api/tickets")).multipart(form(p)))
+            .await;
+        assert_eq!(status, 201);
+    }
+    let (_, queue) = op.get(&app, "/api/queue").await;
+    let priorities: Vec<&str> = queue["tickets"]
+        .as_array()
+        .expect("tickets")
+        .iter()
+        .filter_map(|t| t["priority"].as_str())
+        .collect();
+    assert_eq!(priorities, ["urgent", "normal", "low"]);
+}
+
+#[tokio::test]
+async fn two_operators_accepting_the_same_request_exactly_one_wins() {
+    let app = TestApp::spawn_demo("").await;
+    let user = Staff::login(&app, "user@demo.test").await;
+    let op = Staff::login(&app, "operator@demo.test").await;
+    let admin = Staff::login(&app, "admin@demo.test").await;
+    op.availability(&app, "available", 0).await;
+    admin.availability(&app, "available", 0).await;
+    let mut wins = (0, 0);
+    for round in 0..100 {
+        let (status, chat) = user.post(&app, "/api/chats", json!({})).await;
+        assert_eq!(status, 201);
+        let path = format!("/api/chats/{}/accept", chat["id"].as_str().expect("id"));
+        let (a, b) = tokio::join!(
+            op.post(&app, &path, json!({})),
+            admin.post(&app, &path, json!({}))
+        );
+        let mut statuses = [a.0, b.0];
+        statuses.sort();
+        assert_eq!(statuses, [200, 409], "round {round}: {a:?} {b:?}");
+        if a.0 == 200 {
+            wins.0 += 1;
+        } else {
+            wins.1 += 1;
+        }
+    }
+    assert_eq!(wins.0 + wins.1, 100);
+}
