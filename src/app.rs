@@ -74,6 +74,7 @@ pub async fn build_state(
         files: Arc::new(files),
         limits: Arc::new(crate::http::security::RateLimiter::default()),
         widget_secret: Arc::new(widget_secret),
+        bus: crate::bus::Bus::default(),
     })
 }
 

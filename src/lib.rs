@@ -18,6 +18,7 @@ pub mod app;
 pub mod attachments;
 pub mod bench;
 pub mod bot;
+pub mod bus;
 pub mod config;
 pub mod embed;
 pub mod eval;

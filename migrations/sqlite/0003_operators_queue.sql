@@ -50,3 +50,28 @@ CREATE TABLE chat_declines (
     operator_id  TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     PRIMARY KEY (request_id, operator_id)
 );
+
+-- Messages of live chats. The id is assigned by the server and increases, so
+-- a client that reconnects asks for what came after the last id it saw.
+CREATE TABLE chat_messages (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    chat_id     TEXT NOT NULL REFERENCES chat_requests(id) ON DELETE CASCADE,
+    sender_id   TEXT REFERENCES users(id) ON DELETE SET NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('text', 'system')),
+    body        TEXT NOT NULL,
+    -- The sender's own id for the message: a resend after a lost ack is
+    -- recognised instead of stored twice.
+    client_id   TEXT,
+    created_at  BIGINT NOT NULL,
+    UNIQUE (chat_id, sender_id, client_id)
+);
+
+CREATE INDEX chat_messages_by_chat ON chat_messages (chat_id, id);
+
+-- Read receipts: the last message each participant has seen.
+CREATE TABLE chat_reads (
+    chat_id       TEXT NOT NULL REFERENCES chat_requests(id) ON DELETE CASCADE,
+    user_id       TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    last_read_id  BIGINT NOT NULL,
+    PRIMARY KEY (chat_id, user_id)
+);

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod bot_api;
 pub mod error;
 pub mod help;
+pub mod live_chat;
 pub mod openapi;
 pub mod portal;
 pub mod queue_api;
@@ -61,6 +62,8 @@ pub struct AppState {
     pub limits: Arc<security::RateLimiter>,
     /// Secret for widget identity verification.
     pub widget_secret: Arc<String>,
+    /// Live-chat events to the connections following each chat.
+    pub bus: crate::bus::Bus,
 }
 
 /// Unknown API paths get a JSON error, anything else the friendly page.
@@ -92,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .merge(tickets_api::router(upload_limit))
         .merge(portal::router(upload_limit))
         .merge(queue_api::router())
+        .merge(live_chat::router())
         .merge(openapi::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -293,3 +293,13 @@ pub async fn add_team_member(db: &Db, team_id: &str, user_id: &str) -> Result<()
     .await?;
     Ok(())
 }
+
+pub async fn is_team_member(db: &Db, team_id: &str, user_id: &str) -> Result<bool, StoreError> {
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT 1 FROM team_members WHERE team_id = $1 AND user_id = $2")
+            .bind(team_id)
+            .bind(user_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.is_some())
+}

@@ -16,6 +16,51 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub data: tempfile::TempDir,
     child: Child,
+    launch: Launch,
+}
+
+/// How a test server is started, so it can be started again.
+struct Launch {
+    kb: PathBuf,
+    config: bool,
+    demo: bool,
+}
+
+impl Launch {
+    fn start(&self, data: &Path, bind: &str) -> (Child, String) {
+        let mut cmd = frontdesk_command(data);
+        if self.config {
+            cmd.arg("--config").arg(data.join("frontdesk.toml"));
+        }
+        cmd.arg("--kb")
+            .arg(&self.kb)
+            .args(["serve", "--bind", bind]);
+        if self.demo {
+            cmd.arg("--demo");
+        }
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the frontdesk binary starts");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("listening on ") {
+                    let _ = tx.send(url.trim().to_string());
+                }
+            }
+        });
+        match rx.recv_timeout(Duration::from_secs(120)) {
+            Ok(url) => (child, url),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("the server did not report `listening on` within 120 s");
+            }
+        }
+    }
 }
 
 /// The bundled knowledge base of the repository.
@@ -83,48 +128,37 @@ impl TestApp {
 
     pub async fn spawn_with(kb: &Path, config: Option<&str>, demo: bool) -> TestApp {
         let data = tempfile::tempdir().expect("temporary data folder");
-        let mut cmd = frontdesk_command(data.path());
         if let Some(text) = config {
-            let file = data.path().join("frontdesk.toml");
-            std::fs::write(&file, text).expect("write the config file");
-            cmd.arg("--config").arg(file);
+            std::fs::write(data.path().join("frontdesk.toml"), text)
+                .expect("write the config file");
         }
-        cmd.arg("--kb")
-            .arg(kb)
-            .args(["serve", "--bind", "127.0.0.1:0"]);
-        if demo {
-            cmd.arg("--demo");
-        }
-        let mut child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the frontdesk binary starts");
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(url) = line.strip_prefix("listening on ") {
-                    let _ = tx.send(url.trim().to_string());
-                }
-            }
-        });
-        let base = match rx.recv_timeout(Duration::from_secs(120)) {
-            Ok(url) => url,
-            Err(_) => {
-                let _ = child.kill();
-                panic!("the server did not report `listening on` within 120 s");
-            }
+        let launch = Launch {
+            kb: kb.to_path_buf(),
+            config: config.is_some(),
+            demo,
         };
+        let (child, base) = launch.start(data.path(), "127.0.0.1:0");
         let app = TestApp {
             base,
             client: reqwest::Client::new(),
             data,
             child,
+            launch,
         };
         app.wait_for_hybrid_retrieval().await;
         app
+    }
+
+    /// Stops the server (as a crash would: SIGKILL) and starts it again on
+    /// the same address with the same data folder.
+    pub async fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let bind = self.base.trim_start_matches("http://").to_string();
+        let (child, base) = self.launch.start(self.data.path(), &bind);
+        self.child = child;
+        self.base = base;
+        self.wait_for_hybrid_retrieval().await;
     }
 
     /// The server answers by keyword at once and swaps in the embeddings

@@ -1,0 +1,421 @@
+//! Real-time chat over WebSockets: `/ws/widget` for users, `/ws/console`
+//! for operators, one JSON protocol (see docs/protocol.md). A message is
+//! stored before it is acknowledged and carries the server's increasing id;
+//! a client that reconnects subscribes with the last id it saw and gets
+//! what it missed, so nothing is lost or duplicated across a drop or a
+//! restart.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::AppState;
+use super::auth::{Caller, Via};
+use super::error::ApiError;
+use crate::store::chat_messages::{self, ChatMessage};
+use crate::store::now;
+use crate::store::queue::{self, ChatRequest};
+use crate::store::users::{self, User};
+
+/// Largest frame accepted; a bigger one closes the connection (1009).
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// Longest chat message, in characters.
+pub const MAX_TEXT_CHARS: usize = 4000;
+const HEARTBEAT: Duration = Duration::from_secs(20);
+const BACKLOG_PAGE: i64 = 500;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/ws/widget", get(widget))
+        .route("/ws/console", get(console))
+}
+
+/// Whether the request comes from a page of this site (or from no browser
+/// page at all). A cookie is only trusted then: another site's page must not
+/// open a socket with our user's cookie.
+fn same_origin(headers: &HeaderMap, public_url: &str) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    origin == public_url
+        || origin == format!("http://{host}")
+        || origin == format!("https://{host}")
+}
+
+async fn widget(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Caller,
+    ws: WebSocketUpgrade,
+) -> Response {
+    // A cookie from another site's page is ignored: the widget there must
+    // identify with its visitor token (first message).
+    let user = match caller.user {
+        Some((u, Via::Cookie)) if same_origin(&headers, &state.desk.public_url) => Some(u),
+        _ => None,
+    };
+    upgrade(ws, state, user)
+}
+
+async fn console(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Caller,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if !same_origin(&headers, &state.desk.public_url) {
+        return ApiError::Forbidden(
+            "The console only accepts connections from its own pages.".into(),
+        )
+        .into_response();
+    }
+    match caller.require_staff() {
+        Ok(u) => upgrade(ws, state.clone(), Some(u.clone())),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn upgrade(ws: WebSocketUpgrade, state: AppState, user: Option<User>) -> Response {
+    ws.max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| Connection::run(socket, state, user))
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+enum ClientMessage {
+    /// A widget identifies with its visitor token.
+    Hello {
+        token: String,
+    },
+    /// Follow a chat; `after` is the last message id the client has.
+    Subscribe {
+        chat_id: String,
+        after: Option<i64>,
+    },
+    Message {
+        chat_id: String,
+        client_id: String,
+        text: String,
+    },
+    Typing {
+        chat_id: String,
+    },
+    Read {
+        chat_id: String,
+        up_to: i64,
+    },
+    Ping,
+}
+
+struct Connection {
+    state: AppState,
+    user: Option<User>,
+    out: mpsc::Sender<Message>,
+    followers: Vec<JoinHandle<()>>,
+}
+
+fn error(code: &str, message: impl Into<String>) -> Value {
+    json!({ "type": "error", "code": code, "message": message.into() })
+}
+
+fn message_event(m: &ChatMessage) -> Value {
+    json!({
+        "type": "message",
+        "chat_id": m.chat_id,
+        "id": m.id,
+        "sender": m.sender,
+        "sender_role": m.sender_role,
+        "kind": m.kind,
+        "text": m.body,
+        "client_id": m.client_id,
+        "created_at": m.created_at,
+    })
+}
+
+impl Connection {
+    async fn run(socket: WebSocket, state: AppState, user: Option<User>) {
+        let (mut sink, mut stream) = socket.split();
+        let (out, mut outgoing) = mpsc::channel::<Message>(256);
+        // One writer: every reply and event goes through the channel.
+        let writer = tokio::spawn(async move {
+            while let Some(m) = outgoing.recv().await {
+                let closing = matches!(m, Message::Close(_));
+                if sink.send(m).await.is_err() || closing {
+                    break;
+                }
+            }
+        });
+        let mut conn = Connection {
+            state,
+            user,
+            out,
+            followers: Vec::new(),
+        };
+        let mut heartbeat = tokio::time::interval(HEARTBEAT);
+        heartbeat.tick().await;
+        let mut missed = 0u32;
+        loop {
+            tokio::select! {
+                frame = stream.next() => {
+                    missed = 0;
+                    match frame {
+                        Some(Ok(Message::Text(text))) => conn.handle(text.as_str()).await,
+                        Some(Ok(Message::Binary(_))) => {
+                            conn.send(error("unsupported", "Send JSON text frames.")).await;
+                        }
+                        Some(Ok(Message::Close(_))) | None => break,
+                        Some(Ok(_)) => {} // ping/pong: tungstenite answers pings itself
+                        Some(Err(e)) => {
+                            // Too big, or not WebSocket: say why and close.
+                            let _ = conn
+                                .out
+                                .send(Message::Close(Some(CloseFrame {
+                                    code: 1009,
+                                    reason: Utf8Bytes::from(format!("{e}").chars().take(100).collect::<String>()),
+                                })))
+                                .await;
+                            break;
+                        }
+                    }
+                }
+                _ = heartbeat.tick() => {
+                    missed += 1;
+                    if missed > 2 {
+                        break; // the client is gone
+                    }
+                    if conn.out.send(Message::Ping(Vec::new().into())).await.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        for f in conn.followers.drain(..) {
+            f.abort();
+        }
+        drop(conn);
+        let _ = writer.await;
+    }
+
+    async fn send(&self, v: Value) {
+        let _ = self.out.send(Message::Text(v.to_string().into())).await;
+    }
+
+    async fn handle(&mut self, text: &str) {
+        let msg: ClientMessage = match serde_json::from_str(text) {
+            Ok(m) => m,
+            Err(e) => {
+                self.send(error("malformed", format!("Not a valid message: {e}")))
+                    .await;
+                return;
+            }
+        };
+        let result = match msg {
+            ClientMessage::Ping => {
+                self.send(json!({ "type": "pong" })).await;
+                Ok(())
+            }
+            ClientMessage::Hello { token } => self.hello(&token).await,
+            ClientMessage::Subscribe { chat_id, after } => {
+                self.subscribe(&chat_id, after.unwrap_or(0)).await
+            }
+            ClientMessage::Message {
+                chat_id,
+                client_id,
+                text,
+            } => self.message(&chat_id, &client_id, &text).await,
+            ClientMessage::Typing { chat_id } => {
+                let (me, _) = match self.participant(&chat_id).await {
+                    Ok(x) => x,
+                    Err(e) => return self.send(e).await,
+                };
+                self.state.bus.publish(
+                    &chat_id,
+                    json!({ "type": "typing", "chat_id": chat_id, "sender": me.display_name() }),
+                );
+                Ok(())
+            }
+            ClientMessage::Read { chat_id, up_to } => self.read(&chat_id, up_to).await,
+        };
+        if let Err(e) = result {
+            self.send(e).await;
+        }
+    }
+
+    async fn hello(&mut self, token: &str) -> Result<(), Value> {
+        match users::user_for_visitor_token(&self.state.db, token.trim()).await {
+            Ok(Some(u)) => {
+                self.send(json!({ "type": "welcome", "user": u.display_name() }))
+                    .await;
+                self.user = Some(u);
+                Ok(())
+            }
+            Ok(None) => Err(error(
+                "unauthorized",
+                "This visitor token is unknown or expired.",
+            )),
+            Err(e) => Err(internal(e)),
+        }
+    }
+
+    /// The caller and the chat, if they take part in it: its user, or an
+    /// operator of its team (any operator when it has no team).
+    async fn participant(&self, chat_id: &str) -> Result<(User, ChatRequest), Value> {
+        let me = self.user.clone().ok_or_else(|| {
+            error(
+                "unauthorized",
+                "Log in, or send a hello with your visitor token.",
+            )
+        })?;
+        let not_found = || error("not_found", "There is no such chat you can join.");
+        if !crate::accounts::token::is_id(chat_id) {
+            return Err(not_found());
+        }
+        let chat = queue::request(&self.state.db, chat_id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(not_found)?;
+        let allowed = if chat.user_id == me.id {
+            true
+        } else if me.role().is_staff() {
+            match (&chat.operator_id, &chat.team_id) {
+                (Some(op), _) if *op == me.id => true,
+                (_, None) => true,
+                (_, Some(team)) => queue::is_team_member(&self.state.db, team, &me.id)
+                    .await
+                    .map_err(internal)?,
+            }
+        } else {
+            false
+        };
+        if allowed {
+            Ok((me, chat))
+        } else {
+            Err(not_found())
+        }
+    }
+
+    async fn subscribe(&mut self, chat_id: &str, after: i64) -> Result<(), Value> {
+        self.participant(chat_id).await?;
+        // Follow first, then send the backlog: nothing falls in between;
+        // events already in the backlog are skipped by id.
+        let mut rx = self.state.bus.subscribe(chat_id);
+        let mut last = after.max(0);
+        loop {
+            let page = chat_messages::after(&self.state.db, chat_id, last, BACKLOG_PAGE)
+                .await
+                .map_err(internal)?;
+            for m in &page {
+                self.send(message_event(m)).await;
+                last = m.id;
+            }
+            if (page.len() as i64) < BACKLOG_PAGE {
+                break;
+            }
+        }
+        self.send(json!({ "type": "subscribed", "chat_id": chat_id, "last_id": last }))
+            .await;
+        let out = self.out.clone();
+        let chat = chat_id.to_string();
+        self.followers.push(tokio::spawn(async move {
+            loop {
+                match rx.recv().await {
+                    Ok(event) => {
+                        let old = event["type"] == "message"
+                            && event["id"].as_i64().is_some_and(|id| id <= last);
+                        if !old
+                            && out
+                                .send(Message::Text(event.to_string().into()))
+                                .await
+                                .is_err()
+                        {
+                            break;
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        // Too far behind: the client re-subscribes from its last id.
+                        let v = json!({ "type": "resync", "chat_id": chat });
+                        if out.send(Message::Text(v.to_string().into())).await.is_err() {
+                            break;
+                        }
+                    }
+                    Err(_) => break,
+                }
+            }
+        }));
+        Ok(())
+    }
+
+    async fn message(&mut self, chat_id: &str, client_id: &str, text: &str) -> Result<(), Value> {
+        let (me, chat) = self.participant(chat_id).await?;
+        if !matches!(chat.status.as_str(), "waiting" | "offered" | "active") {
+            return Err(error("chat_over", "This chat has ended."));
+        }
+        let text = text.trim();
+        if text.is_empty() || text.chars().count() > MAX_TEXT_CHARS {
+            return Err(error(
+                "invalid_text",
+                format!("A message is 1 to {MAX_TEXT_CHARS} characters."),
+            ));
+        }
+        let client_id = client_id.trim();
+        if client_id.is_empty() || client_id.len() > 64 {
+            return Err(error(
+                "invalid_client_id",
+                "client_id is 1 to 64 characters.",
+            ));
+        }
+        let stored = chat_messages::append(
+            &self.state.db,
+            chat_id,
+            Some(&me.id),
+            "text",
+            text,
+            Some(client_id),
+            now(),
+        )
+        .await
+        .map_err(internal)?;
+        // Stored first, then acknowledged, then delivered.
+        self.send(
+            json!({ "type": "ack", "chat_id": chat_id, "client_id": client_id, "id": stored.id }),
+        )
+        .await;
+        self.state.bus.publish(chat_id, message_event(&stored));
+        Ok(())
+    }
+
+    async fn read(&mut self, chat_id: &str, up_to: i64) -> Result<(), Value> {
+        let (me, _) = self.participant(chat_id).await?;
+        chat_messages::mark_read(&self.state.db, chat_id, &me.id, up_to)
+            .await
+            .map_err(internal)?;
+        self.state.bus.publish(
+            chat_id,
+            json!({ "type": "read", "chat_id": chat_id, "user": me.display_name(), "up_to": up_to }),
+        );
+        Ok(())
+    }
+}
+
+fn internal(e: crate::store::StoreError) -> Value {
+    tracing::error!("live chat: {e}");
+    error(
+        "internal",
+        "Something went wrong on our side; please retry.",
+    )
+}

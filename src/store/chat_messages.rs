@@ -1,0 +1,104 @@
+//! Messages of live chats, persisted before they are acknowledged, and the
+//! participants' read receipts.
+
+use serde::Serialize;
+
+use super::{Db, StoreError};
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ChatMessage {
+    pub id: i64,
+    pub chat_id: String,
+    #[serde(skip)]
+    pub sender_id: Option<String>,
+    pub sender: Option<String>,
+    pub sender_role: Option<String>,
+    pub kind: String,
+    pub body: String,
+    pub client_id: Option<String>,
+    pub created_at: i64,
+}
+
+const SELECT: &str = "SELECT m.id, m.chat_id, m.sender_id, \
+    CASE WHEN u.name = '' THEN u.email ELSE u.name END AS sender, u.role AS sender_role, \
+    m.kind, m.body, m.client_id, m.created_at \
+    FROM chat_messages m LEFT JOIN users u ON u.id = m.sender_id";
+
+/// Stores a message; a resend with the same `client_id` returns the stored
+/// one instead of a duplicate.
+pub async fn append(
+    db: &Db,
+    chat_id: &str,
+    sender_id: Option<&str>,
+    kind: &str,
+    body: &str,
+    client_id: Option<&str>,
+    now: i64,
+) -> Result<ChatMessage, StoreError> {
+    let inserted: Option<(i64,)> = sqlx::query_as(
+        "INSERT INTO chat_messages (chat_id, sender_id, kind, body, client_id, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (chat_id, sender_id, client_id) DO NOTHING RETURNING id",
+    )
+    .bind(chat_id)
+    .bind(sender_id)
+    .bind(kind)
+    .bind(body)
+    .bind(client_id)
+    .bind(now)
+    .fetch_optional(db)
+    .await?;
+    let row = match inserted {
+        Some((id,)) => {
+            sqlx::query_as::<_, ChatMessage>(&format!("{SELECT} WHERE m.id = $1"))
+                .bind(id)
+                .fetch_optional(db)
+                .await?
+        }
+        None => {
+            sqlx::query_as::<_, ChatMessage>(&format!(
+                "{SELECT} WHERE m.chat_id = $1 AND m.sender_id = $2 AND m.client_id = $3"
+            ))
+            .bind(chat_id)
+            .bind(sender_id)
+            .bind(client_id)
+            .fetch_optional(db)
+            .await?
+        }
+    };
+    row.ok_or(StoreError::NotFound)
+}
+
+/// Messages of a chat after `after_id`, oldest first (at most `limit`).
+pub async fn after(
+    db: &Db,
+    chat_id: &str,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<ChatMessage>, StoreError> {
+    Ok(sqlx::query_as::<_, ChatMessage>(&format!(
+        "{SELECT} WHERE m.chat_id = $1 AND m.id > $2 ORDER BY m.id LIMIT $3"
+    ))
+    .bind(chat_id)
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await?)
+}
+
+pub async fn mark_read(
+    db: &Db,
+    chat_id: &str,
+    user_id: &str,
+    up_to: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO chat_reads (chat_id, user_id, last_read_id) VALUES ($1, $2, $3) \
+         ON CONFLICT (chat_id, user_id) DO UPDATE SET last_read_id = CASE WHEN excluded.last_read_id > chat_reads.last_read_id THEN excluded.last_read_id ELSE chat_reads.last_read_id END",
+    )
+    .bind(chat_id)
+    .bind(user_id)
+    .bind(up_to)
+    .execute(db)
+    .await?;
+    Ok(())
+}
