@@ -132,6 +132,7 @@ pub fn start_background(state: &AppState, config: &Config) -> anyhow::Result<Str
     };
     tokio::spawn(mailer.run(state.desk.mail_wakeup.clone()));
     let desk = state.desk.clone();
+    let bus = state.bus.clone();
     let sessions = crate::store::sessions::DbSessionStore::new(state.db.clone());
     let every = std::time::Duration::from_secs(config.desk.maintenance_secs);
     tokio::spawn(async move {
@@ -150,6 +151,16 @@ pub fn start_background(state: &AppState, config: &Config) -> anyhow::Result<Str
             .await
             {
                 tracing::error!("chat offers: {e}");
+            }
+            if let Err(e) = crate::live::tick(
+                &desk,
+                &bus,
+                crate::live::LiveSettings::default(),
+                store::now(),
+            )
+            .await
+            {
+                tracing::error!("live chats: {e}");
             }
             if let Err(e) = sessions.delete_expired().await {
                 tracing::error!("session clean-up: {e}");

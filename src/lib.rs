@@ -25,6 +25,7 @@ pub mod eval;
 pub mod http;
 pub mod kb;
 pub mod knowledge;
+pub mod live;
 pub mod locale;
 pub mod mail;
 pub mod queue;

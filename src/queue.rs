@@ -254,7 +254,7 @@ mod tests {
             "both at capacity 1"
         );
         // A chat ends: its operator gets the oldest waiting request they may take.
-        assert!(queue::end(&db, &r2.id, 2005).await.expect("end"));
+        assert!(queue::end(&db, &r2.id, "user", 2005).await.expect("end"));
         assert_eq!(
             slot_freed(&db, &first, 2005).await.expect("slot"),
             Some(r4.id.clone())

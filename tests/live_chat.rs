@@ -218,6 +218,29 @@ async fn messages_are_acked_delivered_in_order_and_resumed_after_a_drop() {
     )
     .await;
     assert_eq!(next_of(&mut o, "message").await["text"], "hello 5");
+    // The user ends the chat: both sides are told, by a stored system message.
+    let (status, _) = api(
+        &app,
+        &user,
+        reqwest::Method::POST,
+        &format!("/api/chats/{chat}/end"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let notice = next_of(&mut o, "message").await;
+    assert_eq!(
+        (notice["kind"].as_str(), notice["text"].as_str()),
+        (Some("system"), Some("The chat has ended."))
+    );
+    assert_eq!(next_of(&mut o, "ended").await["reason"], "user");
+    // Nothing more can be said in it.
+    send(
+        &mut u,
+        json!({ "type": "message", "chat_id": chat, "client_id": "c6", "text": "still there?" }),
+    )
+    .await;
+    assert_eq!(next_of(&mut u, "error").await["code"], "chat_over");
 }
 
 #[tokio::test]

@@ -99,7 +99,7 @@ CREATE TABLE tickets (
     assignee_id         TEXT REFERENCES users(id) ON DELETE SET NULL,
     conversation_id     TEXT REFERENCES conversations(id) ON DELETE SET NULL,
     page_url            TEXT,
-    source              TEXT NOT NULL CHECK (source IN ('widget', 'portal', 'api')),
+    source              TEXT NOT NULL CHECK (source IN ('widget', 'portal', 'api', 'chat')),
     -- When the first operator answer is due (from the priority's target).
     response_due_at     BIGINT NOT NULL,
     first_response_at   BIGINT,
@@ -120,7 +120,7 @@ CREATE TABLE ticket_events (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     ticket_id   TEXT NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
     actor_id    TEXT REFERENCES users(id) ON DELETE SET NULL,
-    kind        TEXT NOT NULL CHECK (kind IN ('created', 'reply', 'note', 'status', 'priority', 'assignee', 'field', 'time')),
+    kind        TEXT NOT NULL CHECK (kind IN ('created', 'reply', 'note', 'status', 'priority', 'assignee', 'field', 'time', 'transcript')),
     -- Only public events are shown to the requester.
     public      BOOLEAN NOT NULL,
     body        TEXT,

@@ -38,6 +38,10 @@ CREATE TABLE chat_requests (
     operator_id      TEXT REFERENCES users(id) ON DELETE SET NULL,
     accepted_at      BIGINT,
     ended_at         BIGINT,
+    -- Why it ended: 'user', 'operator' or 'idle'.
+    end_reason       TEXT,
+    -- The ticket event holding the transcript, rewritten as messages come.
+    transcript_event_id  BIGINT,
     created_at       BIGINT NOT NULL
 );
 

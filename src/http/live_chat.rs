@@ -1,5 +1,5 @@
 //! Real-time chat over WebSockets: `/ws/widget` for users, `/ws/console`
-//! for operators, one JSON protocol (see docs/protocol.md). A message is
+//! for operators, one JSON protocol (documented in docs/protocol.md). A message is
 //! stored before it is acknowledged and carries the server's increasing id;
 //! a client that reconnects subscribes with the last id it saw and gets
 //! what it missed, so nothing is lost or duplicated across a drop or a
@@ -22,7 +22,8 @@ use tokio::task::JoinHandle;
 use super::AppState;
 use super::auth::{Caller, Via};
 use super::error::ApiError;
-use crate::store::chat_messages::{self, ChatMessage};
+use crate::live::message_event;
+use crate::store::chat_messages;
 use crate::store::now;
 use crate::store::queue::{self, ChatRequest};
 use crate::store::users::{self, User};
@@ -131,20 +132,6 @@ struct Connection {
 
 fn error(code: &str, message: impl Into<String>) -> Value {
     json!({ "type": "error", "code": code, "message": message.into() })
-}
-
-fn message_event(m: &ChatMessage) -> Value {
-    json!({
-        "type": "message",
-        "chat_id": m.chat_id,
-        "id": m.id,
-        "sender": m.sender,
-        "sender_role": m.sender_role,
-        "kind": m.kind,
-        "text": m.body,
-        "client_id": m.client_id,
-        "created_at": m.created_at,
-    })
 }
 
 impl Connection {
@@ -396,6 +383,10 @@ impl Connection {
         )
         .await;
         self.state.bus.publish(chat_id, message_event(&stored));
+        // The ticket's transcript follows the conversation.
+        if let Err(e) = crate::live::update_transcript(&self.state.desk, &chat, now()).await {
+            tracing::error!("transcript of chat {chat_id}: {e}");
+        }
         Ok(())
     }
 

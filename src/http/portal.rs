@@ -743,6 +743,7 @@ async fn show(
                     e.new_value.as_deref().map(|v| TicketKind::parse(v).map(|k| k.label()).unwrap_or(v)).unwrap_or("")
                 ),
                 "time" => format!("logged {} minutes", e.new_value.as_deref().unwrap_or("?")),
+                "transcript" => "Live chat transcript".to_string(),
                 _ => String::new(),
             };
             context! {
@@ -751,7 +752,7 @@ async fn show(
                 actor => e.actor_name.clone().unwrap_or_else(|| "Frontdesk".into()),
                 when => fmt_time(e.created_at),
                 text => text,
-                body => if matches!(e.kind.as_str(), "reply" | "note" | "created") { e.body.clone() } else { None },
+                body => if matches!(e.kind.as_str(), "reply" | "note" | "created" | "transcript") { e.body.clone() } else { None },
                 files => files_of(e.id),
             }
         })

@@ -339,12 +339,13 @@ pub async fn end(
             "Only the chat's operator can end it.".into(),
         ));
     }
-    let t = now();
-    if !q::end(&state.db, &r.id, t).await? {
+    let reason = if r.user_id == me.id {
+        "user"
+    } else {
+        "operator"
+    };
+    if !crate::live::end_chat(&state.desk, &state.bus, &r, reason, now()).await? {
         return Err(ApiError::Conflict("This chat is already over.".into()));
-    }
-    if let Some(op) = &r.operator_id {
-        queue::slot_freed(&state.db, op, t).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -66,10 +66,13 @@ pub struct ChatRequest {
     pub operator_id: Option<String>,
     pub accepted_at: Option<i64>,
     pub ended_at: Option<i64>,
+    pub end_reason: Option<String>,
+    #[serde(skip)]
+    pub transcript_event_id: Option<i64>,
     pub created_at: i64,
 }
 
-const REQUEST_COLUMNS: &str = "id, user_id, team_id, ticket_id, conversation_id, priority, status, offered_to, offered_at, operator_id, accepted_at, ended_at, created_at";
+const REQUEST_COLUMNS: &str = "id, user_id, team_id, ticket_id, conversation_id, priority, status, offered_to, offered_at, operator_id, accepted_at, ended_at, end_reason, transcript_event_id, created_at";
 
 /// Orders requests by priority, then by age.
 const QUEUE_ORDER: &str = "CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, created_at, id";
@@ -245,13 +248,14 @@ pub async fn next_for(db: &Db, operator_id: &str) -> Result<Option<ChatRequest>,
 }
 
 /// Ends a request (a live chat or one still waiting); false if already over.
-pub async fn end(db: &Db, request_id: &str, now: i64) -> Result<bool, StoreError> {
+pub async fn end(db: &Db, request_id: &str, reason: &str, now: i64) -> Result<bool, StoreError> {
     let n = sqlx::query(
-        "UPDATE chat_requests SET status = CASE status WHEN 'active' THEN 'ended' ELSE 'cancelled' END, ended_at = $1, offered_to = NULL \
+        "UPDATE chat_requests SET status = CASE status WHEN 'active' THEN 'ended' ELSE 'cancelled' END, ended_at = $1, offered_to = NULL, end_reason = $3 \
          WHERE id = $2 AND status IN ('waiting', 'offered', 'active')",
     )
     .bind(now)
     .bind(request_id)
+    .bind(reason)
     .execute(db)
     .await?
     .rows_affected();
@@ -302,4 +306,44 @@ pub async fn is_team_member(db: &Db, team_id: &str, user_id: &str) -> Result<boo
             .fetch_optional(db)
             .await?;
     Ok(row.is_some())
+}
+
+/// Chats in progress, oldest first.
+pub async fn active(db: &Db) -> Result<Vec<ChatRequest>, StoreError> {
+    Ok(sqlx::query_as::<_, ChatRequest>(&format!(
+        "SELECT {REQUEST_COLUMNS} FROM chat_requests WHERE status = 'active' ORDER BY accepted_at LIMIT 10000"
+    ))
+    .fetch_all(db)
+    .await?)
+}
+
+/// When the chat last had a message (None: no message yet).
+pub async fn last_message_at(db: &Db, chat_id: &str) -> Result<Option<i64>, StoreError> {
+    let row: (Option<i64>,) =
+        sqlx::query_as("SELECT MAX(created_at) FROM chat_messages WHERE chat_id = $1")
+            .bind(chat_id)
+            .fetch_one(db)
+            .await?;
+    Ok(row.0)
+}
+
+/// Links a chat to its ticket (once).
+pub async fn set_ticket(db: &Db, chat_id: &str, ticket_id: &str) -> Result<bool, StoreError> {
+    let n =
+        sqlx::query("UPDATE chat_requests SET ticket_id = $1 WHERE id = $2 AND ticket_id IS NULL")
+            .bind(ticket_id)
+            .bind(chat_id)
+            .execute(db)
+            .await?
+            .rows_affected();
+    Ok(n == 1)
+}
+
+pub async fn set_transcript_event(db: &Db, chat_id: &str, event_id: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE chat_requests SET transcript_event_id = $1 WHERE id = $2")
+        .bind(event_id)
+        .bind(chat_id)
+        .execute(db)
+        .await?;
+    Ok(())
 }

@@ -302,6 +302,8 @@ pub enum EventKind {
     Assignee,
     Field,
     Time,
+    /// The transcript of a live chat, rewritten as messages are posted.
+    Transcript,
 }
 
 impl EventKind {
@@ -315,6 +317,7 @@ impl EventKind {
             EventKind::Assignee => "assignee",
             EventKind::Field => "field",
             EventKind::Time => "time",
+            EventKind::Transcript => "transcript",
         }
     }
 }

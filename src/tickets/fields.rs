@@ -78,6 +78,7 @@ code_enum!(
         Widget = "widget", "Widget";
         Portal = "portal", "Portal";
         Api = "api", "API";
+        Chat = "chat", "Live chat";
     }
 );
 

@@ -1,0 +1,367 @@
+//! A live chat's life over time, and its place in a ticket: system
+//! messages, the end of a chat (by a participant or after being idle), the
+//! ticket opened automatically once a chat without one has gone on for a
+//! while, and the transcript kept on that ticket as messages are posted.
+//! Functions take the time as an argument so tests control it.
+
+use serde_json::json;
+
+use crate::bus::Bus;
+use crate::store::chat_messages::{self, ChatMessage};
+use crate::store::queue::{self, ChatRequest};
+use crate::store::tickets::{self as ticket_store, EventKind, NewEvent};
+use crate::store::{StoreError, users};
+use crate::tickets::{Priority, Source, TicketKind};
+use crate::workflow::{Desk, TicketInput, WorkflowError};
+
+#[derive(Debug, Clone, Copy)]
+pub struct LiveSettings {
+    /// A chat with no message for this long ends (seconds).
+    pub idle_secs: i64,
+    /// A chat without a ticket gets one after this long (seconds).
+    pub auto_ticket_secs: i64,
+}
+
+impl Default for LiveSettings {
+    fn default() -> Self {
+        LiveSettings {
+            idle_secs: 5 * 60,
+            auto_ticket_secs: 2 * 60,
+        }
+    }
+}
+
+pub const AUTO_TICKET_SUMMARY: &str = "New ticket opened from chat";
+
+/// The event every follower of a chat gets for a stored message.
+pub fn message_event(m: &ChatMessage) -> serde_json::Value {
+    json!({
+        "type": "message",
+        "chat_id": m.chat_id,
+        "id": m.id,
+        "sender": m.sender,
+        "sender_role": m.sender_role,
+        "kind": m.kind,
+        "text": m.body,
+        "client_id": m.client_id,
+        "created_at": m.created_at,
+    })
+}
+
+/// Stores and delivers a message from the system (joined, ended, saved).
+pub async fn system_message(
+    desk: &Desk,
+    bus: &Bus,
+    chat_id: &str,
+    text: &str,
+    now: i64,
+) -> Result<ChatMessage, StoreError> {
+    let m = chat_messages::append(&desk.db, chat_id, None, "system", text, None, now).await?;
+    bus.publish(chat_id, message_event(&m));
+    Ok(m)
+}
+
+/// Rewrites the chat's transcript on its ticket (creating the event the
+/// first time), so the ticket always shows the whole conversation.
+pub async fn update_transcript(
+    desk: &Desk,
+    chat: &ChatRequest,
+    now: i64,
+) -> Result<(), StoreError> {
+    let Some(ticket_id) = &chat.ticket_id else {
+        return Ok(());
+    };
+    let messages = chat_messages::after(&desk.db, &chat.id, 0, 100_000).await?;
+    let text: String = messages
+        .iter()
+        .map(|m| {
+            let who = m.sender.as_deref().unwrap_or("Frontdesk");
+            format!(
+                "[{}] {who}: {}\n",
+                crate::http::portal::fmt_time(m.created_at),
+                m.body
+            )
+        })
+        .collect();
+    match chat.transcript_event_id {
+        Some(event_id) => {
+            sqlx::query("UPDATE ticket_events SET body = $1 WHERE id = $2")
+                .bind(&text)
+                .bind(event_id)
+                .execute(&desk.db)
+                .await?;
+        }
+        None => {
+            let mut conn = desk.db.acquire().await?;
+            let event_id = ticket_store::insert_event(
+                &mut conn,
+                &NewEvent {
+                    ticket_id,
+                    actor_id: None,
+                    kind: EventKind::Transcript,
+                    public: true,
+                    body: Some(&text),
+                    field: None,
+                    old_value: None,
+                    new_value: None,
+                    now,
+                },
+            )
+            .await?;
+            queue::set_transcript_event(&desk.db, &chat.id, event_id).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Ends a chat, tells both sides, and says where the transcript is.
+pub async fn end_chat(
+    desk: &Desk,
+    bus: &Bus,
+    chat: &ChatRequest,
+    reason: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    if !queue::end(&desk.db, &chat.id, reason, now).await? {
+        return Ok(false);
+    }
+    let notice = match reason {
+        "idle" => "The chat ended after a period without messages.",
+        _ => "The chat has ended.",
+    };
+    system_message(desk, bus, &chat.id, notice, now).await?;
+    if let Some(ticket_id) = &chat.ticket_id
+        && let Some(t) = ticket_store::by_id(&desk.db, ticket_id).await?
+    {
+        system_message(
+            desk,
+            bus,
+            &chat.id,
+            &format!("The transcript was saved to ticket #{}.", t.number),
+            now,
+        )
+        .await?;
+        update_transcript(desk, chat, now).await?;
+    }
+    bus.publish(
+        &chat.id,
+        json!({ "type": "ended", "chat_id": chat.id, "reason": reason }),
+    );
+    if let Some(op) = &chat.operator_id {
+        crate::queue::slot_freed(&desk.db, op, now).await?;
+    }
+    Ok(true)
+}
+
+/// Opens the ticket of a chat that has none.
+async fn open_ticket_for(desk: &Desk, chat: &ChatRequest, now: i64) -> Result<(), WorkflowError> {
+    let Some(user) = users::by_id(&desk.db, &chat.user_id).await? else {
+        return Ok(());
+    };
+    let t = desk
+        .open_ticket(
+            &user,
+            &TicketInput {
+                kind: TicketKind::SettingsHelp,
+                priority: Priority::Normal,
+                summary: AUTO_TICKET_SUMMARY.to_string(),
+                description: "Opened automatically from a live chat; the transcript follows."
+                    .into(),
+                category: None,
+                reproducibility: None,
+                impact: None,
+                steps: None,
+                additional_info: None,
+                conversation_id: chat.conversation_id.clone(),
+                page_url: None,
+                source: Source::Chat,
+            },
+            &[],
+        )
+        .await?;
+    if queue::set_ticket(&desk.db, &chat.id, &t.id).await? {
+        let chat = queue::request(&desk.db, &chat.id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        update_transcript(desk, &chat, now).await?;
+    }
+    Ok(())
+}
+
+/// What is due at `now`: idle chats end, long enough chats get a ticket.
+pub async fn tick(
+    desk: &Desk,
+    bus: &Bus,
+    settings: LiveSettings,
+    now: i64,
+) -> Result<(), WorkflowError> {
+    for chat in queue::active(&desk.db).await? {
+        let started = chat.accepted_at.unwrap_or(chat.created_at);
+        let last = queue::last_message_at(&desk.db, &chat.id)
+            .await?
+            .unwrap_or(started)
+            .max(started);
+        if now - last >= settings.idle_secs {
+            end_chat(desk, bus, &chat, "idle", now).await?;
+            continue;
+        }
+        if chat.ticket_id.is_none() && now - started >= settings.auto_ticket_secs {
+            open_ticket_for(desk, &chat, now).await?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::Role;
+    use crate::store::users::NewUser;
+    use std::sync::Arc;
+
+    async fn setup() -> (tempfile::TempDir, Desk, String, String) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = crate::store::open(&dir.path().join("l.db"))
+            .await
+            .expect("db");
+        let mut conn = db.acquire().await.expect("conn");
+        let op = users::create(
+            &mut conn,
+            &NewUser {
+                role: Role::Operator,
+                ..NewUser::end_user("op@x.com", "Olga", None)
+            },
+        )
+        .await
+        .expect("op");
+        let user = users::create(&mut conn, &NewUser::end_user("u@x.com", "Ugo", None))
+            .await
+            .expect("user");
+        drop(conn);
+        let desk = Desk {
+            db,
+            public_url: "http://localhost".into(),
+            targets: Default::default(),
+            auto_close: crate::tickets::AutoClose::EndOfMonth,
+            mail_wakeup: Arc::new(tokio::sync::Notify::new()),
+        };
+        (dir, desk, op.id, user.id)
+    }
+
+    async fn active_chat(desk: &Desk, op: &str, user: &str, at: i64) -> ChatRequest {
+        let r = queue::create_request(
+            &desk.db,
+            &queue::NewRequest {
+                user_id: user,
+                team_id: None,
+                ticket_id: None,
+                conversation_id: None,
+                priority: Priority::Normal,
+                now: at,
+            },
+        )
+        .await
+        .expect("request");
+        assert!(queue::take(&desk.db, &r.id, op, at).await.expect("take"));
+        queue::request(&desk.db, &r.id)
+            .await
+            .expect("get")
+            .expect("exists")
+    }
+
+    #[tokio::test]
+    async fn a_chat_gets_a_ticket_after_two_minutes_and_keeps_its_transcript_there() {
+        let (_dir, desk, op, user) = setup().await;
+        let bus = Bus::default();
+        let s = LiveSettings::default();
+        let chat = active_chat(&desk, &op, &user, 10_000).await;
+        chat_messages::append(
+            &desk.db,
+            &chat.id,
+            Some(&user),
+            "text",
+            "hello",
+            Some("a"),
+            10_010,
+        )
+        .await
+        .expect("msg");
+        // 1 min 59 s: no ticket yet.
+        tick(&desk, &bus, s, 10_000 + 119).await.expect("tick");
+        let c = queue::request(&desk.db, &chat.id)
+            .await
+            .expect("get")
+            .expect("exists");
+        assert!(c.ticket_id.is_none());
+        tick(&desk, &bus, s, 10_000 + 120).await.expect("tick");
+        let c = queue::request(&desk.db, &chat.id)
+            .await
+            .expect("get")
+            .expect("exists");
+        let ticket_id = c.ticket_id.clone().expect("a ticket after 2 minutes");
+        let t = ticket_store::by_id(&desk.db, &ticket_id)
+            .await
+            .expect("get")
+            .expect("exists");
+        assert_eq!(t.summary, AUTO_TICKET_SUMMARY);
+        assert_eq!(t.source, Source::Chat);
+        // Later messages reach the transcript as they are posted.
+        chat_messages::append(
+            &desk.db,
+            &chat.id,
+            Some(&op),
+            "text",
+            "how can I help?",
+            Some("b"),
+            10_130,
+        )
+        .await
+        .expect("msg");
+        update_transcript(&desk, &c, 10_130)
+            .await
+            .expect("transcript");
+        let events = ticket_store::events(&desk.db, &ticket_id, false)
+            .await
+            .expect("events");
+        let transcripts: Vec<_> = events.iter().filter(|e| e.kind == "transcript").collect();
+        assert_eq!(transcripts.len(), 1, "one transcript, rewritten");
+        let body = transcripts[0].body.clone().unwrap_or_default();
+        assert!(
+            body.contains("Ugo: hello") && body.contains("Olga: how can I help?"),
+            "{body}"
+        );
+        // Idle for 5 minutes: the chat ends, both sides are told, the
+        // transcript (with the notices) stays on the ticket.
+        tick(&desk, &bus, s, 10_130 + 299).await.expect("tick");
+        assert_eq!(
+            queue::request(&desk.db, &chat.id)
+                .await
+                .expect("get")
+                .expect("exists")
+                .status,
+            "active"
+        );
+        tick(&desk, &bus, s, 10_130 + 300).await.expect("tick");
+        let c = queue::request(&desk.db, &chat.id)
+            .await
+            .expect("get")
+            .expect("exists");
+        assert_eq!(
+            (c.status.as_str(), c.end_reason.as_deref()),
+            ("ended", Some("idle"))
+        );
+        let events = ticket_store::events(&desk.db, &ticket_id, false)
+            .await
+            .expect("events");
+        let body = events
+            .iter()
+            .find(|e| e.kind == "transcript")
+            .and_then(|e| e.body.clone())
+            .unwrap_or_default();
+        assert!(
+            body.contains("without messages")
+                && body.contains(&format!("saved to ticket #{}", t.number)),
+            "{body}"
+        );
+    }
+}
