@@ -714,6 +714,133 @@ async fn widget_works_on_a_phone_sized_viewport() {
     .await;
 }
 
+/// Logs a browser into the portal.
+async fn portal_login(b: &Browser, email: &str) {
+    b.open_page("/portal/login").await;
+    let e = b.wd.find("#email").await.expect("email field");
+    b.wd.send_keys(&e, email).await.expect("email");
+    let p = b.wd.find("#password").await.expect("password field");
+    b.wd.send_keys(&p, "demo-password\u{E007}")
+        .await
+        .expect("password");
+    wait_until!("the portal home", 15, {
+        match b.wd.find("h1").await {
+            Ok(h) => b.wd.text(&h).await.ok().filter(|t| t.starts_with("Hello")),
+            Err(_) => None,
+        }
+    });
+}
+
+/// Waits for an element of the page (not the widget) containing `text`.
+async fn page_element_with(b: &Browser, css: &str, text: &str) -> Element {
+    wait_until!(format!("`{css}` containing {text:?}"), 20, {
+        let script = "const [css, text] = arguments; return [...document.querySelectorAll(css)].find(e => e.textContent.includes(text)) || null;";
+        match b.wd.execute(script, vec![json!(css), json!(text)]).await {
+            Ok(v) if !v.is_null() => WebDriver::element_from(&v).ok(),
+            _ => None,
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_and_a_user_chat_live_through_console_and_widget() {
+    let server = common::TestApp::spawn_demo("").await;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("an HTTP client");
+    let driver = start_chromedriver(&http).await;
+    let op_wd = WebDriver::new_session(http.clone(), &driver.url, (1280, 900)).await;
+    let user_wd = WebDriver::new_session(http, &driver.url, (1280, 900)).await;
+    let op = Browser {
+        wd: op_wd.clone(),
+        base: server.base.clone(),
+        data: server.data.path().to_path_buf(),
+    };
+    let user = Browser {
+        wd: user_wd.clone(),
+        base: server.base.clone(),
+        data: server.data.path().to_path_buf(),
+    };
+    let outcome = tokio::spawn(async move {
+        // The operator opens the console and becomes available.
+        portal_login(&op, "operator@demo.test").await;
+        op.open_page("/console").await;
+        wait_until!("the console", 15, op.wd.find("[data-testid=availability]").await.ok());
+        op.wd
+            .execute(
+                "const s = document.querySelector('[data-testid=availability]'); s.value = 'available'; s.dispatchEvent(new Event('change'));",
+                vec![],
+            )
+            .await
+            .expect("set available");
+        // The user, logged into the portal, asks the bot in the demo product.
+        portal_login(&user, "user@demo.test").await;
+        user.open_page("/demo/exams").await;
+        let root = user.widget().await;
+        user.open_panel(&root).await;
+        user.ask(&root, "I was charged twice for my subscription this month, I want a refund", true)
+            .await;
+        let chat = user.visible(&root, "[data-testid=message-bot] [data-testid=chat-with-person]").await;
+        user.wd.click(&chat).await.expect("chat with a person");
+        // The operator is offered the chat and accepts it.
+        let accept = wait_until!("an offer in the queue", 20, op
+            .wd
+            .find("[data-testid=queue-chat].offered [data-testid=accept]")
+            .await
+            .ok());
+        op.wd.click(&accept).await.expect("accept");
+        let input = wait_until!("the chat tab", 15, op.wd.find("[data-testid=console-input]").await.ok());
+        op.wd.send_keys(&input, "Hello, I am Oscar. Let me look at your invoice.\u{E007}").await.expect("type");
+        // The user sees the operator join and answer, and answers back.
+        user.visible(&root, "[data-testid=message-system]").await;
+        let said = wait_until!("the operator's message in the widget", 20, {
+            let all = user.wd.find_all_in(&root, "[data-testid=message-operator]").await.unwrap_or_default();
+            let mut found = None;
+            for e in all {
+                if user.wd.text(&e).await.unwrap_or_default().contains("Let me look at your invoice") {
+                    found = Some(e);
+                }
+            }
+            found
+        });
+        let _ = said;
+        let box_ = user.visible(&root, "[data-testid=input]").await;
+        user.wd.send_keys(&box_, "Thanks, it is invoice 2026-11\u{E007}").await.expect("reply");
+        page_element_with(&op, "[data-testid=console-message]", "invoice 2026-11").await;
+        let _ = user.wd.save_screenshot("widget-live-chat.png").await;
+        let _ = op.wd.save_screenshot("console-live-chat.png").await;
+        // The operator ends the chat; the user is told.
+        let end = op.wd.find("[data-testid=end-chat]").await.expect("end button");
+        op.wd.click(&end).await.expect("end");
+        wait_until!("the end notice in the widget", 20, {
+            let all = user.wd.find_all_in(&root, "[data-testid=message-system]").await.unwrap_or_default();
+            let mut found = None;
+            for e in all {
+                if user.wd.text(&e).await.unwrap_or_default().contains("The chat has ended") {
+                    found = Some(());
+                }
+            }
+            found
+        });
+    })
+    .await;
+    if outcome.is_err() {
+        let _ = op_wd.save_screenshot("failed-live-chat-operator.png").await;
+        let _ = user_wd.save_screenshot("failed-live-chat-user.png").await;
+    }
+    op_wd.delete_session().await;
+    user_wd.delete_session().await;
+    drop(driver);
+    drop(server);
+    if let Err(error) = outcome {
+        if error.is_panic() {
+            std::panic::resume_unwind(error.into_panic());
+        }
+        panic!("the test task failed: {error}");
+    }
+}
+
 /// The newest six-digit code emailed to `to` (from the outbox folder).
 fn emailed_code(data: &Path, to: &str) -> Option<String> {
     let dir = data.join("outbox");

@@ -79,6 +79,11 @@
       ticketTypes: { bug_report: "Bug report", feature_request: "Feature request", settings_help: "Settings help" },
       ticketTitle: "Create a ticket",
       ticketShort: "Ticket",
+      chatWithPerson: "Chat with a person",
+      chatWaiting: "Waiting for an operator… {n} ahead of you.",
+      chatBusy: "All operators are busy. You can keep waiting, or leave a ticket.",
+      chatJoined: "{name} joined the chat.",
+      chatLeaveTicket: "Leave a ticket",
       ticketIntro: "Our team will answer by email. The conversation with the bot is attached.",
       ticketType: "Type",
       ticketPriority: "Priority",
@@ -120,6 +125,11 @@
       ticketTypes: { bug_report: "Signalement de bug", feature_request: "Demande de fonctionnalité", settings_help: "Aide au paramétrage" },
       ticketTitle: "Créer un ticket",
       ticketShort: "Ticket",
+      chatWithPerson: "Discuter avec une personne",
+      chatWaiting: "En attente d'un opérateur… {n} avant vous.",
+      chatBusy: "Tous les opérateurs sont occupés. Vous pouvez patienter ou laisser un ticket.",
+      chatJoined: "{name} a rejoint la discussion.",
+      chatLeaveTicket: "Laisser un ticket",
       ticketIntro: "Notre équipe vous répondra par e-mail. La conversation avec l'assistant est jointe.",
       ticketType: "Type",
       ticketPriority: "Priorité",
@@ -161,6 +171,11 @@
       ticketTypes: { bug_report: "Raportare de eroare", feature_request: "Cerere de funcționalitate", settings_help: "Ajutor la setări" },
       ticketTitle: "Creează un tichet",
       ticketShort: "Tichet",
+      chatWithPerson: "Discutați cu o persoană",
+      chatWaiting: "Așteptați un operator… {n} înaintea dvs.",
+      chatBusy: "Toți operatorii sunt ocupați. Puteți aștepta sau lăsa un tichet.",
+      chatJoined: "{name} s-a alăturat discuției.",
+      chatLeaveTicket: "Lăsați un tichet",
       ticketIntro: "Echipa noastră vă va răspunde prin e-mail. Conversația cu asistentul este atașată.",
       ticketType: "Tip",
       ticketPriority: "Prioritate",
@@ -744,6 +759,139 @@
     input.focus();
   }
 
+  // ----- live chat with a person ------------------------------------------------------
+  // A chat request goes through the JSON API; once an operator takes it,
+  // messages flow over a WebSocket (docs/protocol.md) and the question box
+  // talks to the operator instead of the bot.
+
+  let liveChat = null; // { id, status, lastId, socket, seq, poll }
+
+  function liveLine(text, extra) {
+    const m = Object.assign({ role: "live", text }, extra || {});
+    messages.append(renderMessage(m));
+    scrollToEnd();
+  }
+
+  async function startChat(question, suggestedType) {
+    if (identityReady) await identityReady;
+    if (identity.kind === "anonymous") {
+      // Chatting needs to know who you are: the ticket form confirms the email.
+      openTicket(question, suggestedType);
+      return;
+    }
+    const body = {};
+    if (state.conversationId) body.conversation_id = state.conversationId;
+    let r;
+    try {
+      r = await jsonFetch("/api/chats", {
+        method: "POST",
+        headers: Object.assign({ "Content-Type": "application/json" }, authHeaders()),
+        body: JSON.stringify(body),
+        credentials: identity.kind === "portal" ? "same-origin" : "omit",
+      });
+    } catch (_) {
+      showNotice(t.networkError);
+      return;
+    }
+    if (r.status !== 201 || !r.body) {
+      showNotice((r.body && r.body.message) || t.networkError);
+      return;
+    }
+    liveChat = { id: r.body.id, status: r.body.status, lastId: 0, socket: null, seq: 0, poll: null, told: null };
+    showChatState(r.body, question, suggestedType);
+    liveChat.poll = setInterval(pollChat, 2000);
+  }
+
+  function showChatState(s, question, suggestedType) {
+    if (!liveChat) return;
+    liveChat.status = s.status;
+    if (s.status === "active") {
+      clearInterval(liveChat.poll);
+      if (liveChat.told !== "active") liveLine(t.chatJoined.replace("{name}", s.operator || ""), { system: true });
+      liveChat.told = "active";
+      openLiveSocket();
+      return;
+    }
+    if (s.status === "ended" || s.status === "cancelled") {
+      clearInterval(liveChat.poll);
+      liveChat.status = "ended";
+      return;
+    }
+    const told = s.operators_available ? "waiting" : "busy";
+    if (liveChat.told === told) return;
+    liveChat.told = told;
+    if (told === "busy") {
+      const leave = el("button", { type: "button", class: "fd-ticket", "data-testid": "chat-leave-ticket", text: t.chatLeaveTicket });
+      leave.addEventListener("click", () => openTicket(question || "", suggestedType || null));
+      const node = renderMessage({ role: "live", text: t.chatBusy, system: true });
+      node.setAttribute("data-testid", "chat-busy");
+      node.append(leave);
+      messages.append(node);
+      scrollToEnd();
+    } else {
+      liveLine(t.chatWaiting.replace("{n}", String(s.position || 0)), { system: true });
+    }
+  }
+
+  async function pollChat() {
+    if (!liveChat) return;
+    try {
+      const r = await jsonFetch("/api/chats/" + liveChat.id, {
+        headers: authHeaders(),
+        credentials: identity.kind === "portal" ? "same-origin" : "omit",
+      });
+      if (r.status === 200 && r.body) showChatState(r.body);
+    } catch (_) {
+      /* try again at the next tick */
+    }
+  }
+
+  function openLiveSocket() {
+    if (!liveChat || liveChat.socket) return;
+    const url = base.replace(/^http/, "ws") + "/ws/widget";
+    const ws = new WebSocket(url);
+    liveChat.socket = ws;
+    ws.addEventListener("open", () => {
+      if (identity.kind === "visitor") ws.send(JSON.stringify({ type: "hello", token: identity.token }));
+      ws.send(JSON.stringify({ type: "subscribe", chat_id: liveChat.id, after: liveChat.lastId }));
+    });
+    ws.addEventListener("message", (e) => {
+      let v = null;
+      try {
+        v = JSON.parse(e.data);
+      } catch (_) {
+        return;
+      }
+      if (!liveChat || v.chat_id !== liveChat.id) return;
+      if (v.type === "message" && v.id > liveChat.lastId) {
+        liveChat.lastId = v.id;
+        const mine = v.sender_role === "end_user" && typeof v.client_id === "string" && v.client_id.indexOf("w-") === 0;
+        liveLine(v.text, { sender: v.sender, system: v.kind === "system", mine });
+        ws.send(JSON.stringify({ type: "read", chat_id: liveChat.id, up_to: v.id }));
+      } else if (v.type === "ended") {
+        liveChat.status = "ended";
+        updateComposer();
+      } else if (v.type === "resync") {
+        ws.send(JSON.stringify({ type: "subscribe", chat_id: liveChat.id, after: liveChat.lastId }));
+      }
+    });
+    ws.addEventListener("close", () => {
+      if (!liveChat || liveChat.socket !== ws) return;
+      liveChat.socket = null;
+      // Reconnect and catch up from the last id seen.
+      if (liveChat.status !== "ended") setTimeout(openLiveSocket, 1500);
+    });
+  }
+
+  function sendLive(text) {
+    if (!liveChat || !liveChat.socket || liveChat.socket.readyState !== 1) {
+      showNotice(t.networkError);
+      return;
+    }
+    liveChat.seq += 1;
+    liveChat.socket.send(JSON.stringify({ type: "message", chat_id: liveChat.id, client_id: "w-" + Date.now() + "-" + liveChat.seq, text }));
+  }
+
   function showTicketCreated(created) {
     closeTicketForm();
     const text = t.ticketCreated.replace("{n}", String(created.number));
@@ -759,6 +907,15 @@
   }
 
   function renderMessage(m) {
+    if (m.role === "live") {
+      const body = el("div", { class: "fd-bubble" + (m.system ? " fd-system" : "") });
+      body.textContent = m.text;
+      if (m.mine) {
+        return el("div", { class: "fd-msg fd-msg-user", "data-testid": "message-user" }, el("span", { class: "fd-sr", text: t.you + " " }), body);
+      }
+      const who = m.system ? null : el("span", { class: "fd-sender", text: m.sender || "" });
+      return el("div", { class: "fd-msg fd-msg-bot fd-msg-live", "data-testid": m.system ? "message-system" : "message-operator" }, who, body);
+    }
     if (m.role === "user") {
       const body = el("div", { class: "fd-bubble" });
       body.textContent = m.text;
@@ -804,7 +961,9 @@
         text: type ? t.createTicket + " (" + type + ")" : t.createTicket,
       });
       button.addEventListener("click", () => openTicket(m.question, m.ticketType));
-      body.append(el("div", { class: "fd-ticket-row" }, button));
+      const chatButton = el("button", { type: "button", class: "fd-ticket fd-chat-person", "data-testid": "chat-with-person", text: t.chatWithPerson });
+      chatButton.addEventListener("click", () => startChat(m.question, m.ticketType));
+      body.append(el("div", { class: "fd-ticket-row" }, button, chatButton));
     }
     return node;
   }
@@ -884,6 +1043,12 @@
   async function ask() {
     const question = input.value.trim();
     if (pending || !question) return;
+    if (liveChat && liveChat.status !== "ended") {
+      input.value = "";
+      updateComposer();
+      sendLive(question);
+      return;
+    }
     if (question.length > MAX_LENGTH) {
       showNotice(t.tooLong);
       return;

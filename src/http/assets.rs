@@ -14,6 +14,8 @@ const WIDGET_JS: &str = include_str!("../../widget/widget.js");
 const WIDGET_CSS: &str = include_str!("../../widget/widget.css");
 const HELP_CSS: &str = include_str!("../../static/help.css");
 const PORTAL_CSS: &str = include_str!("../../static/portal.css");
+const CONSOLE_CSS: &str = include_str!("../../static/console.css");
+const CONSOLE_JS: &str = include_str!("../../static/console.js");
 const DEMO_CSS: &str = include_str!("../../widget/demo/demo.css");
 
 pub fn router() -> Router<AppState> {
@@ -27,6 +29,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/widget.css",
             get(|| async { asset(WIDGET_CSS, "text/css; charset=utf-8") }),
+        )
+        .route(
+            "/static/console.css",
+            get(|| async { asset(CONSOLE_CSS, "text/css; charset=utf-8") }),
+        )
+        .route(
+            "/static/console.js",
+            get(|| async { asset(CONSOLE_JS, "text/javascript; charset=utf-8") }),
         )
         .route(
             "/static/portal.css",

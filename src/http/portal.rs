@@ -44,6 +44,7 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route("/portal/goto", get(goto))
         .route("/portal/account", get(account).post(save_account))
         .route("/portal/account/password", post(change_password))
+        .route("/console", get(console))
         .route("/portal/admin", get(admin_page))
         .route("/portal/admin/invite", post(admin_invite))
         .route(
@@ -133,6 +134,7 @@ fn fmt_size(bytes: i64) -> String {
 #[derive(Serialize)]
 struct MeView {
     admin: bool,
+    staff: bool,
     name: String,
     email: String,
     locale: String,
@@ -144,6 +146,7 @@ struct MeView {
 async fn page(caller: &Caller, name: &str, nav: &str, extra: minijinja::Value) -> PortalResult {
     let me = caller.user().map(|u| MeView {
         admin: u.role() == crate::accounts::Role::Admin,
+        staff: u.role().is_staff(),
         name: u.display_name().to_string(),
         email: u.email.clone(),
         locale: u.locale.clone(),
@@ -1166,4 +1169,20 @@ async fn admin_invite(
             Ok(res)
         }
     }
+}
+
+/// The operators' console (its behaviour is in static/console.js).
+async fn console(caller: Caller) -> PortalResult {
+    let me = user(&caller, "/console")?;
+    if !me.role().is_staff() {
+        return Err(PortalError::Page(PageError::BadRequest(
+            "The console is for operators and admins.".into(),
+        )));
+    }
+    let csrf = auth::csrf_token(&caller.session).await?;
+    Ok(Html(templates::render(
+        "console.html",
+        context! { csrf => csrf, me => me.display_name() },
+    )?)
+    .into_response())
 }

@@ -22,7 +22,11 @@ use crate::tickets::{Priority, Status};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/operator/availability", put(set_availability))
+        .route(
+            "/api/operator/availability",
+            put(set_availability).get(my_availability),
+        )
+        .route("/api/operator/chats", get(my_chats))
         .route("/api/queue", get(read_queue))
         .route("/api/chats", post(start))
         .route("/api/chats/{id}", get(show))
@@ -72,6 +76,20 @@ pub async fn set_availability(
     // Coming back (or more room): take what waits at once.
     queue::slot_freed(&state.db, &me.id, t).await?;
     Ok(Json(presence))
+}
+
+/// The caller's availability (offline until first set).
+#[utoipa::path(get, path = "/api/operator/availability", tag = "operators",
+    responses((status = 200, body = Object), (status = 403)))]
+pub async fn my_availability(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let me = caller.require_staff()?;
+    Ok(Json(match q::presence(&state.db, &me.id).await? {
+        Some(p) => serde_json::to_value(p).map_err(|e| ApiError::Internal(e.to_string()))?,
+        None => serde_json::json!({ "availability": "offline", "capacity": 5 }),
+    }))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -155,6 +173,43 @@ pub struct ChatState {
     /// False when nobody could take it now: "All operators are busy".
     pub operators_available: bool,
     pub operator: Option<String>,
+    /// For operators: who is asking, and what came before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<ChatContext>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChatContext {
+    pub user_name: String,
+    pub user_email: String,
+    /// The page the user was on (their bot conversation's last page).
+    pub page_url: Option<String>,
+    pub ticket_number: Option<i64>,
+    /// The bot conversation before the escalation.
+    #[schema(value_type = Vec<Object>)]
+    pub conversation: Vec<crate::store::conversations::Message>,
+}
+
+async fn context(state: &AppState, r: &ChatRequest) -> Result<ChatContext, ApiError> {
+    let user = users::by_id(&state.db, &r.user_id).await?;
+    let conversation = match &r.conversation_id {
+        Some(c) => crate::store::conversations::messages(&state.db, c).await?,
+        None => Vec::new(),
+    };
+    let ticket_number = match &r.ticket_id {
+        Some(t) => tickets::by_id(&state.db, t).await?.map(|t| t.number),
+        None => None,
+    };
+    Ok(ChatContext {
+        user_name: user
+            .as_ref()
+            .map(|u| u.display_name().to_string())
+            .unwrap_or_default(),
+        user_email: user.map(|u| u.email).unwrap_or_default(),
+        page_url: conversation.iter().rev().find_map(|m| m.page_url.clone()),
+        ticket_number,
+        conversation,
+    })
 }
 
 async fn chat_state(state: &AppState, r: &ChatRequest) -> Result<ChatState, ApiError> {
@@ -177,6 +232,7 @@ async fn chat_state(state: &AppState, r: &ChatRequest) -> Result<ChatState, ApiE
         },
         operators_available: available,
         operator,
+        context: None,
     })
 }
 
@@ -270,7 +326,32 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Json<ChatState>, ApiError> {
     let r = visible_request(&state, &caller, &id).await?;
-    Ok(Json(chat_state(&state, &r).await?))
+    let mut s = chat_state(&state, &r).await?;
+    if caller.user().is_some_and(|u| u.role().is_staff()) {
+        s.context = Some(context(&state, &r).await?);
+    }
+    Ok(Json(s))
+}
+
+/// The caller's live chats (an operator's tabs).
+#[utoipa::path(get, path = "/api/operator/chats", tag = "operators",
+    responses((status = 200, body = [ChatState]), (status = 403)))]
+pub async fn my_chats(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<ChatState>>, ApiError> {
+    let me = caller.require_staff()?;
+    let mut out = Vec::new();
+    for r in q::active(&state.db)
+        .await?
+        .iter()
+        .filter(|r| r.operator_id.as_deref() == Some(me.id.as_str()))
+    {
+        let mut s = chat_state(&state, r).await?;
+        s.context = Some(context(&state, r).await?);
+        out.push(s);
+    }
+    Ok(Json(out))
 }
 
 /// An operator takes a chat request; of two at once, exactly one wins.

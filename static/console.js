@@ -1,0 +1,261 @@
+/*
+ * Operators' console: availability, the queue (refreshed every two
+ * seconds, with the waiting time), offers with a sound and a badge, and
+ * live chats in tabs over one WebSocket (protocol: docs/protocol.md).
+ */
+(function () {
+  "use strict";
+
+  const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  const $ = (id) => document.getElementById(id);
+  const chats = new Map(); // chat id -> { panel, tab, log, lastId, typingTimer }
+  const seenOffers = new Set();
+  // Typing notices name their sender; our own are not shown to us.
+  const myName = ((document.querySelector(".who") || {}).textContent || "").trim();
+  let socket = null;
+  let active = null;
+
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === "text") e.textContent = v;
+      else e.setAttribute(k, v === true ? "" : String(v));
+    }
+    for (const c of children) if (c) e.append(c);
+    return e;
+  }
+
+  async function api(method, path, body) {
+    const res = await fetch(path, {
+      method,
+      headers: Object.assign({ "X-CSRF-Token": csrf }, body ? { "Content-Type": "application/json" } : {}),
+      body: body ? JSON.stringify(body) : undefined,
+      credentials: "same-origin",
+    });
+    let json = null;
+    try {
+      json = await res.json();
+    } catch (_) {
+      json = null;
+    }
+    return { status: res.status, body: json };
+  }
+
+  function beep() {
+    try {
+      const ctx = new (window.AudioContext || window.webkitAudioContext)();
+      const o = ctx.createOscillator();
+      o.frequency.value = 880;
+      o.connect(ctx.destination);
+      o.start();
+      o.stop(ctx.currentTime + 0.15);
+    } catch (_) {
+      /* no sound available */
+    }
+  }
+
+  function waited(secs) {
+    return secs < 60 ? secs + " s" : Math.floor(secs / 60) + " min " + (secs % 60) + " s";
+  }
+
+  // ----- the queue ----------------------------------------------------------------
+
+  async function refreshQueue() {
+    const r = await api("GET", "/api/queue");
+    if (r.status !== 200 || !r.body) return;
+    const list = $("queue-chats");
+    list.replaceChildren();
+    let offers = 0;
+    for (const c of r.body.chats) {
+      const li = el("li", { class: c.offered_to_me ? "offered" : null, "data-chat": c.id, "data-testid": "queue-chat" },
+        el("strong", { text: c.user }), " · " + c.priority + " · waiting " + waited(c.waiting_secs));
+      if (c.offered_to_me) {
+        offers++;
+        if (!seenOffers.has(c.id)) {
+          seenOffers.add(c.id);
+          beep();
+        }
+      }
+      const accept = el("button", { type: "button", "data-testid": "accept", text: "Accept" });
+      accept.addEventListener("click", () => acceptChat(c.id));
+      const actions = el("div", { class: "actions" }, accept);
+      if (c.offered_to_me) {
+        const decline = el("button", { type: "button", "data-testid": "decline", text: "Decline" });
+        decline.addEventListener("click", async () => {
+          await api("POST", "/api/chats/" + c.id + "/decline");
+          refreshQueue();
+        });
+        actions.append(decline);
+      }
+      li.append(actions);
+      list.append(li);
+    }
+    const badge = $("badge");
+    badge.hidden = offers === 0;
+    badge.textContent = String(offers);
+    document.title = (offers ? "(" + offers + ") " : "") + "Console · Frontdesk";
+    const tickets = $("queue-tickets");
+    tickets.replaceChildren();
+    for (const t of r.body.tickets.slice(0, 30)) {
+      tickets.append(el("li", null, el("a", { href: "/portal/tickets/" + t.number, text: "#" + t.number + " " + t.summary }), " · " + t.priority));
+    }
+  }
+
+  async function acceptChat(id) {
+    const r = await api("POST", "/api/chats/" + id + "/accept");
+    if (r.status === 200) {
+      await openChat(id);
+    } else if (r.body && r.body.message) {
+      alert(r.body.message);
+    }
+    refreshQueue();
+  }
+
+  // ----- chats in tabs ----------------------------------------------------------------
+
+  function select(id) {
+    active = id;
+    for (const [cid, c] of chats) {
+      c.tab.setAttribute("aria-selected", cid === id ? "true" : "false");
+      c.panel.hidden = cid !== id;
+    }
+    $("no-chats").hidden = chats.size > 0;
+  }
+
+  function addLine(c, m) {
+    if (m.id && m.id <= c.lastId) return;
+    if (m.id) c.lastId = m.id;
+    const cls = m.kind === "system" ? "msg system" : "msg";
+    c.log.append(el("div", { class: cls, "data-testid": "console-message" }, m.sender ? el("strong", { text: m.sender + ": " }) : null, m.text));
+    c.log.scrollTop = c.log.scrollHeight;
+    if (m.id) send({ type: "read", chat_id: c.id, up_to: m.id });
+  }
+
+  async function openChat(id) {
+    if (chats.has(id)) return select(id);
+    const r = await api("GET", "/api/chats/" + id);
+    if (r.status !== 200 || !r.body) return;
+    const ctx = r.body.context || {};
+    const tab = el("button", { type: "button", role: "tab", "data-testid": "chat-tab", text: ctx.user_name || "Chat" });
+    const log = el("div", { class: "log", "data-testid": "chat-log", "aria-live": "polite" });
+    const typing = el("div", { class: "typing", "aria-live": "polite" });
+    const input = el("input", { "aria-label": "Message", maxlength: "4000", "data-testid": "console-input" });
+    const form = el("form", null, input, el("button", { type: "submit", text: "Send", "data-testid": "console-send" }));
+    const end = el("button", { type: "button", text: "End chat", "data-testid": "end-chat" });
+    const before = el("details", null, el("summary", { text: "Bot conversation before the escalation (" + (ctx.conversation || []).length + ")" }));
+    const links = el("div", { class: "links" });
+    const seen = new Set();
+    for (const m of ctx.conversation || []) {
+      before.append(el("div", { class: "msg bot" }, el("strong", { text: (m.role === "user" ? "User" : "Bot") + ": " }), m.content));
+      let sources = [];
+      try {
+        sources = m.sources ? JSON.parse(m.sources) : [];
+      } catch (_) {
+        sources = [];
+      }
+      for (const s of sources) {
+        if (!s || !s.url || seen.has(s.url)) continue;
+        seen.add(s.url);
+        const b = el("button", { type: "button", "data-testid": "send-article", text: "Send: " + (s.title || s.url) });
+        b.addEventListener("click", () => say(id, (s.title || "This article") + ": " + new URL(s.url, location.origin).href));
+        links.append(b);
+      }
+    }
+    const panel = el(
+      "div",
+      { class: "panel", role: "tabpanel", "data-chat": id },
+      el("div", { class: "context" },
+        el("strong", { text: ctx.user_name || "" }), " <" + (ctx.user_email || "") + ">",
+        ctx.page_url ? el("div", { text: "On page: " + ctx.page_url }) : null,
+        ctx.ticket_number ? el("div", null, el("a", { href: "/portal/tickets/" + ctx.ticket_number, text: "Ticket #" + ctx.ticket_number })) : null),
+      before,
+      links,
+      log,
+      typing,
+      form,
+      end
+    );
+    const c = { id, tab, panel, log, typing, lastId: 0, clientSeq: 0 };
+    chats.set(id, c);
+    tab.addEventListener("click", () => select(id));
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const text = input.value.trim();
+      if (!text) return;
+      say(id, text);
+      input.value = "";
+    });
+    input.addEventListener("input", () => send({ type: "typing", chat_id: id }));
+    end.addEventListener("click", async () => {
+      await api("POST", "/api/chats/" + id + "/end");
+    });
+    $("tabs").append(tab);
+    $("panels").append(panel);
+    select(id);
+    send({ type: "subscribe", chat_id: id, after: 0 });
+  }
+
+  function say(id, text) {
+    const c = chats.get(id);
+    if (!c) return;
+    c.clientSeq += 1;
+    send({ type: "message", chat_id: id, client_id: "op-" + Date.now() + "-" + c.clientSeq, text });
+  }
+
+  // ----- the socket ----------------------------------------------------------------------
+
+  const pending = [];
+  function send(msg) {
+    if (socket && socket.readyState === 1) socket.send(JSON.stringify(msg));
+    else pending.push(msg);
+  }
+
+  function connect() {
+    const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/console";
+    socket = new WebSocket(url);
+    socket.addEventListener("open", () => {
+      // Resume every chat after the last message seen.
+      for (const c of chats.values()) socket.send(JSON.stringify({ type: "subscribe", chat_id: c.id, after: c.lastId }));
+      while (pending.length) {
+        const m = pending.shift();
+        if (m.type !== "subscribe") socket.send(JSON.stringify(m));
+      }
+    });
+    socket.addEventListener("message", (e) => {
+      let v = null;
+      try {
+        v = JSON.parse(e.data);
+      } catch (_) {
+        return;
+      }
+      const c = v.chat_id ? chats.get(v.chat_id) : null;
+      if (v.type === "message" && c) addLine(c, v);
+      else if (v.type === "typing" && c && v.sender !== myName) {
+        c.typing.textContent = v.sender + " is typing…";
+        clearTimeout(c.typingTimer);
+        c.typingTimer = setTimeout(() => (c.typing.textContent = ""), 3000);
+      } else if (v.type === "resync" && c) send({ type: "subscribe", chat_id: c.id, after: c.lastId });
+      else if (v.type === "ended" && c) c.panel.querySelector("form").hidden = true;
+    });
+    socket.addEventListener("close", () => setTimeout(connect, 1500));
+  }
+
+  // ----- start --------------------------------------------------------------------------------
+
+  $("availability").addEventListener("change", async (e) => {
+    await api("PUT", "/api/operator/availability", { availability: e.target.value });
+    refreshQueue();
+  });
+
+  async function start() {
+    const a = await api("GET", "/api/operator/availability");
+    if (a.body && a.body.availability) $("availability").value = a.body.availability;
+    connect();
+    const mine = await api("GET", "/api/operator/chats");
+    for (const c of (mine.body || [])) await openChat(c.id);
+    refreshQueue();
+    setInterval(refreshQueue, 2000);
+  }
+  start();
+})();
