@@ -61,6 +61,22 @@ pub async fn system_message(
     Ok(m)
 }
 
+/// The whole conversation of a chat as text, one message a line.
+pub async fn transcript_text(desk: &Desk, chat_id: &str) -> Result<String, StoreError> {
+    let messages = chat_messages::after(&desk.db, chat_id, 0, 100_000).await?;
+    Ok(messages
+        .iter()
+        .map(|m| {
+            let who = m.sender.as_deref().unwrap_or("Frontdesk");
+            format!(
+                "[{}] {who}: {}\n",
+                crate::http::portal::fmt_time(m.created_at),
+                m.body
+            )
+        })
+        .collect())
+}
+
 /// Rewrites the chat's transcript on its ticket (creating the event the
 /// first time), so the ticket always shows the whole conversation.
 pub async fn update_transcript(

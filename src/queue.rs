@@ -89,6 +89,34 @@ pub async fn slot_freed(
     dispatch(db, &next, now).await.map(|o| o.map(|_| next.id))
 }
 
+/// How far back the take rate is measured, and how many takes at most.
+const RATE_WINDOW_SECS: i64 = 3600;
+const RATE_SAMPLES: i64 = 20;
+
+/// An honest estimate of the wait for a request with `ahead` requests
+/// before it: the recent interval between takes of its team, times the
+/// requests to serve first. None when too few requests were taken lately
+/// to say (better no figure than a made-up one).
+pub async fn estimated_wait(
+    db: &Db,
+    team_id: Option<&str>,
+    ahead: i64,
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
+    let takes = queue::recent_takes(db, team_id, now - RATE_WINDOW_SECS, RATE_SAMPLES).await?;
+    Ok(wait_from_takes(&takes, ahead))
+}
+
+/// The estimate from the times of recent takes (oldest first).
+pub fn wait_from_takes(takes: &[i64], ahead: i64) -> Option<i64> {
+    if takes.len() < 3 {
+        return None;
+    }
+    let (first, last) = (takes[0], takes[takes.len() - 1]);
+    let interval = (last - first) as f64 / (takes.len() - 1) as f64;
+    Some(((ahead + 1) as f64 * interval).round() as i64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,5 +290,56 @@ mod tests {
         // Taking is exclusive.
         assert!(queue::take(&db, &r4.id, &first, 2006).await.expect("take"));
         assert!(!queue::take(&db, &r4.id, &second, 2006).await.expect("take"));
+    }
+
+    /// Simulates a steady queue with a controlled clock: requests arrive
+    /// every 40 s, operators take one every 60 s. Each request's estimate
+    /// (made when it arrives) is compared with the wait it then had.
+    #[tokio::test]
+    async fn the_estimated_wait_is_measured_against_the_real_one() {
+        let (_dir, db, ops, user) = setup().await;
+        let op = &ops[0];
+        queue::set_presence(&db, op, "available", Some(0), 0)
+            .await
+            .expect("presence");
+        let mut estimates: Vec<(String, i64, i64)> = Vec::new(); // id, arrival, estimate
+        let mut errors = Vec::new();
+        let mut next_take = 60;
+        for step in 0..60 {
+            let t = step * 40;
+            while next_take <= t {
+                // The oldest waiting request is taken.
+                if let Some(r) = queue::open_requests(&db).await.expect("open").first() {
+                    assert!(queue::take(&db, &r.id, op, next_take).await.expect("take"));
+                    if let Some((_, arrival, estimate)) =
+                        estimates.iter().find(|(id, _, _)| *id == r.id)
+                    {
+                        errors.push((next_take - arrival - estimate).abs());
+                    }
+                }
+                next_take += 60;
+            }
+            let r = new_request(&db, &user, t).await;
+            let ahead = queue::position(&db, &r).await.expect("position");
+            if let Some(e) = estimated_wait(&db, None, ahead, t).await.expect("estimate") {
+                estimates.push((r.id.clone(), t, e));
+            }
+        }
+        assert!(
+            errors.len() > 20,
+            "enough requests were estimated and served: {}",
+            errors.len()
+        );
+        let mean = errors.iter().sum::<i64>() as f64 / errors.len() as f64;
+        let worst = errors.iter().copied().max().unwrap_or(0);
+        eprintln!(
+            "estimated wait: mean absolute error {mean:.1} s, worst {worst} s over {} requests",
+            errors.len()
+        );
+        // The rate is exact here; what remains is the phase of the next take.
+        assert!(mean <= 60.0, "mean error {mean}");
+        assert!(worst <= 60, "worst error {worst}");
+        assert_eq!(wait_from_takes(&[0, 60], 0), None, "too little to go on");
+        assert_eq!(wait_from_takes(&[0, 60, 120], 2), Some(180));
     }
 }

@@ -98,7 +98,11 @@
     const tickets = $("queue-tickets");
     tickets.replaceChildren();
     for (const t of r.body.tickets.slice(0, 30)) {
-      tickets.append(el("li", null, el("a", { href: "/portal/tickets/" + t.number, text: "#" + t.number + " " + t.summary }), " · " + t.priority));
+      tickets.append(
+        el("li", { class: t.overdue ? "overdue" : null },
+          el("a", { href: "/portal/tickets/" + t.number, text: "#" + t.number + " " + t.summary }),
+          " · " + t.priority + (t.assignee ? " · " + t.assignee : "") + (t.overdue ? " · overdue" : ""))
+      );
     }
   }
 
@@ -143,6 +147,15 @@
     const input = el("input", { "aria-label": "Message", maxlength: "4000", "data-testid": "console-input" });
     const form = el("form", null, input, el("button", { type: "submit", text: "Send", "data-testid": "console-send" }));
     const end = el("button", { type: "button", text: "End chat", "data-testid": "end-chat" });
+    const mail = el("button", { type: "button", text: "Email transcript", "data-testid": "email-transcript" });
+    mail.addEventListener("click", () => api("POST", "/api/chats/" + id + "/email-transcript"));
+    const transfer = el("button", { type: "button", text: "Transfer…", "data-testid": "transfer" });
+    transfer.addEventListener("click", async () => {
+      const to = (prompt("Transfer to (an operator's email, or a team's name):") || "").trim();
+      if (!to) return;
+      const r = await api("POST", "/api/chats/" + id + "/transfer", to.includes("@") ? { operator: to } : { team: to });
+      if (r.status !== 200 && r.body) alert(r.body.message);
+    });
     const before = el("details", null, el("summary", { text: "Bot conversation before the escalation (" + (ctx.conversation || []).length + ")" }));
     const links = el("div", { class: "links" });
     const seen = new Set();
@@ -174,7 +187,7 @@
       log,
       typing,
       form,
-      end
+      el("div", { class: "links" }, end, mail, transfer)
     );
     const c = { id, tab, panel, log, typing, lastId: 0, clientSeq: 0 };
     chats.set(id, c);

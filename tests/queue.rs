@@ -185,3 +185,81 @@ async fn two_operators_accepting_the_same_request_exactly_one_wins() {
     }
     assert_eq!(wins.0 + wins.1, 100);
 }
+
+#[tokio::test]
+async fn chats_are_transferred_and_transcripts_emailed() {
+    let app = TestApp::spawn_demo("").await;
+    let user = Staff::login(&app, "user@demo.test").await;
+    let op = Staff::login(&app, "operator@demo.test").await;
+    let admin = Staff::login(&app, "admin@demo.test").await;
+    op.availability(&app, "available", 2).await;
+    let (_, chat) = user.post(&app, "/api/chats", json!({})).await;
+    // Nobody was taken lately: no made-up estimate.
+    assert!(chat["estimated_wait_secs"].is_null(), "{chat}");
+    let id = chat["id"].as_str().expect("id").to_string();
+    let (status, _) = op
+        .post(&app, &format!("/api/chats/{id}/accept"), json!({}))
+        .await;
+    assert_eq!(status, 200);
+    // Only its operator transfers it; to an operator or a team, not both.
+    let (status, _) = admin
+        .post(
+            &app,
+            &format!("/api/chats/{id}/transfer"),
+            json!({ "operator": "admin@demo.test" }),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = op
+        .post(
+            &app,
+            &format!("/api/chats/{id}/transfer"),
+            json!({ "operator": "a@b.c", "team": "x" }),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let (status, body) = op
+        .post(
+            &app,
+            &format!("/api/chats/{id}/transfer"),
+            json!({ "operator": "nobody@example.com" }),
+        )
+        .await;
+    assert_eq!((status, body["field"].as_str()), (400, Some("operator")));
+    let (status, state) = op
+        .post(
+            &app,
+            &format!("/api/chats/{id}/transfer"),
+            json!({ "operator": "admin@demo.test" }),
+        )
+        .await;
+    assert_eq!(
+        (status, state["operator"].as_str()),
+        (200, Some("Ada Admin"))
+    );
+    // Now the admin's chat: the first operator can no longer end it.
+    assert_eq!(
+        op.post(&app, &format!("/api/chats/{id}/end"), json!({}))
+            .await
+            .0,
+        403
+    );
+    let (_, detail) = admin.get(&app, &format!("/api/chats/{id}")).await;
+    assert_eq!(detail["context"]["user_email"], "user@demo.test");
+    // The transcript (with the transfer notice) is emailed to the user.
+    let (status, _) = user
+        .post(
+            &app,
+            &format!("/api/chats/{id}/email-transcript"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 202);
+    let mail = app
+        .wait_for_email("user@demo.test", "Transcript of your chat")
+        .await;
+    assert!(mail.contains("transferred the chat to Ada Admin"), "{mail}");
+    // The admin's own chats list has it.
+    let (_, mine) = admin.get(&app, "/api/operator/chats").await;
+    assert_eq!(mine[0]["id"], id.as_str());
+}

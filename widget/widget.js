@@ -81,6 +81,7 @@
       ticketShort: "Ticket",
       chatWithPerson: "Chat with a person",
       chatWaiting: "Waiting for an operator… {n} ahead of you.",
+      chatEta: "About {m} min.",
       chatBusy: "All operators are busy. You can keep waiting, or leave a ticket.",
       chatJoined: "{name} joined the chat.",
       chatLeaveTicket: "Leave a ticket",
@@ -127,6 +128,7 @@
       ticketShort: "Ticket",
       chatWithPerson: "Discuter avec une personne",
       chatWaiting: "En attente d'un opérateur… {n} avant vous.",
+      chatEta: "Environ {m} min.",
       chatBusy: "Tous les opérateurs sont occupés. Vous pouvez patienter ou laisser un ticket.",
       chatJoined: "{name} a rejoint la discussion.",
       chatLeaveTicket: "Laisser un ticket",
@@ -173,6 +175,7 @@
       ticketShort: "Tichet",
       chatWithPerson: "Discutați cu o persoană",
       chatWaiting: "Așteptați un operator… {n} înaintea dvs.",
+      chatEta: "Aproximativ {m} min.",
       chatBusy: "Toți operatorii sunt ocupați. Puteți aștepta sau lăsa un tichet.",
       chatJoined: "{name} s-a alăturat discuției.",
       chatLeaveTicket: "Lăsați un tichet",
@@ -818,6 +821,21 @@
       return;
     }
     const told = s.operators_available ? "waiting" : "busy";
+    if (told === "waiting") {
+      // One line, kept up to date: position and (when known) the wait.
+      let text = t.chatWaiting.replace("{n}", String(s.position || 0));
+      if (typeof s.estimated_wait_secs === "number") text += " " + t.chatEta.replace("{m}", String(Math.max(1, Math.round(s.estimated_wait_secs / 60))));
+      if (liveChat.waitingLine && liveChat.told === "waiting") {
+        liveChat.waitingLine.querySelector(".fd-bubble").textContent = text;
+        return;
+      }
+      liveChat.told = told;
+      liveChat.waitingLine = renderMessage({ role: "live", text, system: true });
+      liveChat.waitingLine.setAttribute("data-testid", "chat-waiting");
+      messages.append(liveChat.waitingLine);
+      scrollToEnd();
+      return;
+    }
     if (liveChat.told === told) return;
     liveChat.told = told;
     if (told === "busy") {
@@ -828,8 +846,6 @@
       node.append(leave);
       messages.append(node);
       scrollToEnd();
-    } else {
-      liveLine(t.chatWaiting.replace("{n}", String(s.position || 0)), { system: true });
     }
   }
 

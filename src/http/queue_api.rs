@@ -33,6 +33,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/chats/{id}/accept", post(accept))
         .route("/api/chats/{id}/decline", post(decline))
         .route("/api/chats/{id}/end", post(end))
+        .route("/api/chats/{id}/transfer", post(transfer))
+        .route("/api/chats/{id}/email-transcript", post(email_transcript))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -104,10 +106,20 @@ pub struct QueuedChat {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct QueuedTicket {
+    #[serde(flatten)]
+    pub ticket: tickets_api::TicketSummary,
+    pub assignee: Option<String>,
+    /// No operator answer and the response target has passed.
+    pub overdue: bool,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct Queue {
     pub chats: Vec<QueuedChat>,
-    /// Unassigned tickets, most urgent response first.
-    pub tickets: Vec<tickets_api::TicketSummary>,
+    /// Unassigned tickets and assigned ones past their response target
+    /// without an answer, most urgent response first.
+    pub tickets: Vec<QueuedTicket>,
 }
 
 /// The queue: chat requests not yet taken and unassigned tickets, ordered
@@ -133,22 +145,35 @@ pub async fn read_queue(
                 .unwrap_or_default(),
         });
     }
-    let unassigned = tickets::list(
+    let open = tickets::list(
         &state.db,
         &Scope::Everything,
         &Filter {
-            statuses: vec![Status::New, Status::InAnalysis],
+            statuses: vec![Status::New, Status::InAnalysis, Status::Assigned],
             sort: Sort::DueAsc,
-            limit: 200,
+            limit: 500,
             ..Filter::default()
         },
     )
     .await?;
-    let tickets = unassigned
-        .iter()
-        .filter(|t| t.assignee_id.is_none())
-        .map(|t| tickets_api::summary_of(&state, t))
-        .collect();
+    let mut tickets = Vec::new();
+    for tk in &open {
+        let overdue = tk.first_response_at.is_none() && tk.response_due_at < t;
+        if tk.assignee_id.is_some() && !overdue {
+            continue;
+        }
+        let assignee = match &tk.assignee_id {
+            Some(a) => users::by_id(&state.db, a)
+                .await?
+                .map(|u| u.display_name().to_string()),
+            None => None,
+        };
+        tickets.push(QueuedTicket {
+            ticket: tickets_api::summary_of(&state, tk),
+            assignee,
+            overdue,
+        });
+    }
     Ok(Json(Queue { chats, tickets }))
 }
 
@@ -172,6 +197,9 @@ pub struct ChatState {
     pub position: i64,
     /// False when nobody could take it now: "All operators are busy".
     pub operators_available: bool,
+    /// Seconds, from the recent rate at which requests were taken; none
+    /// when too few were taken lately to tell.
+    pub estimated_wait_secs: Option<i64>,
     pub operator: Option<String>,
     /// For operators: who is asking, and what came before.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -222,14 +250,21 @@ async fn chat_state(state: &AppState, r: &ChatRequest) -> Result<ChatState, ApiE
     let open = matches!(r.status.as_str(), "waiting" | "offered");
     let available =
         !open || r.status == "offered" || !q::candidates(&state.db, r).await?.is_empty();
+    let position = if open {
+        q::position(&state.db, r).await?
+    } else {
+        0
+    };
+    let estimated_wait_secs = if open {
+        queue::estimated_wait(&state.db, r.team_id.as_deref(), position, now()).await?
+    } else {
+        None
+    };
     Ok(ChatState {
         id: r.id.clone(),
         status: r.status.clone(),
-        position: if open {
-            q::position(&state.db, r).await?
-        } else {
-            0
-        },
+        position,
+        estimated_wait_secs,
         operators_available: available,
         operator,
         context: None,
@@ -429,4 +464,121 @@ pub async fn end(
         return Err(ApiError::Conflict("This chat is already over.".into()));
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Transfer {
+    /// The operator's email, or
+    pub operator: Option<String>,
+    /// a team's name (the chat goes back to the queue for that team).
+    pub team: Option<String>,
+}
+
+/// The chat's operator hands it to another operator or team.
+#[utoipa::path(post, path = "/api/chats/{id}/transfer", tag = "operators", params(("id" = String, Path)),
+    request_body = Transfer, responses((status = 200, body = ChatState), (status = 400), (status = 403), (status = 404), (status = 409)))]
+pub async fn transfer(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: JsonBody<Transfer>,
+) -> Result<Json<ChatState>, ApiError> {
+    let me = caller.require_staff()?.clone();
+    let body = json_body(body)?;
+    let r = visible_request(&state, &caller, &id).await?;
+    if r.operator_id.as_deref() != Some(me.id.as_str()) {
+        return Err(ApiError::Forbidden(
+            "Only the chat's operator can transfer it.".into(),
+        ));
+    }
+    let t = now();
+    let note = match (body.operator.as_deref(), body.team.as_deref()) {
+        (Some(email), None) => {
+            let to = users::by_email(&state.db, &email.trim().to_lowercase())
+                .await?
+                .filter(|u| u.role().is_staff())
+                .ok_or_else(|| {
+                    ApiError::bad(
+                        "unknown_operator",
+                        Some("operator"),
+                        format!("No operator has the email {email}."),
+                    )
+                })?;
+            if !q::transfer(&state.db, &r.id, &me.id, &to.id, t).await? {
+                return Err(ApiError::Conflict(
+                    "This chat is no longer yours to transfer.".into(),
+                ));
+            }
+            format!(
+                "{} transferred the chat to {}.",
+                me.display_name(),
+                to.display_name()
+            )
+        }
+        (None, Some(team)) => {
+            let team_id = q::team_by_name(&state.db, team.trim())
+                .await?
+                .ok_or_else(|| {
+                    ApiError::bad(
+                        "unknown_team",
+                        Some("team"),
+                        format!("There is no team named {team}."),
+                    )
+                })?;
+            if !q::requeue(&state.db, &r.id, &team_id).await? {
+                return Err(ApiError::Conflict(
+                    "This chat is no longer yours to transfer.".into(),
+                ));
+            }
+            if let Some(r) = q::request(&state.db, &r.id).await? {
+                queue::dispatch(&state.db, &r, t).await?;
+            }
+            queue::slot_freed(&state.db, &me.id, t).await?;
+            format!(
+                "{} transferred the chat to the {} team.",
+                me.display_name(),
+                team.trim()
+            )
+        }
+        _ => {
+            return Err(ApiError::bad(
+                "invalid",
+                None,
+                "Give either an operator's email or a team's name.",
+            ));
+        }
+    };
+    crate::live::system_message(&state.desk, &state.bus, &r.id, &note, t).await?;
+    let r = q::request(&state.db, &r.id).await?.unwrap_or(r);
+    Ok(Json(chat_state(&state, &r).await?))
+}
+
+/// Emails the chat's transcript to its user.
+#[utoipa::path(post, path = "/api/chats/{id}/email-transcript", tag = "operators", params(("id" = String, Path)),
+    responses((status = 202), (status = 404)))]
+pub async fn email_transcript(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let r = visible_request(&state, &caller, &id).await?;
+    let user = users::by_id(&state.db, &r.user_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("The chat's user no longer exists.".into()))?;
+    let transcript = crate::live::transcript_text(&state.desk, &r.id).await?;
+    let mut conn = state
+        .db
+        .acquire()
+        .await
+        .map_err(crate::store::StoreError::from)?;
+    crate::mail::queue::for_user(
+        &mut conn,
+        &user,
+        &crate::mail::Notification::ChatTranscript { transcript },
+        now(),
+    )
+    .await?;
+    state.desk.mail_wakeup.notify_one();
+    Ok(StatusCode::ACCEPTED)
 }

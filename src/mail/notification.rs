@@ -50,6 +50,8 @@ pub enum Notification {
     PasswordReset { url: String, expires_hours: i64 },
     /// A code for an anonymous widget visitor to confirm their address.
     EmailCode { code: String, expires_minutes: i64 },
+    /// The transcript of a live chat, sent at the user's request.
+    ChatTranscript { transcript: String },
 }
 
 /// A notification ready to be put in a message.
@@ -611,6 +613,32 @@ fn compose(n: &Notification, lang: Lang, p: &str) -> (String, Vec<Block>) {
             }
         }
 
+        Notification::ChatTranscript { transcript } => match lang {
+            Lang::En => (
+                format!("[{p}] Transcript of your chat"),
+                vec![
+                    Para("Here is the transcript of your chat with our team:".into()),
+                    Quote(transcript.clone()),
+                ],
+            ),
+            Lang::Fr => (
+                format!("[{p}] Transcription de votre discussion"),
+                vec![
+                    Para(
+                        "Voici la transcription de votre discussion avec notre équipe\u{a0}:"
+                            .into(),
+                    ),
+                    Quote(transcript.clone()),
+                ],
+            ),
+            Lang::Ro => (
+                format!("[{p}] Transcrierea discuției dumneavoastră"),
+                vec![
+                    Para("Iată transcrierea discuției dumneavoastră cu echipa noastră:".into()),
+                    Quote(transcript.clone()),
+                ],
+            ),
+        },
         Notification::EmailCode {
             code,
             expires_minutes,
@@ -721,6 +749,9 @@ mod tests {
             Notification::EmailCode {
                 code: "493817".into(),
                 expires_minutes: 15,
+            },
+            Notification::ChatTranscript {
+                transcript: "[10:00] Uma: hello\n[10:01] Oscar: <hi>".into(),
             },
         ]
     }

@@ -347,3 +347,60 @@ pub async fn set_transcript_event(db: &Db, chat_id: &str, event_id: i64) -> Resu
         .await?;
     Ok(())
 }
+
+/// When the last `limit` requests of a team (None: without team) were
+/// taken since `since`, oldest first.
+pub async fn recent_takes(
+    db: &Db,
+    team_id: Option<&str>,
+    since: i64,
+    limit: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT accepted_at FROM chat_requests WHERE accepted_at IS NOT NULL AND accepted_at >= $1 \
+         AND ((team_id IS NULL AND $2 IS NULL) OR team_id = $2) ORDER BY accepted_at DESC LIMIT $3",
+    )
+    .bind(since)
+    .bind(team_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    let mut out: Vec<i64> = rows.into_iter().map(|r| r.0).collect();
+    out.reverse();
+    Ok(out)
+}
+
+/// Hands an active chat to another operator.
+pub async fn transfer(
+    db: &Db,
+    request_id: &str,
+    from: &str,
+    to: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let n = sqlx::query(
+        "UPDATE chat_requests SET operator_id = $1, accepted_at = COALESCE(accepted_at, $4) WHERE id = $2 AND status = 'active' AND operator_id = $3",
+    )
+    .bind(to)
+    .bind(request_id)
+    .bind(from)
+    .bind(now)
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Puts an active chat back in the queue for a team (a transfer to a team).
+pub async fn requeue(db: &Db, request_id: &str, team_id: &str) -> Result<bool, StoreError> {
+    let n = sqlx::query(
+        "UPDATE chat_requests SET status = 'waiting', operator_id = NULL, team_id = $1, offered_to = NULL, offered_at = NULL \
+         WHERE id = $2 AND status = 'active'",
+    )
+    .bind(team_id)
+    .bind(request_id)
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
