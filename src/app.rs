@@ -142,24 +142,7 @@ pub fn start_background(state: &AppState, config: &Config) -> anyhow::Result<Str
                 Ok(n) => tracing::info!(closed = n, "closed resolved tickets that were due"),
                 Err(e) => tracing::error!("automatic closing: {e}"),
             }
-            // Offers nobody answered go to the next operator.
-            if let Err(e) = crate::queue::expire_offers(
-                &desk.db,
-                store::now(),
-                crate::queue::DEFAULT_ACCEPT_TIMEOUT_SECS,
-            )
-            .await
-            {
-                tracing::error!("chat offers: {e}");
-            }
-            if let Err(e) = crate::live::tick(
-                &desk,
-                &bus,
-                crate::live::LiveSettings::default(),
-                store::now(),
-            )
-            .await
-            {
+            if let Err(e) = live_maintenance(&desk, &bus).await {
                 tracing::error!("live chats: {e}");
             }
             if let Err(e) = sessions.delete_expired().await {
@@ -169,6 +152,27 @@ pub fn start_background(state: &AppState, config: &Config) -> anyhow::Result<Str
         }
     });
     Ok(described)
+}
+
+/// What is due in live chat: unanswered offers move on, idle chats end,
+/// long chats get their ticket; with the admins' current settings.
+async fn live_maintenance(
+    desk: &crate::workflow::Desk,
+    bus: &crate::bus::Bus,
+) -> Result<(), crate::workflow::WorkflowError> {
+    let s = store::live_settings::get(&desk.db).await?;
+    let now = store::now();
+    crate::queue::expire_offers(&desk.db, now, s.accept_timeout_secs).await?;
+    crate::live::tick(
+        desk,
+        bus,
+        crate::live::LiveSettings {
+            idle_secs: s.idle_timeout_secs,
+            auto_ticket_secs: s.auto_ticket_secs,
+        },
+        now,
+    )
+    .await
 }
 
 pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {

@@ -270,6 +270,7 @@ mod tests {
             &queue::NewRequest {
                 user_id: user,
                 team_id: None,
+                only_operator: None,
                 ticket_id: None,
                 conversation_id: None,
                 priority: Priority::Normal,

@@ -263,3 +263,95 @@ async fn chats_are_transferred_and_transcripts_emailed() {
     let (_, mine) = admin.get(&app, "/api/operator/chats").await;
     assert_eq!(mine[0]["id"], id.as_str());
 }
+
+#[tokio::test]
+async fn admin_settings_turn_chat_off_and_reserve_chats_to_the_assignee() {
+    let app = TestApp::spawn_demo("").await;
+    let user = Staff::login(&app, "user@demo.test").await;
+    let op = Staff::login(&app, "operator@demo.test").await;
+    let admin = Staff::login(&app, "admin@demo.test").await;
+    let (_, avail) = user.get(&app, "/api/chats/availability").await;
+    assert_eq!(
+        (
+            avail["chat_enabled"].as_bool(),
+            avail["operators_available"].as_bool()
+        ),
+        (Some(true), Some(false))
+    );
+    op.availability(&app, "available", 3).await;
+    let (_, avail) = user.get(&app, "/api/chats/availability").await;
+    assert_eq!(avail["operators_available"], true);
+
+    // Settings are for admins, and checked.
+    assert_eq!(op.get(&app, "/api/admin/live-settings").await.0, 403);
+    let (status, mut settings) = admin.get(&app, "/api/admin/live-settings").await;
+    assert_eq!(status, 200);
+    assert_eq!(settings["accept_timeout_secs"], 120);
+    settings["idle_timeout_secs"] = json!(5);
+    let (status, body) = put_settings(&app, &admin, settings.clone()).await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (400, Some("idle_timeout_secs"))
+    );
+    settings["idle_timeout_secs"] = json!(600);
+    settings["chat_enabled"] = json!(false);
+    assert_eq!(put_settings(&app, &op, settings.clone()).await.0, 403);
+    assert_eq!(put_settings(&app, &admin, settings.clone()).await.0, 200);
+    // Live chat off: the widget offers tickets only.
+    let (_, avail) = user.get(&app, "/api/chats/availability").await;
+    assert_eq!(
+        (
+            avail["chat_enabled"].as_bool(),
+            avail["operators_available"].as_bool()
+        ),
+        (Some(false), Some(false))
+    );
+    assert_eq!(user.post(&app, "/api/chats", json!({})).await.0, 409);
+
+    // On again, chats about a ticket reserved to its assigned operator.
+    settings["chat_enabled"] = json!(true);
+    settings["chat_with"] = json!("assignee");
+    assert_eq!(put_settings(&app, &admin, settings.clone()).await.0, 200);
+    let form = reqwest::multipart::Form::new()
+        .text("type", "bug_report")
+        .text("description", "about my ticket");
+    let (_, created) = user
+        .send(user.client.post(app.url("/api/tickets")).multipart(form))
+        .await;
+    let n = created["number"].as_i64().expect("number");
+    let (status, _) = op
+        .post(
+            &app,
+            &format!("/api/tickets/{n}/status"),
+            json!({ "status": "assigned" }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    admin.availability(&app, "available", 0).await;
+    let (status, chat) = user.post(&app, "/api/chats", json!({ "ticket": n })).await;
+    assert_eq!(status, 201, "{chat}");
+    let id = chat["id"].as_str().expect("id").to_string();
+    assert_eq!(chat["status"], "offered", "offered to the assignee");
+    assert_eq!(
+        admin
+            .post(&app, &format!("/api/chats/{id}/accept"), json!({}))
+            .await
+            .0,
+        409
+    );
+    assert_eq!(
+        op.post(&app, &format!("/api/chats/{id}/accept"), json!({}))
+            .await
+            .0,
+        200
+    );
+}
+
+async fn put_settings(app: &TestApp, who: &Staff, body: Value) -> (u16, Value) {
+    who.send(
+        who.client
+            .put(app.url("/api/admin/live-settings"))
+            .json(&body),
+    )
+    .await
+}

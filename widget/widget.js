@@ -775,6 +775,15 @@
     scrollToEnd();
   }
 
+  async function liveChatAvailable() {
+    try {
+      const r = await jsonFetch("/api/chats/availability", { credentials: "omit" });
+      return r.status === 200 && !!r.body && r.body.operators_available === true;
+    } catch (_) {
+      return false;
+    }
+  }
+
   async function startChat(question, suggestedType) {
     if (identityReady) await identityReady;
     if (identity.kind === "anonymous") {
@@ -977,9 +986,15 @@
         text: type ? t.createTicket + " (" + type + ")" : t.createTicket,
       });
       button.addEventListener("click", () => openTicket(m.question, m.ticketType));
-      const chatButton = el("button", { type: "button", class: "fd-ticket fd-chat-person", "data-testid": "chat-with-person", text: t.chatWithPerson });
-      chatButton.addEventListener("click", () => startChat(m.question, m.ticketType));
-      body.append(el("div", { class: "fd-ticket-row" }, button, chatButton));
+      const row = el("div", { class: "fd-ticket-row" }, button);
+      // A person to chat with is offered only when live chat is on and
+      // someone is available right now.
+      if (m.chatAvailable) {
+        const chatButton = el("button", { type: "button", class: "fd-ticket fd-chat-person", "data-testid": "chat-with-person", text: t.chatWithPerson });
+        chatButton.addEventListener("click", () => startChat(m.question, m.ticketType));
+        row.append(chatButton);
+      }
+      body.append(row);
     }
     return node;
   }
@@ -1141,6 +1156,7 @@
       escalate: data.escalate === true,
       ticketType: typeof data.suggested_ticket_type === "string" ? data.suggested_ticket_type : null,
       question,
+      chatAvailable: data.escalate === true ? await liveChatAvailable() : false,
     };
     state.messages.push(userMessage, botMessage);
     saveState();

@@ -29,6 +29,8 @@ CREATE TABLE chat_requests (
     user_id          TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     -- NULL: any operator may take it.
     team_id          TEXT REFERENCES teams(id) ON DELETE SET NULL,
+    -- Set when only one operator may take it (the ticket's assignee).
+    only_operator    TEXT REFERENCES users(id) ON DELETE SET NULL,
     ticket_id        TEXT REFERENCES tickets(id) ON DELETE SET NULL,
     conversation_id  TEXT REFERENCES conversations(id) ON DELETE SET NULL,
     priority         TEXT NOT NULL CHECK (priority IN ('low', 'normal', 'high', 'urgent')),
@@ -79,3 +81,19 @@ CREATE TABLE chat_reads (
     last_read_id  BIGINT NOT NULL,
     PRIMARY KEY (chat_id, user_id)
 );
+
+-- Admin settings of live chat, one row.
+CREATE TABLE live_settings (
+    id                    INTEGER PRIMARY KEY CHECK (id = 1),
+    chat_enabled          BOOLEAN NOT NULL DEFAULT TRUE,
+    -- 'team': any operator of the ticket's team; 'assignee': only the
+    -- operator assigned to the user's ticket.
+    chat_with             TEXT NOT NULL DEFAULT 'team' CHECK (chat_with IN ('team', 'assignee')),
+    accept_timeout_secs   BIGINT NOT NULL DEFAULT 120,
+    idle_timeout_secs     BIGINT NOT NULL DEFAULT 300,
+    auto_ticket_secs      BIGINT NOT NULL DEFAULT 120,
+    offline_after_secs    BIGINT NOT NULL DEFAULT 120,
+    default_capacity      BIGINT NOT NULL DEFAULT 5
+);
+
+INSERT INTO live_settings (id) VALUES (1);

@@ -16,7 +16,7 @@ use super::{AppState, queue_api, session_api, tickets_api, widget_api};
         widget_api::me, widget_api::identify, widget_api::send_code, widget_api::verify_code,
         tickets_api::create, tickets_api::list, tickets_api::show, tickets_api::reply,
         queue_api::set_availability, queue_api::my_availability, queue_api::my_chats, queue_api::read_queue, queue_api::start, queue_api::show,
-        queue_api::accept, queue_api::decline, queue_api::end, queue_api::transfer, queue_api::email_transcript,
+        queue_api::accept, queue_api::decline, queue_api::end, queue_api::transfer, queue_api::email_transcript, queue_api::availability, queue_api::read_settings, queue_api::write_settings,
         tickets_api::set_status, tickets_api::set_priority, tickets_api::edit, tickets_api::log_time, tickets_api::download,
     ),
     tags((name = "accounts"), (name = "widget"), (name = "tickets"), (name = "operators"))

@@ -17,7 +17,7 @@ use super::tickets_api;
 use crate::queue;
 use crate::store::queue::{self as q, ChatRequest};
 use crate::store::tickets::{self, Filter, Scope, Sort};
-use crate::store::{now, users};
+use crate::store::{live_settings, now, users};
 use crate::tickets::{Priority, Status};
 
 pub fn router() -> Router<AppState> {
@@ -29,6 +29,11 @@ pub fn router() -> Router<AppState> {
         .route("/api/operator/chats", get(my_chats))
         .route("/api/queue", get(read_queue))
         .route("/api/chats", post(start))
+        .route("/api/chats/availability", get(availability))
+        .route(
+            "/api/admin/live-settings",
+            get(read_settings).put(write_settings),
+        )
         .route("/api/chats/{id}", get(show))
         .route("/api/chats/{id}/accept", post(accept))
         .route("/api/chats/{id}/decline", post(decline))
@@ -74,7 +79,13 @@ pub async fn set_availability(
         ));
     }
     let t = now();
-    let presence = q::set_presence(&state.db, &me.id, availability, body.capacity, t).await?;
+    let capacity = match (body.capacity, q::presence(&state.db, &me.id).await?) {
+        (Some(c), _) => Some(c),
+        // A first availability gets the admins' default capacity.
+        (None, None) => Some(live_settings::get(&state.db).await?.default_capacity),
+        (None, Some(_)) => None,
+    };
+    let presence = q::set_presence(&state.db, &me.id, availability, capacity, t).await?;
     // Coming back (or more room): take what waits at once.
     queue::slot_freed(&state.db, &me.id, t).await?;
     Ok(Json(presence))
@@ -282,12 +293,24 @@ pub async fn start(
 ) -> Result<(StatusCode, Json<ChatState>), ApiError> {
     let me = caller.require()?.clone();
     let body = json_body(body)?;
-    let (ticket_id, priority) = match body.ticket {
+    let settings = live_settings::get(&state.db).await?;
+    if !settings.chat_enabled {
+        return Err(ApiError::Conflict(
+            "Live chat is off at the moment; please leave a ticket.".into(),
+        ));
+    }
+    let (ticket_id, priority, assignee) = match body.ticket {
         Some(n) => {
             let t = tickets_api::visible_ticket(&state, &me, &n.to_string()).await?;
-            (Some(t.id), t.priority)
+            (Some(t.id), t.priority, t.assignee_id)
         }
-        None => (None, Priority::Normal),
+        None => (None, Priority::Normal, None),
+    };
+    // The admins may reserve a ticket's chats to its assigned operator.
+    let only_operator = if settings.chat_with == "assignee" {
+        assignee
+    } else {
+        None
     };
     let team_id = match body
         .team
@@ -321,6 +344,7 @@ pub async fn start(
         &q::NewRequest {
             user_id: &me.id,
             team_id: team_id.as_deref(),
+            only_operator: only_operator.as_deref(),
             ticket_id: ticket_id.as_deref(),
             conversation_id: conversation_id.as_deref(),
             priority,
@@ -581,4 +605,87 @@ pub async fn email_transcript(
     .await?;
     state.desk.mail_wakeup.notify_one();
     Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChatAvailability {
+    pub chat_enabled: bool,
+    /// At least one operator is available now (for requests without a team).
+    pub operators_available: bool,
+}
+
+/// Whether the widget may offer a live chat now.
+#[utoipa::path(get, path = "/api/chats/availability", tag = "operators", responses((status = 200, body = ChatAvailability)))]
+pub async fn availability(
+    State(state): State<AppState>,
+) -> Result<Json<ChatAvailability>, ApiError> {
+    let settings = live_settings::get(&state.db).await?;
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM operator_presence p JOIN users u ON u.id = p.user_id \
+         WHERE p.availability = 'available' AND u.role IN ('operator', 'admin')",
+    )
+    .fetch_one(&state.db)
+    .await
+    .map_err(crate::store::StoreError::from)?;
+    Ok(Json(ChatAvailability {
+        chat_enabled: settings.chat_enabled,
+        operators_available: settings.chat_enabled && n > 0,
+    }))
+}
+
+fn require_admin(caller: &Caller) -> Result<(), ApiError> {
+    match caller.require()?.role() {
+        crate::accounts::Role::Admin => Ok(()),
+        _ => Err(ApiError::Forbidden(
+            "Only admins change these settings.".into(),
+        )),
+    }
+}
+
+/// The live-chat settings (admins).
+#[utoipa::path(get, path = "/api/admin/live-settings", tag = "operators",
+    responses((status = 200, body = live_settings::LiveSettings), (status = 403)))]
+pub async fn read_settings(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<live_settings::LiveSettings>, ApiError> {
+    require_admin(&caller)?;
+    Ok(Json(live_settings::get(&state.db).await?))
+}
+
+/// Changes the live-chat settings (admins); every value is checked.
+#[utoipa::path(put, path = "/api/admin/live-settings", tag = "operators", request_body = live_settings::LiveSettings,
+    responses((status = 200, body = live_settings::LiveSettings), (status = 400), (status = 403)))]
+pub async fn write_settings(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: JsonBody<live_settings::LiveSettings>,
+) -> Result<Json<live_settings::LiveSettings>, ApiError> {
+    require_admin(&caller)?;
+    let s = json_body(body)?;
+    if !matches!(s.chat_with.as_str(), "team" | "assignee") {
+        return Err(ApiError::bad(
+            "invalid",
+            Some("chat_with"),
+            "Use team or assignee.",
+        ));
+    }
+    let checks: [(&'static str, i64, i64, i64); 5] = [
+        ("accept_timeout_secs", s.accept_timeout_secs, 10, 3600),
+        ("idle_timeout_secs", s.idle_timeout_secs, 30, 86_400),
+        ("auto_ticket_secs", s.auto_ticket_secs, 10, 86_400),
+        ("offline_after_secs", s.offline_after_secs, 10, 86_400),
+        ("default_capacity", s.default_capacity, 0, 100),
+    ];
+    for (field, value, min, max) in checks {
+        if !(min..=max).contains(&value) {
+            return Err(ApiError::bad(
+                "invalid",
+                Some(field),
+                format!("{field} must be between {min} and {max}."),
+            ));
+        }
+    }
+    live_settings::set(&state.db, &s).await?;
+    Ok(Json(s))
 }

@@ -53,6 +53,8 @@ pub struct ChatRequest {
     #[serde(skip)]
     pub team_id: Option<String>,
     #[serde(skip)]
+    pub only_operator: Option<String>,
+    #[serde(skip)]
     pub ticket_id: Option<String>,
     #[serde(skip)]
     pub conversation_id: Option<String>,
@@ -72,7 +74,7 @@ pub struct ChatRequest {
     pub created_at: i64,
 }
 
-const REQUEST_COLUMNS: &str = "id, user_id, team_id, ticket_id, conversation_id, priority, status, offered_to, offered_at, operator_id, accepted_at, ended_at, end_reason, transcript_event_id, created_at";
+const REQUEST_COLUMNS: &str = "id, user_id, team_id, only_operator, ticket_id, conversation_id, priority, status, offered_to, offered_at, operator_id, accepted_at, ended_at, end_reason, transcript_event_id, created_at";
 
 /// Orders requests by priority, then by age.
 const QUEUE_ORDER: &str = "CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, created_at, id";
@@ -80,6 +82,7 @@ const QUEUE_ORDER: &str = "CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1
 pub struct NewRequest<'a> {
     pub user_id: &'a str,
     pub team_id: Option<&'a str>,
+    pub only_operator: Option<&'a str>,
     pub ticket_id: Option<&'a str>,
     pub conversation_id: Option<&'a str>,
     pub priority: Priority,
@@ -89,8 +92,8 @@ pub struct NewRequest<'a> {
 pub async fn create_request(db: &Db, r: &NewRequest<'_>) -> Result<ChatRequest, StoreError> {
     let id = crate::accounts::token::random_id();
     sqlx::query(
-        "INSERT INTO chat_requests (id, user_id, team_id, ticket_id, conversation_id, priority, status, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'waiting', $7)",
+        "INSERT INTO chat_requests (id, user_id, team_id, ticket_id, conversation_id, priority, status, created_at, only_operator) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'waiting', $7, $8)",
     )
     .bind(&id)
     .bind(r.user_id)
@@ -99,6 +102,7 @@ pub async fn create_request(db: &Db, r: &NewRequest<'_>) -> Result<ChatRequest, 
     .bind(r.conversation_id)
     .bind(r.priority.as_str())
     .bind(r.now)
+    .bind(r.only_operator)
     .execute(db)
     .await?;
     request(db, &id).await?.ok_or(StoreError::NotFound)
@@ -141,10 +145,12 @@ pub async fn candidates(db: &Db, request: &ChatRequest) -> Result<Vec<Candidate>
          FROM operator_presence p JOIN users u ON u.id = p.user_id \
          WHERE p.availability = 'available' AND u.role IN ('operator', 'admin') \
            AND ($1 IS NULL OR EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = $1 AND m.user_id = p.user_id)) \
-           AND NOT EXISTS (SELECT 1 FROM chat_declines d WHERE d.request_id = $2 AND d.operator_id = p.user_id)",
+           AND NOT EXISTS (SELECT 1 FROM chat_declines d WHERE d.request_id = $2 AND d.operator_id = p.user_id) \
+           AND ($3 IS NULL OR p.user_id = $3)",
     )
     .bind(&request.team_id)
     .bind(&request.id)
+    .bind(&request.only_operator)
     .fetch_all(db)
     .await?)
 }
@@ -179,7 +185,7 @@ pub async fn take(
     let mut tx = db.begin().await?;
     let n = sqlx::query(
         "UPDATE chat_requests SET status = 'active', operator_id = $1, accepted_at = $2, offered_to = NULL \
-         WHERE id = $3 AND status IN ('waiting', 'offered')",
+         WHERE id = $3 AND status IN ('waiting', 'offered') AND (only_operator IS NULL OR only_operator = $1)",
     )
     .bind(operator_id)
     .bind(now)
@@ -240,6 +246,7 @@ pub async fn next_for(db: &Db, operator_id: &str) -> Result<Option<ChatRequest>,
         "SELECT {REQUEST_COLUMNS} FROM chat_requests c WHERE c.status = 'waiting' \
            AND (c.team_id IS NULL OR EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = c.team_id AND m.user_id = $1)) \
            AND NOT EXISTS (SELECT 1 FROM chat_declines d WHERE d.request_id = c.id AND d.operator_id = $1) \
+           AND (c.only_operator IS NULL OR c.only_operator = $1) \
          ORDER BY {QUEUE_ORDER} LIMIT 1"
     ))
     .bind(operator_id)

@@ -1,0 +1,46 @@
+//! The admins' live-chat settings (one row).
+
+use serde::{Deserialize, Serialize};
+
+use super::{Db, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct LiveSettings {
+    /// Off: the widget offers tickets only.
+    pub chat_enabled: bool,
+    /// `team` (any operator of the team) or `assignee` (only the operator
+    /// assigned to the user's ticket).
+    pub chat_with: String,
+    pub accept_timeout_secs: i64,
+    pub idle_timeout_secs: i64,
+    pub auto_ticket_secs: i64,
+    /// An operator whose console has been closed this long goes offline.
+    pub offline_after_secs: i64,
+    pub default_capacity: i64,
+}
+
+pub async fn get(db: &Db) -> Result<LiveSettings, StoreError> {
+    Ok(sqlx::query_as::<_, LiveSettings>(
+        "SELECT chat_enabled, chat_with, accept_timeout_secs, idle_timeout_secs, auto_ticket_secs, offline_after_secs, default_capacity \
+         FROM live_settings WHERE id = 1",
+    )
+    .fetch_one(db)
+    .await?)
+}
+
+pub async fn set(db: &Db, s: &LiveSettings) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE live_settings SET chat_enabled = $1, chat_with = $2, accept_timeout_secs = $3, idle_timeout_secs = $4, \
+         auto_ticket_secs = $5, offline_after_secs = $6, default_capacity = $7 WHERE id = 1",
+    )
+    .bind(s.chat_enabled)
+    .bind(&s.chat_with)
+    .bind(s.accept_timeout_secs)
+    .bind(s.idle_timeout_secs)
+    .bind(s.auto_ticket_secs)
+    .bind(s.offline_after_secs)
+    .bind(s.default_capacity)
+    .execute(db)
+    .await?;
+    Ok(())
+}
