@@ -75,6 +75,7 @@ pub async fn build_state(
         limits: Arc::new(crate::http::security::RateLimiter::default()),
         widget_secret: Arc::new(widget_secret),
         bus: crate::bus::Bus::default(),
+        consoles: crate::consoles::Consoles::default(),
     })
 }
 
@@ -133,6 +134,7 @@ pub fn start_background(state: &AppState, config: &Config) -> anyhow::Result<Str
     tokio::spawn(mailer.run(state.desk.mail_wakeup.clone()));
     let desk = state.desk.clone();
     let bus = state.bus.clone();
+    let consoles = state.consoles.clone();
     let sessions = crate::store::sessions::DbSessionStore::new(state.db.clone());
     let every = std::time::Duration::from_secs(config.desk.maintenance_secs);
     tokio::spawn(async move {
@@ -142,7 +144,7 @@ pub fn start_background(state: &AppState, config: &Config) -> anyhow::Result<Str
                 Ok(n) => tracing::info!(closed = n, "closed resolved tickets that were due"),
                 Err(e) => tracing::error!("automatic closing: {e}"),
             }
-            if let Err(e) = live_maintenance(&desk, &bus).await {
+            if let Err(e) = live_maintenance(&desk, &bus, &consoles).await {
                 tracing::error!("live chats: {e}");
             }
             if let Err(e) = sessions.delete_expired().await {
@@ -159,9 +161,13 @@ pub fn start_background(state: &AppState, config: &Config) -> anyhow::Result<Str
 async fn live_maintenance(
     desk: &crate::workflow::Desk,
     bus: &crate::bus::Bus,
+    consoles: &crate::consoles::Consoles,
 ) -> Result<(), crate::workflow::WorkflowError> {
     let s = store::live_settings::get(&desk.db).await?;
     let now = store::now();
+    consoles
+        .go_offline(&desk.db, now, s.offline_after_secs)
+        .await?;
     crate::queue::expire_offers(&desk.db, now, s.accept_timeout_secs).await?;
     crate::live::tick(
         desk,

@@ -20,6 +20,7 @@ pub mod bench;
 pub mod bot;
 pub mod bus;
 pub mod config;
+pub mod consoles;
 pub mod embed;
 pub mod eval;
 pub mod http;

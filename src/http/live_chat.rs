@@ -85,7 +85,17 @@ async fn console(
         .into_response();
     }
     match caller.require_staff() {
-        Ok(u) => upgrade(ws, state.clone(), Some(u.clone())),
+        Ok(u) => {
+            // Counted while the socket lives: a closed console means offline soon.
+            let open = state.consoles.opened(&u.id, now);
+            let user = u.clone();
+            ws.max_message_size(MAX_FRAME_BYTES)
+                .max_frame_size(MAX_FRAME_BYTES)
+                .on_upgrade(move |socket| async move {
+                    Connection::run(socket, state, Some(user)).await;
+                    drop(open);
+                })
+        }
         Err(e) => e.into_response(),
     }
 }

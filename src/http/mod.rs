@@ -64,6 +64,8 @@ pub struct AppState {
     pub widget_secret: Arc<String>,
     /// Live-chat events to the connections following each chat.
     pub bus: crate::bus::Bus,
+    /// Open console connections per operator.
+    pub consoles: crate::consoles::Consoles,
 }
 
 /// Unknown API paths get a JSON error, anything else the friendly page.
