@@ -241,6 +241,18 @@ async fn messages_are_acked_delivered_in_order_and_resumed_after_a_drop() {
     )
     .await;
     assert_eq!(next_of(&mut u, "error").await["code"], "chat_over");
+    // The user reviews the chat later in the portal.
+    let page = reqwest::Client::new()
+        .get(app.url("/portal/chats"))
+        .header("Cookie", &user.0)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("text");
+    assert!(page.contains("Uma User: hello 0") && page.contains("The chat has ended."), "{page}");
+    assert!(page.contains("with Oscar Operator"));
 }
 
 #[tokio::test]

@@ -45,6 +45,7 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route("/portal/account", get(account).post(save_account))
         .route("/portal/account/password", post(change_password))
         .route("/console", get(console))
+        .route("/portal/chats", get(my_chats))
         .route("/portal/admin", get(admin_page))
         .route("/portal/admin/invite", post(admin_invite))
         .route(
@@ -1185,4 +1186,38 @@ async fn console(caller: Caller) -> PortalResult {
         context! { csrf => csrf, me => me.display_name() },
     )?)
     .into_response())
+}
+
+/// The user's earlier live chats with their transcripts.
+async fn my_chats(State(state): State<AppState>, caller: Caller) -> PortalResult {
+    let me = user(&caller, "/portal/chats")?;
+    let mut chats = Vec::new();
+    for c in crate::store::queue::of_user(&state.db, &me.id).await? {
+        let operator = match &c.operator_id {
+            Some(o) => users::by_id(&state.db, o)
+                .await?
+                .map(|u| u.display_name().to_string()),
+            None => None,
+        };
+        let ticket = match &c.ticket_id {
+            Some(t) => crate::store::tickets::by_id(&state.db, t)
+                .await?
+                .map(|t| t.number),
+            None => None,
+        };
+        chats.push(context! {
+            started => fmt_time(c.created_at),
+            status => c.status,
+            operator => operator,
+            ticket => ticket,
+            transcript => crate::live::transcript_text(&state.desk, &c.id).await?,
+        });
+    }
+    page(
+        &caller,
+        "portal/chats.html",
+        "chats",
+        context! { title => "My chats", chats => chats },
+    )
+    .await
 }

@@ -27,7 +27,7 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
             minijinja::escape_formatter(out, state, value)
         }
     });
-    let templates: [(&str, &str); 25] = [
+    let templates: [(&str, &str); 26] = [
         ("base.html", include_str!("../../templates/base.html")),
         ("error.html", include_str!("../../templates/error.html")),
         (
@@ -37,6 +37,10 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("article.html", include_str!("../../templates/article.html")),
         ("search.html", include_str!("../../templates/search.html")),
         ("console.html", include_str!("../../templates/console.html")),
+        (
+            "portal/chats.html",
+            include_str!("../../templates/portal/chats.html"),
+        ),
         // The end-user portal.
         (
             "portal/layout.html",

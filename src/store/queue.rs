@@ -411,3 +411,13 @@ pub async fn requeue(db: &Db, request_id: &str, team_id: &str) -> Result<bool, S
     .rows_affected();
     Ok(n == 1)
 }
+
+/// A user's chats, newest first.
+pub async fn of_user(db: &Db, user_id: &str) -> Result<Vec<ChatRequest>, StoreError> {
+    Ok(sqlx::query_as::<_, ChatRequest>(&format!(
+        "SELECT {REQUEST_COLUMNS} FROM chat_requests WHERE user_id = $1 ORDER BY created_at DESC LIMIT 200"
+    ))
+    .bind(user_id)
+    .fetch_all(db)
+    .await?)
+}
