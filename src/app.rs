@@ -67,7 +67,7 @@ pub async fn build_state(
     };
     Ok(AppState {
         knowledge,
-        db,
+        db: db.clone(),
         bot: Arc::new(bot),
         desk: Arc::new(desk),
         desk_config: Arc::new(desk_config),
@@ -76,6 +76,7 @@ pub async fn build_state(
         widget_secret: Arc::new(widget_secret),
         bus: crate::bus::Bus::default(),
         consoles: crate::consoles::Consoles::default(),
+        messages: crate::message_writer::MessageWriter::start(db.clone()),
     })
 }
 

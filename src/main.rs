@@ -97,6 +97,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Load-test live chat: idle widget connections (server memory), then
+    /// many chats sending at a fixed rate (delivery latency, throughput).
+    ChatBench {
+        #[arg(long, default_value_t = 10_000)]
+        idle: usize,
+        #[arg(long, default_value_t = 500)]
+        chats: usize,
+        /// Messages per second over all chats.
+        #[arg(long, default_value_t = 2_000)]
+        rate: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Measure retrieval and escalation on a question file (JSON lines).
     Eval {
         #[arg(long)]
@@ -206,6 +221,49 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .build()
                 .context("cannot start the async runtime")?;
             runtime.block_on(user_command(&config, action))
+        }
+        Command::ChatBench {
+            idle,
+            chats,
+            rate,
+            seconds,
+            json,
+        } => {
+            anyhow::ensure!(
+                chats > 0 && rate > 0 && seconds > 0,
+                "chats, rate and seconds must be positive"
+            );
+            anyhow::ensure!(
+                idle <= 50_000 && chats <= 5_000,
+                "at most 50,000 idle connections and 5,000 chats"
+            );
+            let r = frontdesk::chat_bench::run(&frontdesk::chat_bench::ChatBenchOptions {
+                idle,
+                chats,
+                rate,
+                seconds,
+            })?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                println!(
+                    "idle widget connections: {}; server memory {:.0} MB before, {:.0} MB with them",
+                    r.idle_connections, r.server_rss_mb_before, r.server_rss_mb_with_idle
+                );
+                println!(
+                    "{} chats at {} msg/s: sent {}, delivered {} ({:.0}/s), stored {}; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+                    r.chats,
+                    r.target_rate,
+                    r.sent,
+                    r.delivered,
+                    r.delivered_per_sec,
+                    r.stored,
+                    r.latency_p50_ms,
+                    r.latency_p99_ms,
+                    r.latency_max_ms
+                );
+            }
+            Ok(())
         }
         Command::Org { action } => {
             let runtime = tokio::runtime::Builder::new_current_thread()

@@ -189,3 +189,31 @@ fn a_missing_knowledge_base_folder_is_a_clear_error() {
     assert!(!ok);
     assert!(err.contains("/nonexistent/help"), "{err}");
 }
+
+#[test]
+fn chat_bench_delivers_and_stores_every_message() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let (ok, out, err) = run(frontdesk(data.path()).args([
+        "chat-bench",
+        "--idle",
+        "50",
+        "--chats",
+        "5",
+        "--rate",
+        "50",
+        "--seconds",
+        "1",
+        "--json",
+    ]));
+    assert!(ok, "{err}");
+    let r: serde_json::Value = serde_json::from_str(&out).expect("JSON report");
+    let sent = r["sent"].as_u64().expect("sent");
+    assert!(sent >= 25, "{r}");
+    assert_eq!(r["delivered"].as_u64(), Some(sent), "{r}");
+    assert_eq!(r["stored"].as_u64(), Some(sent), "{r}");
+    assert!(r["server_rss_mb_with_idle"].as_f64().unwrap_or(0.0) > 0.0);
+    // Bad options are refused with a message, not a panic.
+    let (ok, _, err) = run(frontdesk(data.path()).args(["chat-bench", "--chats", "0"]));
+    assert!(!ok);
+    assert!(err.contains("must be positive"), "{err}");
+}

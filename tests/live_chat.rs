@@ -251,7 +251,10 @@ async fn messages_are_acked_delivered_in_order_and_resumed_after_a_drop() {
         .text()
         .await
         .expect("text");
-    assert!(page.contains("Uma User: hello 0") && page.contains("The chat has ended."), "{page}");
+    assert!(
+        page.contains("Uma User: hello 0") && page.contains("The chat has ended."),
+        "{page}"
+    );
     assert!(page.contains("with Oscar Operator"));
 }
 

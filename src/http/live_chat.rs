@@ -5,6 +5,7 @@
 //! what it missed, so nothing is lost or duplicated across a drop or a
 //! restart.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::Router;
@@ -89,21 +90,26 @@ async fn console(
             // Counted while the socket lives: a closed console means offline soon.
             let open = state.consoles.opened(&u.id, now);
             let user = u.clone();
-            ws.max_message_size(MAX_FRAME_BYTES)
-                .max_frame_size(MAX_FRAME_BYTES)
-                .on_upgrade(move |socket| async move {
-                    Connection::run(socket, state, Some(user)).await;
-                    drop(open);
-                })
+            limits(ws).on_upgrade(move |socket| async move {
+                Connection::run(socket, state, Some(user)).await;
+                drop(open);
+            })
         }
         Err(e) => e.into_response(),
     }
 }
 
 fn upgrade(ws: WebSocketUpgrade, state: AppState, user: Option<User>) -> Response {
+    limits(ws).on_upgrade(move |socket| Connection::run(socket, state, user))
+}
+
+/// Frame limits, and small buffers: most connections are idle, and the
+/// default 128 KB each would cost 1 GB for 10,000 of them.
+fn limits(ws: WebSocketUpgrade) -> WebSocketUpgrade {
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| Connection::run(socket, state, user))
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
 }
 
 #[derive(Deserialize)]
@@ -137,8 +143,12 @@ struct Connection {
     state: AppState,
     user: Option<User>,
     out: mpsc::Sender<Message>,
-    followers: Vec<JoinHandle<()>>,
+    /// One follower per chat: subscribing again (a resync) replaces it.
+    followers: HashMap<String, JoinHandle<()>>,
 }
+
+/// Chats one connection may follow at once (an operator's tabs, a user's chat).
+const MAX_FOLLOWED: usize = 200;
 
 fn error(code: &str, message: impl Into<String>) -> Value {
     json!({ "type": "error", "code": code, "message": message.into() })
@@ -147,7 +157,7 @@ fn error(code: &str, message: impl Into<String>) -> Value {
 impl Connection {
     async fn run(socket: WebSocket, state: AppState, user: Option<User>) {
         let (mut sink, mut stream) = socket.split();
-        let (out, mut outgoing) = mpsc::channel::<Message>(256);
+        let (out, mut outgoing) = mpsc::channel::<Message>(64);
         // One writer: every reply and event goes through the channel.
         let writer = tokio::spawn(async move {
             while let Some(m) = outgoing.recv().await {
@@ -161,7 +171,7 @@ impl Connection {
             state,
             user,
             out,
-            followers: Vec::new(),
+            followers: HashMap::new(),
         };
         let mut heartbeat = tokio::time::interval(HEARTBEAT);
         heartbeat.tick().await;
@@ -201,7 +211,7 @@ impl Connection {
                 }
             }
         }
-        for f in conn.followers.drain(..) {
+        for (_, f) in conn.followers.drain() {
             f.abort();
         }
         drop(conn);
@@ -308,6 +318,15 @@ impl Connection {
 
     async fn subscribe(&mut self, chat_id: &str, after: i64) -> Result<(), Value> {
         self.participant(chat_id).await?;
+        if let Some(old) = self.followers.remove(chat_id) {
+            old.abort();
+        }
+        if self.followers.len() >= MAX_FOLLOWED {
+            return Err(error(
+                "too_many_chats",
+                format!("A connection follows at most {MAX_FOLLOWED} chats."),
+            ));
+        }
         // Follow first, then send the backlog: nothing falls in between;
         // events already in the backlog are skipped by id.
         let mut rx = self.state.bus.subscribe(chat_id);
@@ -328,7 +347,7 @@ impl Connection {
             .await;
         let out = self.out.clone();
         let chat = chat_id.to_string();
-        self.followers.push(tokio::spawn(async move {
+        let follower = tokio::spawn(async move {
             loop {
                 match rx.recv().await {
                     Ok(event) => {
@@ -353,7 +372,8 @@ impl Connection {
                     Err(_) => break,
                 }
             }
-        }));
+        });
+        self.followers.insert(chat_id.to_string(), follower);
         Ok(())
     }
 
@@ -376,17 +396,19 @@ impl Connection {
                 "client_id is 1 to 64 characters.",
             ));
         }
-        let stored = chat_messages::append(
-            &self.state.db,
-            chat_id,
-            Some(&me.id),
-            "text",
-            text,
-            Some(client_id),
-            now(),
-        )
-        .await
-        .map_err(internal)?;
+        let stored = self
+            .state
+            .messages
+            .write(crate::message_writer::NewMessage {
+                chat_id: chat_id.to_string(),
+                sender_id: Some(me.id.clone()),
+                kind: "text",
+                body: text.to_string(),
+                client_id: Some(client_id.to_string()),
+                now: now(),
+            })
+            .await
+            .map_err(internal)?;
         // Stored first, then acknowledged, then delivered.
         self.send(
             json!({ "type": "ack", "chat_id": chat_id, "client_id": client_id, "id": stored.id }),

@@ -66,6 +66,8 @@ pub struct AppState {
     pub bus: crate::bus::Bus,
     /// Open console connections per operator.
     pub consoles: crate::consoles::Consoles,
+    /// Stores chat messages in groups (one disk sync for many).
+    pub messages: crate::message_writer::MessageWriter,
 }
 
 /// Unknown API paths get a JSON error, anything else the friendly page.

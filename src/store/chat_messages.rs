@@ -24,6 +24,52 @@ const SELECT: &str = "SELECT m.id, m.chat_id, m.sender_id, \
     m.kind, m.body, m.client_id, m.created_at \
     FROM chat_messages m LEFT JOIN users u ON u.id = m.sender_id";
 
+/// Inserts a message inside the caller's transaction and returns its id; a
+/// resend with the same `client_id` returns the stored one's id instead.
+pub async fn insert(
+    conn: &mut sqlx::SqliteConnection,
+    chat_id: &str,
+    sender_id: Option<&str>,
+    kind: &str,
+    body: &str,
+    client_id: Option<&str>,
+    now: i64,
+) -> Result<i64, StoreError> {
+    let inserted: Option<(i64,)> = sqlx::query_as(
+        "INSERT INTO chat_messages (chat_id, sender_id, kind, body, client_id, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (chat_id, sender_id, client_id) DO NOTHING RETURNING id",
+    )
+    .bind(chat_id)
+    .bind(sender_id)
+    .bind(kind)
+    .bind(body)
+    .bind(client_id)
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some((id,)) = inserted {
+        return Ok(id);
+    }
+    let (id,): (i64,) = sqlx::query_as(
+        "SELECT id FROM chat_messages WHERE chat_id = $1 AND sender_id = $2 AND client_id = $3",
+    )
+    .bind(chat_id)
+    .bind(sender_id)
+    .bind(client_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn by_id(db: &Db, id: i64) -> Result<Option<ChatMessage>, StoreError> {
+    Ok(
+        sqlx::query_as::<_, ChatMessage>(&format!("{SELECT} WHERE m.id = $1"))
+            .bind(id)
+            .fetch_optional(db)
+            .await?,
+    )
+}
+
 /// Stores a message; a resend with the same `client_id` returns the stored
 /// one instead of a duplicate.
 pub async fn append(
