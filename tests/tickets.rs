@@ -1191,6 +1191,77 @@ async fn organisations_share_tickets_and_count_support_hours() {
         home.contains("Balance this month: <strong>8h30</strong>"),
         "{home}"
     );
+    // The same as JSON.
+    let (status, hours) = a.get(&app, "/api/account/hours").await;
+    assert_eq!(status, 200);
+    assert_eq!(hours["organisation"], "Acme");
+    let last = hours["months"]
+        .as_array()
+        .and_then(|m| m.last())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (last["used"].as_i64(), last["balance"].as_i64()),
+        (Some(90), Some(510))
+    );
+    assert_eq!(op.get(&app, "/api/account/hours").await.0, 404);
+}
+
+#[tokio::test]
+async fn my_account_over_the_api() {
+    let app = TestApp::spawn_demo("").await;
+    let user = Who::login(&app, "user@demo.test").await;
+    let (_, me) = user.get(&app, "/api/account").await;
+    assert_eq!(
+        (me["email"].as_str(), me["locale"].as_str()),
+        (Some("user@demo.test"), Some("en"))
+    );
+    let r = user
+        .auth(user.client.put(app.url("/api/account")))
+        .json(&json!({ "name": "Uma", "locale": "de", "notify_status": true, "notify_replies": false }))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(r.status(), 400);
+    let r = user
+        .auth(user.client.put(app.url("/api/account")))
+        .json(&json!({ "name": " Uma P. ", "locale": "ro", "notify_status": true, "notify_replies": false }))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(r.status(), 200);
+    let (_, me) = user.get(&app, "/api/account").await;
+    assert_eq!(
+        (
+            me["name"].as_str(),
+            me["locale"].as_str(),
+            me["notify_replies"].as_bool()
+        ),
+        (Some("Uma P."), Some("ro"), Some(false))
+    );
+    let (status, body) = user
+        .post(
+            &app,
+            "/api/account/password",
+            json!({ "current": "nope", "new": "a-new-password-1" }),
+        )
+        .await;
+    assert_eq!((status, body["field"].as_str()), (400, Some("current")));
+    let (status, _) = user
+        .post(
+            &app,
+            "/api/account/password",
+            json!({ "current": PW, "new": "a-new-password-1" }),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let r = reqwest::Client::new()
+        .post(app.url("/api/session"))
+        .json(&json!({ "email": "user@demo.test", "password": "a-new-password-1" }))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), 200);
 }
 
 #[tokio::test]

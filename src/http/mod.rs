@@ -1,6 +1,7 @@
 //! The HTTP layer: shared state and the one place where every route is
 //! assembled from the per-area routers.
 
+pub mod account_api;
 pub mod assets;
 pub mod auth;
 pub mod bot_api;
@@ -95,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .merge(bot_api::router())
         .merge(assets::router())
         .merge(session_api::router())
+        .merge(account_api::router())
         .merge(widget_api::router())
         .merge(tickets_api::router(upload_limit))
         .merge(portal::router(upload_limit))

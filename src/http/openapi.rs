@@ -5,7 +5,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use utoipa::OpenApi;
 
-use super::{AppState, queue_api, session_api, tickets_api, widget_api};
+use super::{AppState, account_api, queue_api, session_api, tickets_api, widget_api};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -13,6 +13,7 @@ use super::{AppState, queue_api, session_api, tickets_api, widget_api};
     paths(
         session_api::log_in, session_api::log_out, session_api::current,
         session_api::invite, session_api::forgot, session_api::reset,
+        account_api::read, account_api::update, account_api::change_password, account_api::hours,
         widget_api::me, widget_api::identify, widget_api::send_code, widget_api::verify_code,
         tickets_api::create, tickets_api::list, tickets_api::show, tickets_api::reply,
         queue_api::set_availability, queue_api::my_availability, queue_api::my_chats, queue_api::read_queue, queue_api::start, queue_api::show,
