@@ -70,7 +70,7 @@ pub async fn transcript_text(desk: &Desk, chat_id: &str) -> Result<String, Store
             let who = m.sender.as_deref().unwrap_or("Frontdesk");
             format!(
                 "[{}] {who}: {}\n",
-                crate::http::portal::fmt_time(m.created_at),
+                crate::tickets::timing::format_utc(m.created_at),
                 m.body
             )
         })
@@ -87,18 +87,7 @@ pub async fn update_transcript(
     let Some(ticket_id) = &chat.ticket_id else {
         return Ok(());
     };
-    let messages = chat_messages::after(&desk.db, &chat.id, 0, 100_000).await?;
-    let text: String = messages
-        .iter()
-        .map(|m| {
-            let who = m.sender.as_deref().unwrap_or("Frontdesk");
-            format!(
-                "[{}] {who}: {}\n",
-                crate::http::portal::fmt_time(m.created_at),
-                m.body
-            )
-        })
-        .collect();
+    let text = transcript_text(desk, &chat.id).await?;
     match chat.transcript_event_id {
         Some(event_id) => {
             sqlx::query("UPDATE ticket_events SET body = $1 WHERE id = $2")

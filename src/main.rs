@@ -67,6 +67,11 @@ enum Command {
         #[command(subcommand)]
         action: OrgAction,
     },
+    /// Manage operators' teams (chat requests for a team go to its members).
+    Team {
+        #[command(subcommand)]
+        action: TeamAction,
+    },
     /// Build the search index now (it is also built on start-up when articles changed).
     Index,
     /// Ask the bot a question and print the answer, its sources and confidence.
@@ -168,6 +173,14 @@ enum OrgAction {
     AddMember { name: String, email: String },
 }
 
+#[derive(Subcommand)]
+enum TeamAction {
+    /// Create a team.
+    Create { name: String },
+    /// Add an operator or admin to a team.
+    AddMember { name: String, email: String },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -264,6 +277,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
             Ok(())
+        }
+        Command::Team { action } => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            runtime.block_on(team_command(&config, action))
         }
         Command::Org { action } => {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -663,6 +683,44 @@ async fn org_command(config: &Config, action: OrgAction) -> anyhow::Result<()> {
                 .with_context(|| format!("no account with the email {email}"))?;
             users::set_organisation(&db, &user.id, Some(&org.id)).await?;
             println!("{email} is now a member of {}", org.name);
+        }
+    }
+    Ok(())
+}
+
+async fn team_command(config: &Config, action: TeamAction) -> anyhow::Result<()> {
+    use frontdesk::store::{queue, users};
+    std::fs::create_dir_all(&config.data)
+        .with_context(|| format!("cannot create the data folder {}", config.data.display()))?;
+    let db = frontdesk::store::open(&config.database_path()).await?;
+    match action {
+        TeamAction::Create { name } => {
+            let name = name.trim();
+            anyhow::ensure!(
+                !name.is_empty() && name.chars().count() <= 100,
+                "the name must be 1 to 100 characters"
+            );
+            anyhow::ensure!(
+                queue::team_by_name(&db, name).await?.is_none(),
+                "a team named {name} exists already"
+            );
+            queue::create_team(&db, name, frontdesk::store::now()).await?;
+            println!("created team {name}");
+        }
+        TeamAction::AddMember { name, email } => {
+            let team = queue::team_by_name(&db, name.trim())
+                .await?
+                .with_context(|| format!("no team named {name}"))?;
+            let email = frontdesk::accounts::normalise_email(&email).map_err(anyhow::Error::msg)?;
+            let user = users::by_email(&db, &email)
+                .await?
+                .with_context(|| format!("no account with the email {email}"))?;
+            anyhow::ensure!(
+                user.role().is_staff(),
+                "{email} is not an operator or admin"
+            );
+            queue::add_team_member(&db, &team, &user.id).await?;
+            println!("{email} is now in the team {}", name.trim());
         }
     }
     Ok(())

@@ -355,3 +355,70 @@ async fn put_settings(app: &TestApp, who: &Staff, body: Value) -> (u16, Value) {
     )
     .await
 }
+
+#[tokio::test]
+async fn a_teams_requests_go_to_its_members_only() {
+    let app = TestApp::spawn_demo("").await;
+    let cli = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .arg("--data")
+            .arg(app.data.path())
+            .args(args)
+            .output()
+            .expect("frontdesk runs")
+    };
+    assert!(cli(&["team", "create", "Billing"]).status.success());
+    assert!(
+        !cli(&["team", "create", "Billing"]).status.success(),
+        "names are unique"
+    );
+    assert!(
+        cli(&["team", "add-member", "Billing", "admin@demo.test"])
+            .status
+            .success()
+    );
+    let refused = cli(&["team", "add-member", "Billing", "user@demo.test"]);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not an operator"));
+
+    let user = Staff::login(&app, "user@demo.test").await;
+    let op = Staff::login(&app, "operator@demo.test").await;
+    let admin = Staff::login(&app, "admin@demo.test").await;
+    op.availability(&app, "available", 0).await;
+    let (status, body) = user
+        .post(&app, "/api/chats", json!({ "team": "Sales" }))
+        .await;
+    assert_eq!((status, body["field"].as_str()), (400, Some("team")));
+    let (status, chat) = user
+        .post(&app, "/api/chats", json!({ "team": "Billing" }))
+        .await;
+    assert_eq!(status, 201);
+    assert_eq!(
+        chat["operators_available"], false,
+        "the team's only member is away"
+    );
+    let id = chat["id"].as_str().expect("id").to_string();
+    // An operator outside the team cannot take it.
+    assert_eq!(
+        op.post(&app, &format!("/api/chats/{id}/accept"), json!({}))
+            .await
+            .0,
+        409
+    );
+    admin.availability(&app, "available", 0).await;
+    let (_, queue) = admin.get(&app, "/api/queue").await;
+    let mine = queue["chats"]
+        .as_array()
+        .expect("chats")
+        .iter()
+        .find(|c| c["id"] == id.as_str())
+        .cloned();
+    assert_eq!(mine.map(|c| c["offered_to_me"].clone()), Some(json!(true)));
+    assert_eq!(
+        admin
+            .post(&app, &format!("/api/chats/{id}/accept"), json!({}))
+            .await
+            .0,
+        200
+    );
+}

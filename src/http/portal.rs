@@ -21,6 +21,7 @@ use super::tickets_api::{self, ListQuery};
 use crate::store::tickets::{Filter, Sort, Ticket};
 use crate::store::users::{self, Preferences, TokenPurpose, User};
 use crate::store::{conversations, organisations};
+use crate::tickets::timing::format_utc as fmt_time;
 use crate::tickets::{Impact, Priority, Reproducibility, Source, Status, TicketKind};
 use crate::workflow;
 
@@ -114,14 +115,6 @@ fn safe_next(next: &str) -> &str {
     } else {
         "/portal"
     }
-}
-
-pub fn fmt_time(ts: i64) -> String {
-    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    time::OffsetDateTime::from_unix_timestamp(ts)
-        .ok()
-        .and_then(|t| t.format(&fmt).ok())
-        .unwrap_or_default()
 }
 
 fn fmt_size(bytes: i64) -> String {

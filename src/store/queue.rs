@@ -185,7 +185,8 @@ pub async fn take(
     let mut tx = db.begin().await?;
     let n = sqlx::query(
         "UPDATE chat_requests SET status = 'active', operator_id = $1, accepted_at = $2, offered_to = NULL \
-         WHERE id = $3 AND status IN ('waiting', 'offered') AND (only_operator IS NULL OR only_operator = $1)",
+         WHERE id = $3 AND status IN ('waiting', 'offered') AND (only_operator IS NULL OR only_operator = $1) \
+           AND (team_id IS NULL OR EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = chat_requests.team_id AND m.user_id = $1))",
     )
     .bind(operator_id)
     .bind(now)

@@ -165,6 +165,15 @@ fn start_of_next_month(t: i64) -> i64 {
         .unwrap_or(t + 31 * 86_400)
 }
 
+/// `2026-11-23 14:05 UTC`: how times are shown on pages and in transcripts.
+pub fn format_utc(ts: i64) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    OffsetDateTime::from_unix_timestamp(ts)
+        .ok()
+        .and_then(|t| t.format(&fmt).ok())
+        .unwrap_or_default()
+}
+
 /// The `YYYY-MM` month `t` falls in (UTC), used to charge support time.
 pub fn month_of(t: i64) -> String {
     match OffsetDateTime::from_unix_timestamp(t) {
@@ -245,6 +254,14 @@ mod tests {
         assert_eq!(AutoClose::parse("end_of_month"), Ok(AutoClose::EndOfMonth));
         assert!(AutoClose::parse("soon").is_err());
         assert!(AutoClose::parse("0s").is_err());
+    }
+
+    #[test]
+    fn times_are_shown_in_utc_to_the_minute() {
+        assert_eq!(
+            format_utc(ts(datetime!(2026-11-23 14:05:59 UTC))),
+            "2026-11-23 14:05 UTC"
+        );
     }
 
     #[test]
