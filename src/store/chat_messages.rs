@@ -81,37 +81,10 @@ pub async fn append(
     client_id: Option<&str>,
     now: i64,
 ) -> Result<ChatMessage, StoreError> {
-    let inserted: Option<(i64,)> = sqlx::query_as(
-        "INSERT INTO chat_messages (chat_id, sender_id, kind, body, client_id, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
-         ON CONFLICT (chat_id, sender_id, client_id) DO NOTHING RETURNING id",
-    )
-    .bind(chat_id)
-    .bind(sender_id)
-    .bind(kind)
-    .bind(body)
-    .bind(client_id)
-    .bind(now)
-    .fetch_optional(db)
-    .await?;
-    let row = match inserted {
-        Some((id,)) => {
-            sqlx::query_as::<_, ChatMessage>(&format!("{SELECT} WHERE m.id = $1"))
-                .bind(id)
-                .fetch_optional(db)
-                .await?
-        }
-        None => {
-            sqlx::query_as::<_, ChatMessage>(&format!(
-                "{SELECT} WHERE m.chat_id = $1 AND m.sender_id = $2 AND m.client_id = $3"
-            ))
-            .bind(chat_id)
-            .bind(sender_id)
-            .bind(client_id)
-            .fetch_optional(db)
-            .await?
-        }
-    };
-    row.ok_or(StoreError::NotFound)
+    let mut conn = db.acquire().await?;
+    let id = insert(&mut conn, chat_id, sender_id, kind, body, client_id, now).await?;
+    drop(conn);
+    by_id(db, id).await?.ok_or(StoreError::NotFound)
 }
 
 /// Messages of a chat after `after_id`, oldest first (at most `limit`).
