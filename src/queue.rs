@@ -7,9 +7,6 @@
 use crate::store::queue::{self, Candidate, ChatRequest};
 use crate::store::{Db, StoreError};
 
-/// Seconds an operator has to accept an offer.
-pub const DEFAULT_ACCEPT_TIMEOUT_SECS: i64 = 120;
-
 /// The operator to offer a request to, among the candidates.
 pub fn pick(candidates: &[Candidate]) -> Option<&Candidate> {
     candidates

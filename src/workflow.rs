@@ -449,12 +449,7 @@ impl Desk {
         who: &User,
         edit: &FieldEdit,
     ) -> Result<Ticket, WorkflowError> {
-        if ticket.status.is_read_only() {
-            return Err(TransitionError::Closed.into());
-        }
-        if !who.role().is_staff() {
-            return Err(TransitionError::StaffOnly.into());
-        }
+        staff_may_change(ticket, who)?;
         let mut changes: Vec<(&'static str, String, String)> = Vec::new();
         if let Some(k) = edit.kind.filter(|k| *k != ticket.kind) {
             changes.push(("kind", ticket.kind.as_str().into(), k.as_str().into()));
@@ -502,12 +497,7 @@ impl Desk {
         who: &User,
         priority: Priority,
     ) -> Result<Ticket, WorkflowError> {
-        if ticket.status.is_read_only() {
-            return Err(TransitionError::Closed.into());
-        }
-        if !who.role().is_staff() {
-            return Err(TransitionError::StaffOnly.into());
-        }
+        staff_may_change(ticket, who)?;
         if priority == ticket.priority {
             return Ok(ticket.clone());
         }
@@ -621,6 +611,17 @@ pub fn would_allow(ticket: &Ticket, target: Status, actor: Actor) -> bool {
         ticket.assignee_id.is_some(),
     )
     .is_ok()
+}
+
+/// Corrections only staff make, and never to a closed ticket.
+fn staff_may_change(ticket: &Ticket, who: &User) -> Result<(), WorkflowError> {
+    if ticket.status.is_read_only() {
+        return Err(TransitionError::Closed.into());
+    }
+    if !who.role().is_staff() {
+        return Err(TransitionError::StaffOnly.into());
+    }
+    Ok(())
 }
 
 /// The action that moves a ticket from `from` towards `target`.

@@ -417,17 +417,18 @@ struct Count {
     count: usize,
 }
 
+/// Every ticket the user may see (Home and My view group them).
+async fn all_visible(state: &AppState, me: &User) -> Result<Vec<Ticket>, ApiError> {
+    let everything = Filter {
+        limit: 500,
+        ..Filter::default()
+    };
+    tickets_api::visible_tickets(state, me, &everything).await
+}
+
 async fn home(State(state): State<AppState>, caller: Caller) -> PortalResult {
     let me = user(&caller, "/portal")?;
-    let all = tickets_api::visible_tickets(
-        &state,
-        me,
-        &Filter {
-            limit: 500,
-            ..Filter::default()
-        },
-    )
-    .await?;
+    let all = all_visible(&state, me).await?;
     let counts: Vec<Count> = Status::ALL
         .iter()
         .map(|s| Count {
@@ -481,15 +482,7 @@ async fn home(State(state): State<AppState>, caller: Caller) -> PortalResult {
 
 async fn my_view(State(state): State<AppState>, caller: Caller) -> PortalResult {
     let me = user(&caller, "/portal/my-view")?;
-    let all = tickets_api::visible_tickets(
-        &state,
-        me,
-        &Filter {
-            limit: 500,
-            ..Filter::default()
-        },
-    )
-    .await?;
+    let all = all_visible(&state, me).await?;
     let groups: Vec<_> = Status::ALL
         .iter()
         .map(|s| {

@@ -272,26 +272,6 @@ pub async fn list(db: &Db, scope: &Scope<'_>, f: &Filter) -> Result<Vec<Ticket>,
     Ok(q.fetch_all(db).await?)
 }
 
-/// Counts of a requester's tickets by status (for Home and My view).
-pub async fn counts_by_status(
-    db: &Db,
-    scope: &Scope<'_>,
-) -> Result<Vec<(Status, i64)>, StoreError> {
-    let all = list(
-        db,
-        scope,
-        &Filter {
-            limit: 500,
-            ..Filter::default()
-        },
-    )
-    .await?;
-    Ok(Status::ALL
-        .into_iter()
-        .map(|s| (s, all.iter().filter(|t| t.status == s).count() as i64))
-        .collect())
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {
     Created,
@@ -577,14 +557,6 @@ pub async fn attachment(db: &Db, id: &str) -> Result<Option<(Attachment, bool)>,
     .fetch_optional(db)
     .await?;
     Ok(row.map(|r| (r.attachment, r.public.unwrap_or(false))))
-}
-
-pub async fn ticket_id_for_number(db: &Db, number: i64) -> Result<Option<String>, StoreError> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT id FROM tickets WHERE number = $1")
-        .bind(number)
-        .fetch_optional(db)
-        .await?;
-    Ok(row.map(|r| r.0))
 }
 
 pub async fn by_id(db: &Db, id: &str) -> Result<Option<Ticket>, StoreError> {

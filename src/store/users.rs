@@ -151,13 +151,6 @@ pub async fn all(db: &Db) -> Result<Vec<User>, StoreError> {
     .await?)
 }
 
-pub async fn count(db: &Db) -> Result<i64, StoreError> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
-        .fetch_one(db)
-        .await?;
-    Ok(n)
-}
-
 pub async fn set_password(db: &Db, user_id: &str, hash: &str) -> Result<(), StoreError> {
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(hash)
