@@ -170,6 +170,10 @@ async fn live_maintenance(
         .go_offline(&desk.db, now, s.offline_after_secs)
         .await?;
     crate::queue::expire_offers(&desk.db, now, s.accept_timeout_secs).await?;
+    crate::chat_invitations::expire_due(desk, bus, now).await?;
+    if s.reoffer_overdue {
+        desk.reoffer_overdue(now).await?;
+    }
     crate::live::tick(
         desk,
         bus,

@@ -14,21 +14,50 @@ use tokio::sync::broadcast;
 /// database (it is told, and re-reads after its last id).
 const BUFFER: usize = 256;
 
+/// The topic of events for one person (invitations to chat, their
+/// answers), followed by each of their connections. Chat topics are chat
+/// ids (hex), so the two never collide.
+pub fn user_topic(user_id: &str) -> String {
+    format!("user:{user_id}")
+}
+
+/// A user's topic carries few events (invitations): a small buffer each,
+/// as every signed-in widget follows one.
+const USER_BUFFER: usize = 16;
+
 #[derive(Clone, Default)]
 pub struct Bus {
-    chats: Arc<Mutex<HashMap<String, broadcast::Sender<Arc<Value>>>>>,
+    chats: Arc<Mutex<Topics>>,
+}
+
+#[derive(Default)]
+struct Topics {
+    senders: HashMap<String, broadcast::Sender<Arc<Value>>>,
+    /// When the map reaches this size, topics nobody follows are dropped
+    /// (amortised: the threshold doubles with what remains).
+    prune_at: usize,
 }
 
 impl Bus {
-    /// Follows a chat's events from now on.
+    /// Follows a topic's events (a chat's, or a user's) from now on.
     pub fn subscribe(&self, chat_id: &str) -> broadcast::Receiver<Arc<Value>> {
         let Ok(mut chats) = self.chats.lock() else {
             // A poisoned lock: hand out a receiver that simply never fires.
             return broadcast::channel(1).1;
         };
+        if chats.senders.len() >= chats.prune_at {
+            chats.senders.retain(|_, tx| tx.receiver_count() > 0);
+            chats.prune_at = (chats.senders.len() * 2).max(1024);
+        }
+        let buffer = if chat_id.starts_with("user:") {
+            USER_BUFFER
+        } else {
+            BUFFER
+        };
         chats
+            .senders
             .entry(chat_id.to_string())
-            .or_insert_with(|| broadcast::channel(BUFFER).0)
+            .or_insert_with(|| broadcast::channel(buffer).0)
             .subscribe()
     }
 
@@ -38,10 +67,10 @@ impl Bus {
             return;
         };
         // A send error means nobody follows the chat any more.
-        if let Some(tx) = chats.get(chat_id)
+        if let Some(tx) = chats.senders.get(chat_id)
             && tx.send(Arc::new(event)).is_err()
         {
-            chats.remove(chat_id);
+            chats.senders.remove(chat_id);
         }
     }
 }
@@ -62,5 +91,22 @@ mod tests {
             Some(serde_json::json!(1))
         );
         assert!(b.try_recv().is_err());
+    }
+
+    #[test]
+    fn topics_nobody_follows_are_dropped_as_the_map_grows() {
+        let bus = Bus::default();
+        let kept = bus.subscribe("user:kept");
+        for i in 0..5000 {
+            drop(bus.subscribe(&format!("chat-{i}")));
+        }
+        let n = bus.chats.lock().map(|t| t.senders.len()).unwrap_or(0);
+        assert!(n < 1100, "{n} topics kept for 2 receivers");
+        assert!(
+            bus.chats
+                .lock()
+                .is_ok_and(|t| t.senders.contains_key("user:kept"))
+        );
+        drop(kept);
     }
 }

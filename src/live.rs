@@ -7,10 +7,11 @@
 use serde_json::json;
 
 use crate::bus::Bus;
-use crate::store::chat_messages::{self, ChatMessage};
+use crate::store::chat_messages::{self, ChatMessage, NewMessage};
 use crate::store::queue::{self, ChatRequest};
 use crate::store::tickets::{self as ticket_store, EventKind, NewEvent};
-use crate::store::{StoreError, users};
+use crate::store::users::{self, User};
+use crate::store::{Db, StoreError};
 use crate::tickets::{Priority, Source, TicketKind};
 use crate::workflow::{Desk, TicketInput, WorkflowError};
 
@@ -33,6 +34,27 @@ impl Default for LiveSettings {
 
 pub const AUTO_TICKET_SUMMARY: &str = "New ticket opened from chat";
 
+/// Who may follow a chat (read it, post in it): its user, its operator,
+/// and staff of its team (any staff when it has no team). An operator
+/// outside the team cannot read it.
+pub async fn may_follow(db: &Db, user: &User, chat: &ChatRequest) -> Result<bool, StoreError> {
+    if chat.user_id == user.id || chat.operator_id.as_deref() == Some(user.id.as_str()) {
+        return Ok(true);
+    }
+    if !user.role().is_staff() {
+        return Ok(false);
+    }
+    match &chat.team_id {
+        None => Ok(true),
+        Some(team) => queue::is_team_member(db, team, &user.id).await,
+    }
+}
+
+/// Where a chat's file is downloaded from.
+pub fn file_url(chat_id: &str, message_id: i64) -> String {
+    format!("/api/chats/{chat_id}/files/{message_id}")
+}
+
 /// The event every follower of a chat gets for a stored message.
 pub fn message_event(m: &ChatMessage) -> serde_json::Value {
     json!({
@@ -45,6 +67,12 @@ pub fn message_event(m: &ChatMessage) -> serde_json::Value {
         "text": m.body,
         "client_id": m.client_id,
         "created_at": m.created_at,
+        "file": (m.kind == "file").then(|| json!({
+            "name": m.body,
+            "size": m.file_size,
+            "content_type": m.file_content_type,
+            "url": file_url(&m.chat_id, m.id),
+        })),
     })
 }
 
@@ -56,7 +84,7 @@ pub async fn system_message(
     text: &str,
     now: i64,
 ) -> Result<ChatMessage, StoreError> {
-    let m = chat_messages::append(&desk.db, chat_id, None, "system", text, None, now).await?;
+    let m = chat_messages::append(&desk.db, &NewMessage::system(chat_id, text, now)).await?;
     bus.publish(chat_id, message_event(&m));
     Ok(m)
 }
@@ -64,17 +92,22 @@ pub async fn system_message(
 /// The whole conversation of a chat as text, one message a line.
 pub async fn transcript_text(desk: &Desk, chat_id: &str) -> Result<String, StoreError> {
     let messages = chat_messages::after(&desk.db, chat_id, 0, 100_000).await?;
-    Ok(messages
+    Ok(transcript_of(&messages))
+}
+
+fn transcript_of(messages: &[ChatMessage]) -> String {
+    messages
         .iter()
         .map(|m| {
             let who = m.sender.as_deref().unwrap_or("Frontdesk");
-            format!(
-                "[{}] {who}: {}\n",
-                crate::tickets::timing::format_utc(m.created_at),
-                m.body
-            )
+            let when = crate::tickets::timing::format_utc(m.created_at);
+            if m.kind == "file" {
+                format!("[{when}] {who} sent a file: {}\n", m.body)
+            } else {
+                format!("[{when}] {who}: {}\n", m.body)
+            }
         })
-        .collect())
+        .collect()
 }
 
 /// Rewrites the chat's transcript on its ticket (creating the event the
@@ -87,14 +120,16 @@ pub async fn update_transcript(
     let Some(ticket_id) = &chat.ticket_id else {
         return Ok(());
     };
-    let text = transcript_text(desk, &chat.id).await?;
-    match chat.transcript_event_id {
+    let messages = chat_messages::after(&desk.db, &chat.id, 0, 100_000).await?;
+    let text = transcript_of(&messages);
+    let event_id = match chat.transcript_event_id {
         Some(event_id) => {
             sqlx::query("UPDATE ticket_events SET body = $1 WHERE id = $2")
                 .bind(&text)
                 .bind(event_id)
                 .execute(&desk.db)
                 .await?;
+            event_id
         }
         None => {
             let mut conn = desk.db.acquire().await?;
@@ -114,7 +149,14 @@ pub async fn update_transcript(
             )
             .await?;
             queue::set_transcript_event(&desk.db, &chat.id, event_id).await?;
+            event_id
         }
+    };
+    // Files sent in the chat become the ticket's attachments, on the
+    // transcript (once each: the id follows from the message).
+    let mut conn = desk.db.acquire().await?;
+    for m in messages.iter().filter(|m| m.kind == "file") {
+        ticket_store::attach_chat_file(&mut conn, ticket_id, event_id, m).await?;
     }
     Ok(())
 }
@@ -283,12 +325,7 @@ mod tests {
         let chat = active_chat(&desk, &op, &user, 10_000).await;
         chat_messages::append(
             &desk.db,
-            &chat.id,
-            Some(&user),
-            "text",
-            "hello",
-            Some("a"),
-            10_010,
+            &NewMessage::text(&chat.id, &user, "a", "hello", 10_010),
         )
         .await
         .expect("msg");
@@ -314,12 +351,7 @@ mod tests {
         // Later messages reach the transcript as they are posted.
         chat_messages::append(
             &desk.db,
-            &chat.id,
-            Some(&op),
-            "text",
-            "how can I help?",
-            Some("b"),
-            10_130,
+            &NewMessage::text(&chat.id, &op, "b", "how can I help?", 10_130),
         )
         .await
         .expect("msg");

@@ -689,38 +689,17 @@ async fn org_command(config: &Config, action: OrgAction) -> anyhow::Result<()> {
 }
 
 async fn team_command(config: &Config, action: TeamAction) -> anyhow::Result<()> {
-    use frontdesk::store::{queue, users};
     std::fs::create_dir_all(&config.data)
         .with_context(|| format!("cannot create the data folder {}", config.data.display()))?;
     let db = frontdesk::store::open(&config.database_path()).await?;
     match action {
         TeamAction::Create { name } => {
-            let name = name.trim();
-            anyhow::ensure!(
-                !name.is_empty() && name.chars().count() <= 100,
-                "the name must be 1 to 100 characters"
-            );
-            anyhow::ensure!(
-                queue::team_by_name(&db, name).await?.is_none(),
-                "a team named {name} exists already"
-            );
-            queue::create_team(&db, name, frontdesk::store::now()).await?;
+            let name = frontdesk::teams::create(&db, &name, frontdesk::store::now()).await?;
             println!("created team {name}");
         }
         TeamAction::AddMember { name, email } => {
-            let team = queue::team_by_name(&db, name.trim())
-                .await?
-                .with_context(|| format!("no team named {name}"))?;
-            let email = frontdesk::accounts::normalise_email(&email).map_err(anyhow::Error::msg)?;
-            let user = users::by_email(&db, &email)
-                .await?
-                .with_context(|| format!("no account with the email {email}"))?;
-            anyhow::ensure!(
-                user.role().is_staff(),
-                "{email} is not an operator or admin"
-            );
-            queue::add_team_member(&db, &team, &user.id).await?;
-            println!("{email} is now in the team {}", name.trim());
+            frontdesk::teams::add_member(&db, &name, &email).await?;
+            println!("{} is now in the team {}", email.trim(), name.trim());
         }
     }
     Ok(())

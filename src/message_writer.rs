@@ -12,14 +12,7 @@ use crate::store::{Db, StoreError};
 /// Most messages written in one transaction.
 const MAX_GROUP: usize = 512;
 
-pub struct NewMessage {
-    pub chat_id: String,
-    pub sender_id: Option<String>,
-    pub kind: &'static str,
-    pub body: String,
-    pub client_id: Option<String>,
-    pub now: i64,
-}
+pub use crate::store::chat_messages::NewMessage;
 
 type Job = (NewMessage, oneshot::Sender<Result<ChatMessage, String>>);
 
@@ -77,18 +70,7 @@ async fn write_group(db: &Db, group: &[Job]) -> Result<Vec<ChatMessage>, StoreEr
     let mut tx = db.begin().await?;
     let mut ids = Vec::with_capacity(group.len());
     for (m, _) in group {
-        ids.push(
-            chat_messages::insert(
-                &mut tx,
-                &m.chat_id,
-                m.sender_id.as_deref(),
-                m.kind,
-                &m.body,
-                m.client_id.as_deref(),
-                m.now,
-            )
-            .await?,
-        );
+        ids.push(chat_messages::insert(&mut tx, m).await?);
     }
     tx.commit().await?;
     let mut out = Vec::with_capacity(ids.len());

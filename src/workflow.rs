@@ -599,6 +599,80 @@ impl Desk {
         }
         Ok(closed)
     }
+
+    /// Gives each assigned ticket whose response target has passed without
+    /// an operator answer to another available operator (the least busy,
+    /// then the one idle longest), once per ticket; the history records it
+    /// and the new assignee gets an email. Returns how many moved.
+    pub async fn reoffer_overdue(&self, at: i64) -> Result<usize, WorkflowError> {
+        let mut moved = 0;
+        for t in tickets::overdue_assigned(&self.db, at).await? {
+            let Some(from) = t.assignee_id.as_deref() else {
+                continue;
+            };
+            let others: Vec<_> = crate::store::queue::available_operators(&self.db)
+                .await?
+                .into_iter()
+                .filter(|c| c.user_id != from && c.user_id != t.requester_id)
+                .collect();
+            let Some(best) = crate::queue::pick(&others) else {
+                continue;
+            };
+            let (Some(old), Some(new)) = (
+                users::by_id(&self.db, from).await?,
+                users::by_id(&self.db, &best.user_id).await?,
+            ) else {
+                continue;
+            };
+            let requester = users::by_id(&self.db, &t.requester_id).await?;
+            let mut tx = self.db.begin().await?;
+            if !tickets::reassign_overdue(&mut tx, &t.id, from, &new.id, at).await? {
+                continue;
+            }
+            let why = format!(
+                "{} had not answered within the response target; given to {}.",
+                old.display_name(),
+                new.display_name()
+            );
+            tickets::insert_event(
+                &mut tx,
+                &NewEvent {
+                    ticket_id: &t.id,
+                    actor_id: None,
+                    kind: EventKind::Assignee,
+                    public: false,
+                    body: Some(&why),
+                    field: Some("assignee"),
+                    old_value: Some(old.display_name()),
+                    new_value: Some(new.display_name()),
+                    now: at,
+                },
+            )
+            .await?;
+            self.queue(
+                &mut tx,
+                &new,
+                &Notification::OperatorNewTicket {
+                    number: t.number,
+                    summary: t.summary.clone(),
+                    requester: requester
+                        .as_ref()
+                        .map(|u| u.display_name().to_string())
+                        .unwrap_or_default(),
+                    priority: t.priority.as_str().to_string(),
+                    url: self.ticket_url(t.number),
+                },
+                at,
+            )
+            .await?;
+            tx.commit().await?;
+            moved += 1;
+        }
+        if moved > 0 {
+            self.mail_wakeup.notify_one();
+        }
+        Ok(moved)
+    }
 }
 
 /// Whether `actor` may move `ticket` towards `target` now (for offering

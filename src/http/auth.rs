@@ -73,6 +73,15 @@ impl Caller {
             ))
         }
     }
+
+    pub fn require_admin(&self) -> Result<&User, ApiError> {
+        let u = self.require()?;
+        if u.role() == crate::accounts::Role::Admin {
+            Ok(u)
+        } else {
+            Err(ApiError::Forbidden("Only admins can do this.".into()))
+        }
+    }
 }
 
 impl<S> FromRequestParts<S> for Caller

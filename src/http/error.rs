@@ -230,3 +230,14 @@ impl From<crate::accounts::invite::InviteError> for ApiError {
         }
     }
 }
+
+impl From<crate::chat_invitations::InvitationError> for ApiError {
+    fn from(e: crate::chat_invitations::InvitationError) -> Self {
+        use crate::chat_invitations::InvitationError as I;
+        match e {
+            I::Store(s) => s.into(),
+            I::OwnTicket => ApiError::bad("own_ticket", None, e.to_string()),
+            I::ChatOff | I::AlreadyPending(_) | I::Over => ApiError::Conflict(e.to_string()),
+        }
+    }
+}

@@ -173,6 +173,7 @@ impl Connection {
             out,
             followers: HashMap::new(),
         };
+        conn.follow_user();
         let mut heartbeat = tokio::time::interval(HEARTBEAT);
         heartbeat.tick().await;
         let mut missed = 0u32;
@@ -269,6 +270,7 @@ impl Connection {
                 self.send(json!({ "type": "welcome", "user": u.display_name() }))
                     .await;
                 self.user = Some(u);
+                self.follow_user();
                 Ok(())
             }
             Ok(None) => Err(error(
@@ -276,6 +278,20 @@ impl Connection {
                 "This visitor token is unknown or expired.",
             )),
             Err(e) => Err(internal(e)),
+        }
+    }
+
+    /// Follows the events meant for the connection's user (invitations to
+    /// chat and their answers), once it is known who that is.
+    fn follow_user(&mut self) {
+        let Some(user) = &self.user else { return };
+        let topic = crate::bus::user_topic(&user.id);
+        let rx = self.state.bus.subscribe(&topic);
+        if let Some(old) = self
+            .followers
+            .insert(topic.clone(), forward(rx, self.out.clone(), topic, 0))
+        {
+            old.abort();
         }
     }
 
@@ -296,19 +312,9 @@ impl Connection {
             .await
             .map_err(internal)?
             .ok_or_else(not_found)?;
-        let allowed = if chat.user_id == me.id {
-            true
-        } else if me.role().is_staff() {
-            match (&chat.operator_id, &chat.team_id) {
-                (Some(op), _) if *op == me.id => true,
-                (_, None) => true,
-                (_, Some(team)) => queue::is_team_member(&self.state.db, team, &me.id)
-                    .await
-                    .map_err(internal)?,
-            }
-        } else {
-            false
-        };
+        let allowed = crate::live::may_follow(&self.state.db, &me, &chat)
+            .await
+            .map_err(internal)?;
         if allowed {
             Ok((me, chat))
         } else {
@@ -329,7 +335,7 @@ impl Connection {
         }
         // Follow first, then send the backlog: nothing falls in between;
         // events already in the backlog are skipped by id.
-        let mut rx = self.state.bus.subscribe(chat_id);
+        let rx = self.state.bus.subscribe(chat_id);
         let mut last = after.max(0);
         loop {
             let page = chat_messages::after(&self.state.db, chat_id, last, BACKLOG_PAGE)
@@ -345,34 +351,7 @@ impl Connection {
         }
         self.send(json!({ "type": "subscribed", "chat_id": chat_id, "last_id": last }))
             .await;
-        let out = self.out.clone();
-        let chat = chat_id.to_string();
-        let follower = tokio::spawn(async move {
-            loop {
-                match rx.recv().await {
-                    Ok(event) => {
-                        let old = event["type"] == "message"
-                            && event["id"].as_i64().is_some_and(|id| id <= last);
-                        if !old
-                            && out
-                                .send(Message::Text(event.to_string().into()))
-                                .await
-                                .is_err()
-                        {
-                            break;
-                        }
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        // Too far behind: the client re-subscribes from its last id.
-                        let v = json!({ "type": "resync", "chat_id": chat });
-                        if out.send(Message::Text(v.to_string().into())).await.is_err() {
-                            break;
-                        }
-                    }
-                    Err(_) => break,
-                }
-            }
-        });
+        let follower = forward(rx, self.out.clone(), chat_id.to_string(), last);
         self.followers.insert(chat_id.to_string(), follower);
         Ok(())
     }
@@ -399,14 +378,13 @@ impl Connection {
         let stored = self
             .state
             .messages
-            .write(crate::message_writer::NewMessage {
-                chat_id: chat_id.to_string(),
-                sender_id: Some(me.id.clone()),
-                kind: "text",
-                body: text.to_string(),
-                client_id: Some(client_id.to_string()),
-                now: now(),
-            })
+            .write(chat_messages::NewMessage::text(
+                chat_id,
+                &me.id,
+                client_id,
+                text,
+                now(),
+            ))
             .await
             .map_err(internal)?;
         // Stored first, then acknowledged, then delivered.
@@ -433,6 +411,42 @@ impl Connection {
         );
         Ok(())
     }
+}
+
+/// Passes a topic's events to the connection, skipping messages it already
+/// got from the backlog (ids up to `last`).
+fn forward(
+    mut rx: tokio::sync::broadcast::Receiver<std::sync::Arc<Value>>,
+    out: mpsc::Sender<Message>,
+    chat: String,
+    last: i64,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match rx.recv().await {
+                Ok(event) => {
+                    let old = event["type"] == "message"
+                        && event["id"].as_i64().is_some_and(|id| id <= last);
+                    if !old
+                        && out
+                            .send(Message::Text(event.to_string().into()))
+                            .await
+                            .is_err()
+                    {
+                        break;
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    // Too far behind: the client re-subscribes from its last id.
+                    let v = json!({ "type": "resync", "chat_id": chat });
+                    if out.send(Message::Text(v.to_string().into())).await.is_err() {
+                        break;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+    })
 }
 
 fn internal(e: crate::store::StoreError) -> Value {

@@ -5,14 +5,18 @@ pub mod account_api;
 pub mod assets;
 pub mod auth;
 pub mod bot_api;
+pub mod chat_content;
 pub mod error;
+pub mod file_response;
 pub mod help;
+pub mod invitations_api;
 pub mod live_chat;
 pub mod openapi;
 pub mod portal;
 pub mod queue_api;
 pub mod security;
 pub mod session_api;
+pub mod teams_api;
 pub mod templates;
 pub mod ticket_form;
 pub mod tickets_api;
@@ -101,6 +105,9 @@ pub fn router(state: AppState) -> Router {
         .merge(tickets_api::router(upload_limit))
         .merge(portal::router(upload_limit))
         .merge(queue_api::router())
+        .merge(chat_content::router(upload_limit))
+        .merge(invitations_api::router())
+        .merge(teams_api::router())
         .merge(live_chat::router())
         .merge(openapi::router())
         .fallback(not_found)

@@ -5,7 +5,10 @@ use axum::routing::get;
 use axum::{Json, Router};
 use utoipa::OpenApi;
 
-use super::{AppState, account_api, queue_api, session_api, tickets_api, widget_api};
+use super::{
+    AppState, account_api, chat_content, invitations_api, queue_api, session_api, teams_api,
+    tickets_api, widget_api,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,6 +21,9 @@ use super::{AppState, account_api, queue_api, session_api, tickets_api, widget_a
         tickets_api::create, tickets_api::list, tickets_api::show, tickets_api::reply,
         queue_api::set_availability, queue_api::my_availability, queue_api::my_chats, queue_api::read_queue, queue_api::start, queue_api::show,
         queue_api::accept, queue_api::decline, queue_api::end, queue_api::transfer, queue_api::email_transcript, queue_api::availability, queue_api::read_settings, queue_api::write_settings,
+        chat_content::messages, chat_content::send_file, chat_content::download,
+        invitations_api::invite, invitations_api::mine, invitations_api::show, invitations_api::accept, invitations_api::decline, invitations_api::cancel,
+        teams_api::list, teams_api::create, teams_api::add_member, teams_api::remove_member,
         tickets_api::set_status, tickets_api::set_priority, tickets_api::edit, tickets_api::log_time, tickets_api::download,
     ),
     tags((name = "accounts"), (name = "widget"), (name = "tickets"), (name = "operators"))

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use super::AppState;
 use super::auth::Caller;
+use super::chat_content::followed_chat;
 use super::error::ApiError;
 use super::session_api::{JsonBody, json_body};
 use super::tickets_api;
@@ -227,6 +228,17 @@ pub struct ChatContext {
     /// The bot conversation before the escalation.
     #[schema(value_type = Vec<Object>)]
     pub conversation: Vec<crate::store::conversations::Message>,
+    /// Earlier chats about the same ticket, oldest first.
+    pub earlier_chats: Vec<EarlierChat>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EarlierChat {
+    pub id: String,
+    pub created_at: i64,
+    /// Their messages, as the WebSocket sends them.
+    #[schema(value_type = Vec<Object>)]
+    pub messages: Vec<serde_json::Value>,
 }
 
 async fn context(state: &AppState, r: &ChatRequest) -> Result<ChatContext, ApiError> {
@@ -239,7 +251,22 @@ async fn context(state: &AppState, r: &ChatRequest) -> Result<ChatContext, ApiEr
         Some(t) => tickets::by_id(&state.db, t).await?.map(|t| t.number),
         None => None,
     };
+    let mut earlier_chats = Vec::new();
+    if let Some(ticket_id) = &r.ticket_id {
+        for c in q::of_ticket(&state.db, ticket_id).await? {
+            if c.id == r.id || c.created_at > r.created_at {
+                continue;
+            }
+            let messages = crate::store::chat_messages::after(&state.db, &c.id, 0, 1000).await?;
+            earlier_chats.push(EarlierChat {
+                id: c.id,
+                created_at: c.created_at,
+                messages: messages.iter().map(crate::live::message_event).collect(),
+            });
+        }
+    }
     Ok(ChatContext {
+        earlier_chats,
         user_name: user
             .as_ref()
             .map(|u| u.display_name().to_string())
@@ -357,25 +384,6 @@ pub async fn start(
     Ok((StatusCode::CREATED, Json(chat_state(&state, &r).await?)))
 }
 
-/// The request if the caller is its user or an operator.
-async fn visible_request(
-    state: &AppState,
-    caller: &Caller,
-    id: &str,
-) -> Result<ChatRequest, ApiError> {
-    let me = caller.require()?;
-    let not_found = || ApiError::NotFound("There is no such chat you can see.".into());
-    if !crate::accounts::token::is_id(id) {
-        return Err(not_found());
-    }
-    let r = q::request(&state.db, id).await?.ok_or_else(not_found)?;
-    if me.role().is_staff() || r.user_id == me.id {
-        Ok(r)
-    } else {
-        Err(not_found())
-    }
-}
-
 /// A chat request's state: position in the queue, operator.
 #[utoipa::path(get, path = "/api/chats/{id}", tag = "operators", params(("id" = String, Path)),
     responses((status = 200, body = ChatState), (status = 404)))]
@@ -384,7 +392,7 @@ pub async fn show(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<ChatState>, ApiError> {
-    let r = visible_request(&state, &caller, &id).await?;
+    let r = followed_chat(&state, &caller, &id).await?;
     let mut s = chat_state(&state, &r).await?;
     if caller.user().is_some_and(|u| u.role().is_staff()) {
         s.context = Some(context(&state, &r).await?);
@@ -422,7 +430,7 @@ pub async fn accept(
     Path(id): Path<String>,
 ) -> Result<Json<ChatState>, ApiError> {
     let me = caller.require_staff()?.clone();
-    let r = visible_request(&state, &caller, &id).await?;
+    let r = followed_chat(&state, &caller, &id).await?;
     if let Some(p) = q::presence(&state.db, &me.id).await?
         && p.capacity > 0
         && q::candidates(&state.db, &r)
@@ -452,7 +460,7 @@ pub async fn decline(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let me = caller.require_staff()?.clone();
-    let r = visible_request(&state, &caller, &id).await?;
+    let r = followed_chat(&state, &caller, &id).await?;
     if !queue::decline(&state.db, &r.id, &me.id, now()).await? {
         return Err(ApiError::Conflict(
             "This chat is not offered to you.".into(),
@@ -470,7 +478,7 @@ pub async fn end(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let me = caller.require()?.clone();
-    let r = visible_request(&state, &caller, &id).await?;
+    let r = followed_chat(&state, &caller, &id).await?;
     if me.role().is_staff()
         && r.user_id != me.id
         && r.operator_id.as_deref() != Some(me.id.as_str())
@@ -510,7 +518,7 @@ pub async fn transfer(
 ) -> Result<Json<ChatState>, ApiError> {
     let me = caller.require_staff()?.clone();
     let body = json_body(body)?;
-    let r = visible_request(&state, &caller, &id).await?;
+    let r = followed_chat(&state, &caller, &id).await?;
     if r.operator_id.as_deref() != Some(me.id.as_str()) {
         return Err(ApiError::Forbidden(
             "Only the chat's operator can transfer it.".into(),
@@ -586,7 +594,7 @@ pub async fn email_transcript(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let r = visible_request(&state, &caller, &id).await?;
+    let r = followed_chat(&state, &caller, &id).await?;
     let user = users::by_id(&state.db, &r.user_id)
         .await?
         .ok_or_else(|| ApiError::NotFound("The chat's user no longer exists.".into()))?;
@@ -633,15 +641,6 @@ pub async fn availability(
     }))
 }
 
-fn require_admin(caller: &Caller) -> Result<(), ApiError> {
-    match caller.require()?.role() {
-        crate::accounts::Role::Admin => Ok(()),
-        _ => Err(ApiError::Forbidden(
-            "Only admins change these settings.".into(),
-        )),
-    }
-}
-
 /// The live-chat settings (admins).
 #[utoipa::path(get, path = "/api/admin/live-settings", tag = "operators",
     responses((status = 200, body = live_settings::LiveSettings), (status = 403)))]
@@ -649,7 +648,7 @@ pub async fn read_settings(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<live_settings::LiveSettings>, ApiError> {
-    require_admin(&caller)?;
+    caller.require_admin()?;
     Ok(Json(live_settings::get(&state.db).await?))
 }
 
@@ -661,7 +660,7 @@ pub async fn write_settings(
     caller: Caller,
     body: JsonBody<live_settings::LiveSettings>,
 ) -> Result<Json<live_settings::LiveSettings>, ApiError> {
-    require_admin(&caller)?;
+    caller.require_admin()?;
     let s = json_body(body)?;
     if !matches!(s.chat_with.as_str(), "team" | "assignee") {
         return Err(ApiError::bad(

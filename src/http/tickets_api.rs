@@ -6,10 +6,9 @@
 
 use axum::Json;
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -19,7 +18,6 @@ use super::auth::Caller;
 use super::error::ApiError;
 use super::security::TICKET_CREATE;
 use super::ticket_form::{self, FormData, FormError};
-use crate::attachments;
 use crate::store::tickets::{self, Attachment, Event, Filter, Scope, Sort, Ticket};
 use crate::store::users::{self, User};
 use crate::store::{conversations, organisations};
@@ -745,65 +743,13 @@ pub async fn download(
     if !workflow::can_see(&state.db, user, &t).await? || (!public && !user.role().is_staff()) {
         return Err(not_found());
     }
-    let path = state.files.path_of(&a.sha256).ok_or_else(not_found)?;
-    let file = tokio::fs::File::open(&path)
-        .await
-        .map_err(|e| ApiError::Internal(format!("attachment {}: {e}", path.display())))?;
-    // Streamed in chunks: a large file is never held in memory.
-    let mut res = Response::new(Body::from_stream(tokio_util::io::ReaderStream::new(file)));
-    let h = res.headers_mut();
-    let ct = HeaderValue::from_str(&a.content_type)
-        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    h.insert(header::CONTENT_TYPE, ct);
-    h.insert(
-        header::CONTENT_LENGTH,
-        HeaderValue::from(a.size.max(0) as u64),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    let disposition = if attachments::inline_allowed(&a.content_type) {
-        "inline"
-    } else {
-        "attachment"
-    };
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&content_disposition(disposition, &a.file_name))
-            .unwrap_or(HeaderValue::from_static("attachment")),
-    );
-    // Even a raster image is served with a sandboxing policy of its own.
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; img-src 'self'; sandbox"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    Ok(res.into_response())
-}
-
-/// `attachment; filename="ascii"; filename*=UTF-8''percent-encoded`.
-fn content_disposition(kind: &str, name: &str) -> String {
-    let ascii: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let mut encoded = String::new();
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            encoded.push(b as char);
-        } else {
-            encoded.push_str(&format!("%{b:02X}"));
-        }
-    }
-    format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+    super::file_response::serve(
+        &state.files,
+        &a.sha256,
+        &a.file_name,
+        &a.content_type,
+        a.size,
+    )
+    .await?
+    .ok_or_else(not_found)
 }

@@ -13,38 +13,92 @@ pub struct ChatMessage {
     pub sender_id: Option<String>,
     pub sender: Option<String>,
     pub sender_role: Option<String>,
+    /// `text`, `system` or `file` (then `body` is the file's name).
     pub kind: String,
     pub body: String,
     pub client_id: Option<String>,
     pub created_at: i64,
+    #[serde(skip)]
+    pub file_sha256: Option<String>,
+    pub file_content_type: Option<String>,
+    pub file_size: Option<i64>,
+}
+
+/// A file sent in a chat, already in the attachment store.
+#[derive(Debug, Clone)]
+pub struct FileRef {
+    pub sha256: String,
+    pub content_type: String,
+    pub size: i64,
+}
+
+/// A message to store. `kind` follows from `file` for files.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub chat_id: String,
+    pub sender_id: Option<String>,
+    pub kind: &'static str,
+    pub body: String,
+    pub client_id: Option<String>,
+    pub file: Option<FileRef>,
+    pub now: i64,
+}
+
+impl NewMessage {
+    pub fn system(chat_id: &str, text: &str, now: i64) -> NewMessage {
+        NewMessage {
+            chat_id: chat_id.to_string(),
+            sender_id: None,
+            kind: "system",
+            body: text.to_string(),
+            client_id: None,
+            file: None,
+            now,
+        }
+    }
+
+    pub fn text(
+        chat_id: &str,
+        sender_id: &str,
+        client_id: &str,
+        text: &str,
+        now: i64,
+    ) -> NewMessage {
+        NewMessage {
+            chat_id: chat_id.to_string(),
+            sender_id: Some(sender_id.to_string()),
+            kind: "text",
+            body: text.to_string(),
+            client_id: Some(client_id.to_string()),
+            file: None,
+            now,
+        }
+    }
 }
 
 const SELECT: &str = "SELECT m.id, m.chat_id, m.sender_id, \
     CASE WHEN u.name = '' THEN u.email ELSE u.name END AS sender, u.role AS sender_role, \
-    m.kind, m.body, m.client_id, m.created_at \
+    m.kind, m.body, m.client_id, m.created_at, m.file_sha256, m.file_content_type, m.file_size \
     FROM chat_messages m LEFT JOIN users u ON u.id = m.sender_id";
 
 /// Inserts a message inside the caller's transaction and returns its id; a
 /// resend with the same `client_id` returns the stored one's id instead.
-pub async fn insert(
-    conn: &mut sqlx::SqliteConnection,
-    chat_id: &str,
-    sender_id: Option<&str>,
-    kind: &str,
-    body: &str,
-    client_id: Option<&str>,
-    now: i64,
-) -> Result<i64, StoreError> {
+pub async fn insert(conn: &mut sqlx::SqliteConnection, m: &NewMessage) -> Result<i64, StoreError> {
+    let kind = if m.file.is_some() { "file" } else { m.kind };
     let inserted: Option<(i64,)> = sqlx::query_as(
-        "INSERT INTO chat_messages (chat_id, sender_id, kind, body, client_id, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+        "INSERT INTO chat_messages (chat_id, sender_id, kind, body, client_id, created_at, file_sha256, file_content_type, file_size) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
          ON CONFLICT (chat_id, sender_id, client_id) DO NOTHING RETURNING id",
     )
-    .bind(chat_id)
-    .bind(sender_id)
+    .bind(&m.chat_id)
+    .bind(&m.sender_id)
     .bind(kind)
-    .bind(body)
-    .bind(client_id)
-    .bind(now)
+    .bind(&m.body)
+    .bind(&m.client_id)
+    .bind(m.now)
+    .bind(m.file.as_ref().map(|f| f.sha256.as_str()))
+    .bind(m.file.as_ref().map(|f| f.content_type.as_str()))
+    .bind(m.file.as_ref().map(|f| f.size))
     .fetch_optional(&mut *conn)
     .await?;
     if let Some((id,)) = inserted {
@@ -53,9 +107,9 @@ pub async fn insert(
     let (id,): (i64,) = sqlx::query_as(
         "SELECT id FROM chat_messages WHERE chat_id = $1 AND sender_id = $2 AND client_id = $3",
     )
-    .bind(chat_id)
-    .bind(sender_id)
-    .bind(client_id)
+    .bind(&m.chat_id)
+    .bind(&m.sender_id)
+    .bind(&m.client_id)
     .fetch_one(&mut *conn)
     .await?;
     Ok(id)
@@ -72,17 +126,9 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<ChatMessage>, StoreError> 
 
 /// Stores a message; a resend with the same `client_id` returns the stored
 /// one instead of a duplicate.
-pub async fn append(
-    db: &Db,
-    chat_id: &str,
-    sender_id: Option<&str>,
-    kind: &str,
-    body: &str,
-    client_id: Option<&str>,
-    now: i64,
-) -> Result<ChatMessage, StoreError> {
+pub async fn append(db: &Db, m: &NewMessage) -> Result<ChatMessage, StoreError> {
     let mut conn = db.acquire().await?;
-    let id = insert(&mut conn, chat_id, sender_id, kind, body, client_id, now).await?;
+    let id = insert(&mut conn, m).await?;
     drop(conn);
     by_id(db, id).await?.ok_or(StoreError::NotFound)
 }

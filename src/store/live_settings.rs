@@ -17,11 +17,15 @@ pub struct LiveSettings {
     /// An operator whose console has been closed this long goes offline.
     pub offline_after_secs: i64,
     pub default_capacity: i64,
+    /// Give an assigned ticket whose response target passed without an
+    /// answer to another available operator (off: it is only flagged).
+    #[serde(default)]
+    pub reoffer_overdue: bool,
 }
 
 pub async fn get(db: &Db) -> Result<LiveSettings, StoreError> {
     Ok(sqlx::query_as::<_, LiveSettings>(
-        "SELECT chat_enabled, chat_with, accept_timeout_secs, idle_timeout_secs, auto_ticket_secs, offline_after_secs, default_capacity \
+        "SELECT chat_enabled, chat_with, accept_timeout_secs, idle_timeout_secs, auto_ticket_secs, offline_after_secs, default_capacity, reoffer_overdue \
          FROM live_settings WHERE id = 1",
     )
     .fetch_one(db)
@@ -31,7 +35,7 @@ pub async fn get(db: &Db) -> Result<LiveSettings, StoreError> {
 pub async fn set(db: &Db, s: &LiveSettings) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE live_settings SET chat_enabled = $1, chat_with = $2, accept_timeout_secs = $3, idle_timeout_secs = $4, \
-         auto_ticket_secs = $5, offline_after_secs = $6, default_capacity = $7 WHERE id = 1",
+         auto_ticket_secs = $5, offline_after_secs = $6, default_capacity = $7, reoffer_overdue = $8 WHERE id = 1",
     )
     .bind(s.chat_enabled)
     .bind(&s.chat_with)
@@ -40,6 +44,7 @@ pub async fn set(db: &Db, s: &LiveSettings) -> Result<(), StoreError> {
     .bind(s.auto_ticket_secs)
     .bind(s.offline_after_secs)
     .bind(s.default_capacity)
+    .bind(s.reoffer_overdue)
     .execute(db)
     .await?;
     Ok(())

@@ -4,6 +4,7 @@
 
 pub mod chat_messages;
 pub mod conversations;
+pub mod invitations;
 pub mod live_settings;
 pub mod organisations;
 pub mod outbox;

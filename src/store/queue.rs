@@ -155,6 +155,20 @@ pub async fn candidates(db: &Db, request: &ChatRequest) -> Result<Vec<Candidate>
     .await?)
 }
 
+/// Every available operator, with their number of live chats (for work
+/// that belongs to no team, such as an overdue ticket).
+pub async fn available_operators(db: &Db) -> Result<Vec<Candidate>, StoreError> {
+    Ok(sqlx::query_as::<_, Candidate>(
+        "SELECT p.user_id, \
+           (SELECT COUNT(*) FROM chat_requests c WHERE c.operator_id = p.user_id AND c.status = 'active') AS active, \
+           p.capacity, p.last_assigned_at \
+         FROM operator_presence p JOIN users u ON u.id = p.user_id \
+         WHERE p.availability = 'available' AND u.role IN ('operator', 'admin')",
+    )
+    .fetch_all(db)
+    .await?)
+}
+
 /// Offers a waiting request to `operator_id`; false if it is no longer waiting.
 pub async fn offer(
     db: &Db,
@@ -421,4 +435,44 @@ pub async fn of_user(db: &Db, user_id: &str) -> Result<Vec<ChatRequest>, StoreEr
     .bind(user_id)
     .fetch_all(db)
     .await?)
+}
+
+/// The chats about a ticket, oldest first.
+pub async fn of_ticket(db: &Db, ticket_id: &str) -> Result<Vec<ChatRequest>, StoreError> {
+    Ok(sqlx::query_as::<_, ChatRequest>(&format!(
+        "SELECT {REQUEST_COLUMNS} FROM chat_requests WHERE ticket_id = $1 ORDER BY created_at, id LIMIT 200"
+    ))
+    .bind(ticket_id)
+    .fetch_all(db)
+    .await?)
+}
+
+pub async fn remove_team_member(db: &Db, team_id: &str, user_id: &str) -> Result<bool, StoreError> {
+    let n = sqlx::query("DELETE FROM team_members WHERE team_id = $1 AND user_id = $2")
+        .bind(team_id)
+        .bind(user_id)
+        .execute(db)
+        .await?
+        .rows_affected();
+    Ok(n == 1)
+}
+
+/// Every team with its members' emails, by name.
+pub async fn teams_with_members(db: &Db) -> Result<Vec<(String, Vec<String>)>, StoreError> {
+    let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT t.name, u.email FROM teams t LEFT JOIN team_members m ON m.team_id = t.id \
+         LEFT JOIN users u ON u.id = m.user_id ORDER BY t.name, u.email",
+    )
+    .fetch_all(db)
+    .await?;
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for (team, email) in rows {
+        if out.last().is_none_or(|(t, _)| *t != team) {
+            out.push((team, Vec::new()));
+        }
+        if let (Some(email), Some((_, members))) = (email, out.last_mut()) {
+            members.push(email);
+        }
+    }
+    Ok(out)
 }

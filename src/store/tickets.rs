@@ -475,6 +475,42 @@ pub async fn due_for_closing(db: &Db, now: i64) -> Result<Vec<Ticket>, StoreErro
     .await?)
 }
 
+/// Assigned tickets past their response target with no operator answer,
+/// not yet given to another operator.
+pub async fn overdue_assigned(db: &Db, now: i64) -> Result<Vec<Ticket>, StoreError> {
+    Ok(sqlx::query_as::<_, Ticket>(&format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets WHERE assignee_id IS NOT NULL AND first_response_at IS NULL \
+         AND response_due_at < $1 AND reoffered_at IS NULL AND status IN ('new', 'in_analysis', 'assigned') \
+         ORDER BY response_due_at LIMIT 200"
+    ))
+    .bind(now)
+    .fetch_all(db)
+    .await?)
+}
+
+/// Gives an overdue ticket to another operator, if it is still with `from`
+/// and unanswered; false otherwise (someone answered or moved it meanwhile).
+pub async fn reassign_overdue(
+    conn: &mut SqliteConnection,
+    ticket_id: &str,
+    from: &str,
+    to: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let n = sqlx::query(
+        "UPDATE tickets SET assignee_id = $1, reoffered_at = $2, updated_at = $2 \
+         WHERE id = $3 AND assignee_id = $4 AND first_response_at IS NULL AND reoffered_at IS NULL",
+    )
+    .bind(to)
+    .bind(now)
+    .bind(ticket_id)
+    .bind(from)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Attachment {
     pub id: String,
@@ -521,6 +557,38 @@ pub async fn insert_attachment(
     .execute(conn)
     .await?;
     Ok(id)
+}
+
+/// Attaches a file sent in a live chat to the chat's ticket, on its
+/// transcript event. Its id is derived from the message, so doing it again
+/// (the transcript is rewritten with every message) changes nothing.
+pub async fn attach_chat_file(
+    conn: &mut SqliteConnection,
+    ticket_id: &str,
+    event_id: i64,
+    m: &super::chat_messages::ChatMessage,
+) -> Result<(), StoreError> {
+    let (Some(sha256), Some(content_type)) = (&m.file_sha256, &m.file_content_type) else {
+        return Ok(());
+    };
+    let mut id = crate::accounts::token::sha256_hex(&format!("chat-file:{}", m.id));
+    id.truncate(32);
+    sqlx::query(
+        "INSERT INTO attachments (id, ticket_id, event_id, uploader_id, file_name, content_type, size, sha256, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(&id)
+    .bind(ticket_id)
+    .bind(event_id)
+    .bind(&m.sender_id)
+    .bind(&m.body)
+    .bind(content_type)
+    .bind(m.file_size.unwrap_or(0))
+    .bind(sha256)
+    .bind(m.created_at)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// The attachments of a ticket's events, internal ones only for staff.

@@ -1,0 +1,168 @@
+//! An operator starts a chat from a ticket: the ticket's user is asked
+//! ("<name> would like to chat") in their widget, the operator sees
+//! "Connecting…" until the user accepts, and an invitation nobody answers
+//! within two minutes lapses and the operator is told. Both sides hear of
+//! every change on their user topic of the bus. Functions take the time as
+//! an argument so tests control it.
+
+use serde_json::json;
+
+use crate::bus::{Bus, user_topic};
+use crate::live::system_message;
+use crate::store::invitations::{self as store, Invitation};
+use crate::store::tickets::Ticket;
+use crate::store::users::{self, User};
+use crate::store::{StoreError, live_settings};
+use crate::workflow::Desk;
+
+/// How long the user has to accept.
+pub const VALID_SECS: i64 = 120;
+
+#[derive(Debug, thiserror::Error)]
+pub enum InvitationError {
+    #[error("Live chat is off at the moment.")]
+    ChatOff,
+    #[error("{0} already has an invitation waiting for an answer.")]
+    AlreadyPending(String),
+    #[error("This ticket was opened by you: invite its user, not yourself.")]
+    OwnTicket,
+    #[error("This invitation is no longer open.")]
+    Over,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Invitations created at or before this have lapsed.
+fn cutoff(now: i64) -> i64 {
+    now - VALID_SECS
+}
+
+/// What both sides are told about an invitation.
+fn event(kind: &str, inv: &Invitation, operator: &str, ticket: i64) -> serde_json::Value {
+    json!({
+        "type": kind,
+        "id": inv.id,
+        "status": inv.status,
+        "operator": operator,
+        "ticket": ticket,
+        "chat_id": inv.chat_id,
+        "expires_at": inv.created_at + VALID_SECS,
+    })
+}
+
+async fn tell_both(desk: &Desk, bus: &Bus, inv: &Invitation) -> Result<(), StoreError> {
+    let operator = users::by_id(&desk.db, &inv.operator_id).await?;
+    let name = operator.as_ref().map(|u| u.display_name()).unwrap_or("");
+    let number = crate::store::tickets::by_id(&desk.db, &inv.ticket_id)
+        .await?
+        .map(|t| t.number)
+        .unwrap_or(0);
+    let e = event("invitation", inv, name, number);
+    bus.publish(&user_topic(&inv.user_id), e.clone());
+    bus.publish(&user_topic(&inv.operator_id), e);
+    Ok(())
+}
+
+/// The operator asks the ticket's user to chat.
+pub async fn invite(
+    desk: &Desk,
+    bus: &Bus,
+    operator: &User,
+    ticket: &Ticket,
+    now: i64,
+) -> Result<Invitation, InvitationError> {
+    if !live_settings::get(&desk.db).await?.chat_enabled {
+        return Err(InvitationError::ChatOff);
+    }
+    if ticket.requester_id == operator.id {
+        return Err(InvitationError::OwnTicket);
+    }
+    if store::pending_for_ticket(&desk.db, &ticket.id, cutoff(now))
+        .await?
+        .is_some()
+    {
+        return Err(InvitationError::AlreadyPending(format!(
+            "Ticket #{}",
+            ticket.number
+        )));
+    }
+    let inv = store::create(
+        &desk.db,
+        &ticket.id,
+        &operator.id,
+        &ticket.requester_id,
+        now,
+    )
+    .await?;
+    tell_both(desk, bus, &inv).await?;
+    Ok(inv)
+}
+
+/// Invitations waiting for this user's answer.
+pub async fn waiting_for(
+    desk: &Desk,
+    user: &User,
+    now: i64,
+) -> Result<Vec<Invitation>, StoreError> {
+    store::pending_for_user(&desk.db, &user.id, cutoff(now)).await
+}
+
+/// The user accepts: the chat begins at once with the inviting operator.
+pub async fn accept(
+    desk: &Desk,
+    bus: &Bus,
+    inv: &Invitation,
+    ticket: &Ticket,
+    now: i64,
+) -> Result<Invitation, InvitationError> {
+    let Some(chat_id) = store::accept(&desk.db, inv, ticket.priority, cutoff(now), now).await?
+    else {
+        return Err(InvitationError::Over);
+    };
+    if let Some(op) = users::by_id(&desk.db, &inv.operator_id).await? {
+        let text = format!("{} joined the chat.", op.display_name());
+        system_message(desk, bus, &chat_id, &text, now).await?;
+    }
+    let inv = store::by_id(&desk.db, &inv.id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    tell_both(desk, bus, &inv).await?;
+    Ok(inv)
+}
+
+/// The user declines, or the operator withdraws the invitation.
+pub async fn close(
+    desk: &Desk,
+    bus: &Bus,
+    inv: &Invitation,
+    status: &'static str,
+    now: i64,
+) -> Result<Invitation, InvitationError> {
+    if !store::close(&desk.db, &inv.id, status, now).await? {
+        return Err(InvitationError::Over);
+    }
+    let inv = store::by_id(&desk.db, &inv.id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    tell_both(desk, bus, &inv).await?;
+    Ok(inv)
+}
+
+/// Lapses every invitation not answered in time, telling both sides.
+pub async fn expire_due(desk: &Desk, bus: &Bus, now: i64) -> Result<usize, StoreError> {
+    let lapsed = store::expire(&desk.db, cutoff(now), now).await?;
+    for inv in &lapsed {
+        tell_both(desk, bus, inv).await?;
+    }
+    Ok(lapsed.len())
+}
+
+/// The status an invitation shows at `now`: a pending one past its time
+/// reads as expired even before the maintenance tick marks it.
+pub fn status_at(inv: &Invitation, now: i64) -> &str {
+    if inv.status == "pending" && inv.created_at <= cutoff(now) {
+        "expired"
+    } else {
+        &inv.status
+    }
+}
