@@ -166,3 +166,67 @@ pub fn status_at(inv: &Invitation, now: i64) -> &str {
         &inv.status
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{setup, ticket};
+
+    #[tokio::test]
+    async fn an_unanswered_invitation_lapses_after_two_minutes_and_both_are_told() {
+        let (_dir, desk, op_id, user_id) = setup().await;
+        let bus = Bus::default();
+        let op = users::by_id(&desk.db, &op_id)
+            .await
+            .expect("get")
+            .expect("op");
+        let t = ticket(&desk, &user_id).await;
+        let mut user_events = bus.subscribe(&user_topic(&user_id));
+        let mut op_events = bus.subscribe(&user_topic(&op_id));
+        let at = 50_000;
+        let inv = invite(&desk, &bus, &op, &t, at).await.expect("invite");
+        assert_eq!(user_events.recv().await.expect("told")["status"], "pending");
+        assert_eq!(op_events.recv().await.expect("told")["status"], "pending");
+
+        // 1 min 59 s: still open, and a second one is refused.
+        assert_eq!(expire_due(&desk, &bus, at + 119).await.expect("tick"), 0);
+        assert_eq!(status_at(&inv, at + 119), "pending");
+        assert!(matches!(
+            invite(&desk, &bus, &op, &t, at + 119).await,
+            Err(InvitationError::AlreadyPending(_))
+        ));
+        // 2 minutes: it reads as expired at once, cannot be accepted, and
+        // the tick marks it and tells both sides.
+        assert_eq!(status_at(&inv, at + 120), "expired");
+        assert!(matches!(
+            accept(&desk, &bus, &inv, &t, at + 120).await,
+            Err(InvitationError::Over)
+        ));
+        assert_eq!(expire_due(&desk, &bus, at + 120).await.expect("tick"), 1);
+        assert_eq!(user_events.recv().await.expect("told")["status"], "expired");
+        assert_eq!(op_events.recv().await.expect("told")["status"], "expired");
+        assert_eq!(expire_due(&desk, &bus, at + 500).await.expect("tick"), 0);
+        assert!(
+            waiting_for(&desk, &op, at + 120)
+                .await
+                .expect("list")
+                .is_empty()
+        );
+
+        // A new invitation may follow; accepted in time, it opens the chat.
+        let inv = invite(&desk, &bus, &op, &t, at + 200)
+            .await
+            .expect("invite");
+        let done = accept(&desk, &bus, &inv, &t, at + 319)
+            .await
+            .expect("accept");
+        let chat_id = done.chat_id.expect("a chat");
+        let chat = crate::store::queue::request(&desk.db, &chat_id)
+            .await
+            .expect("get")
+            .expect("chat");
+        assert_eq!(chat.status, "active");
+        assert_eq!(chat.operator_id.as_deref(), Some(op_id.as_str()));
+        assert_eq!(chat.ticket_id.as_deref(), Some(t.id.as_str()));
+    }
+}

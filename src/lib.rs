@@ -36,5 +36,7 @@ pub mod queue;
 pub mod search;
 pub mod store;
 pub mod teams;
+#[cfg(test)]
+pub(crate) mod test_support;
 pub mod tickets;
 pub mod workflow;

@@ -262,38 +262,7 @@ pub async fn tick(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::Role;
-    use crate::store::users::NewUser;
-    use std::sync::Arc;
-
-    async fn setup() -> (tempfile::TempDir, Desk, String, String) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let db = crate::store::open(&dir.path().join("l.db"))
-            .await
-            .expect("db");
-        let mut conn = db.acquire().await.expect("conn");
-        let op = users::create(
-            &mut conn,
-            &NewUser {
-                role: Role::Operator,
-                ..NewUser::end_user("op@x.com", "Olga", None)
-            },
-        )
-        .await
-        .expect("op");
-        let user = users::create(&mut conn, &NewUser::end_user("u@x.com", "Ugo", None))
-            .await
-            .expect("user");
-        drop(conn);
-        let desk = Desk {
-            db,
-            public_url: "http://localhost".into(),
-            targets: Default::default(),
-            auto_close: crate::tickets::AutoClose::EndOfMonth,
-            mail_wakeup: Arc::new(tokio::sync::Notify::new()),
-        };
-        (dir, desk, op.id, user.id)
-    }
+    use crate::test_support::setup;
 
     async fn active_chat(desk: &Desk, op: &str, user: &str, at: i64) -> ChatRequest {
         let r = queue::create_request(

@@ -735,3 +735,105 @@ pub fn actor_for(user: &User) -> Actor {
         Actor::Requester
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::store::{queue, tickets};
+    use crate::test_support::{operator, setup, ticket};
+
+    #[tokio::test]
+    async fn an_overdue_assigned_ticket_goes_once_to_the_least_busy_available_operator() {
+        let (_dir, desk, olga, user) = setup().await;
+        let petra = operator(&desk, "petra@x.com", "Petra").await;
+        let quinn = operator(&desk, "quinn@x.com", "Quinn").await;
+        let t = ticket(&desk, &user).await;
+        let mut conn = desk.db.acquire().await.expect("conn");
+        tickets::set_assignee(&mut conn, &t.id, Some(&olga))
+            .await
+            .expect("assign");
+        drop(conn);
+        // Petra is available but busier than Quinn; Olga is the assignee.
+        for (who, at) in [(&olga, 1), (&petra, 2), (&quinn, 3)] {
+            queue::set_presence(&desk.db, who, "available", Some(5), at)
+                .await
+                .expect("presence");
+        }
+        let chat = queue::create_request(
+            &desk.db,
+            &queue::NewRequest {
+                user_id: &user,
+                team_id: None,
+                only_operator: None,
+                ticket_id: None,
+                conversation_id: None,
+                priority: crate::tickets::Priority::Normal,
+                now: 5,
+            },
+        )
+        .await
+        .expect("request");
+        assert!(
+            queue::take(&desk.db, &chat.id, &petra, 6)
+                .await
+                .expect("take")
+        );
+
+        // Before the target: nothing moves.
+        assert_eq!(
+            desk.reoffer_overdue(t.response_due_at - 1)
+                .await
+                .expect("run"),
+            0
+        );
+        let late = t.response_due_at + 1;
+        assert_eq!(desk.reoffer_overdue(late).await.expect("run"), 1);
+        let moved = tickets::by_id(&desk.db, &t.id)
+            .await
+            .expect("get")
+            .expect("t");
+        assert_eq!(moved.assignee_id.as_deref(), Some(quinn.as_str()));
+        let events = tickets::events(&desk.db, &t.id, true)
+            .await
+            .expect("events");
+        assert!(
+            events.iter().any(|e| e
+                .body
+                .as_deref()
+                .is_some_and(|b| b.contains("given to Quinn"))),
+            "the history says why"
+        );
+        // Once per ticket: Quinn is not passed over in turn.
+        assert_eq!(desk.reoffer_overdue(late + 86_400).await.expect("run"), 0);
+    }
+
+    #[tokio::test]
+    async fn an_answered_or_unassigned_ticket_is_left_alone() {
+        let (_dir, desk, olga, user) = setup().await;
+        let petra = operator(&desk, "petra@x.com", "Petra").await;
+        queue::set_presence(&desk.db, &petra, "available", Some(5), 1)
+            .await
+            .expect("presence");
+        let t = ticket(&desk, &user).await;
+        assert_eq!(
+            desk.reoffer_overdue(t.response_due_at + 1)
+                .await
+                .expect("run"),
+            0
+        );
+        // Assigned, but nobody else is available: it stays (flagged only).
+        queue::set_presence(&desk.db, &petra, "away", Some(5), 2)
+            .await
+            .expect("presence");
+        let mut conn = desk.db.acquire().await.expect("conn");
+        tickets::set_assignee(&mut conn, &t.id, Some(&olga))
+            .await
+            .expect("assign");
+        drop(conn);
+        assert_eq!(
+            desk.reoffer_overdue(t.response_due_at + 1)
+                .await
+                .expect("run"),
+            0
+        );
+    }
+}

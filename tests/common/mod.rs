@@ -2,8 +2,10 @@
 //! with its own temporary data folder, and talks HTTP to it.
 #![allow(dead_code)]
 
+pub mod live;
 pub mod samples;
 pub mod smtp;
+pub mod who;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
