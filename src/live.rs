@@ -168,10 +168,19 @@ pub async fn end_chat(
     chat: &ChatRequest,
     reason: &str,
     now: i64,
-) -> Result<bool, StoreError> {
+) -> Result<bool, WorkflowError> {
     if !queue::end(&desk.db, &chat.id, reason, now).await? {
         return Ok(false);
     }
+    // Every chat that took place belongs to a ticket, however short it was.
+    let chat = if chat.ticket_id.is_none() && chat.accepted_at.is_some() {
+        open_ticket_for(desk, chat, now).await?;
+        queue::request(&desk.db, &chat.id)
+            .await?
+            .unwrap_or_else(|| chat.clone())
+    } else {
+        chat.clone()
+    };
     let notice = match reason {
         "idle" => "The chat ended after a period without messages.",
         _ => "The chat has ended.",
@@ -188,7 +197,7 @@ pub async fn end_chat(
             now,
         )
         .await?;
-        update_transcript(desk, chat, now).await?;
+        update_transcript(desk, &chat, now).await?;
     }
     bus.publish(
         &chat.id,

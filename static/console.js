@@ -98,10 +98,13 @@
     const tickets = $("queue-tickets");
     tickets.replaceChildren();
     for (const t of r.body.tickets.slice(0, 30)) {
+      const invite = el("button", { type: "button", "data-testid": "invite-to-chat", text: "Chat with user" });
+      invite.addEventListener("click", () => inviteToChat(t.number));
       tickets.append(
         el("li", { class: t.overdue ? "overdue" : null },
           el("a", { href: "/portal/tickets/" + t.number, text: "#" + t.number + " " + t.summary }),
-          " · " + t.priority + (t.assignee ? " · " + t.assignee : "") + (t.overdue ? " · overdue" : ""))
+          " · " + t.priority + (t.assignee ? " · " + t.assignee : "") + (t.overdue ? " · overdue" : ""),
+          el("div", { class: "actions" }, invite))
       );
     }
   }
@@ -114,6 +117,43 @@
       alert(r.body.message);
     }
     refreshQueue();
+  }
+
+  // ----- inviting a ticket's user to chat ----------------------------------------------------
+  // "Connecting…" until the user accepts (the chat opens in a tab) or the
+  // invitation ends (declined, or two minutes without an answer).
+
+  const invitations = new Map(); // invitation id -> status line
+
+  async function inviteToChat(number) {
+    const r = await api("POST", "/api/tickets/" + number + "/chat-invitations");
+    if (r.status !== 201 || !r.body) {
+      alert((r.body && r.body.message) || "The invitation could not be sent.");
+      return;
+    }
+    const line = el("p", { class: "connecting", role: "status", "data-testid": "connecting", text: "Connecting… (ticket #" + number + ")" });
+    $("invitations").append(line);
+    invitations.set(r.body.id, line);
+  }
+
+  const endings = {
+    declined: "declined the chat",
+    expired: "did not answer within two minutes",
+    cancelled: "invitation withdrawn",
+  };
+
+  function invitationChanged(v) {
+    const line = invitations.get(v.id);
+    if (!line || v.status === "pending") return;
+    invitations.delete(v.id);
+    if (v.status === "accepted" && v.chat_id) {
+      line.remove();
+      openChat(v.chat_id);
+      return;
+    }
+    line.textContent = "Ticket #" + v.ticket + ": the user " + (endings[v.status] || v.status) + ".";
+    line.setAttribute("data-testid", "invitation-ended");
+    setTimeout(() => line.remove(), 30000);
   }
 
   // ----- chats in tabs ----------------------------------------------------------------
@@ -131,7 +171,10 @@
     if (m.id && m.id <= c.lastId) return;
     if (m.id) c.lastId = m.id;
     const cls = m.kind === "system" ? "msg system" : "msg";
-    c.log.append(el("div", { class: cls, "data-testid": "console-message" }, m.sender ? el("strong", { text: m.sender + ": " }) : null, m.text));
+    const body = m.kind === "file" && m.file
+      ? el("a", { href: m.file.url, target: "_blank", rel: "noopener", "data-testid": "console-file-link", text: "File: " + m.text })
+      : m.text;
+    c.log.append(el("div", { class: cls, "data-testid": "console-message" }, m.sender ? el("strong", { text: m.sender + ": " }) : null, body));
     c.log.scrollTop = c.log.scrollHeight;
     if (m.id) send({ type: "read", chat_id: c.id, up_to: m.id });
   }
@@ -145,7 +188,13 @@
     const log = el("div", { class: "log", "data-testid": "chat-log", "aria-live": "polite" });
     const typing = el("div", { class: "typing", "aria-live": "polite" });
     const input = el("input", { "aria-label": "Message", maxlength: "4000", "data-testid": "console-input" });
-    const form = el("form", null, input, el("button", { type: "submit", text: "Send", "data-testid": "console-send" }));
+    const fileInput = el("input", { type: "file", "aria-label": "Send a file", "data-testid": "console-file" });
+    fileInput.addEventListener("change", () => {
+      const f = fileInput.files && fileInput.files[0];
+      fileInput.value = "";
+      if (f) sendFile(id, f);
+    });
+    const form = el("form", null, input, el("button", { type: "submit", text: "Send", "data-testid": "console-send" }), fileInput);
     const end = el("button", { type: "button", text: "End chat", "data-testid": "end-chat" });
     const mail = el("button", { type: "button", text: "Email transcript", "data-testid": "email-transcript" });
     mail.addEventListener("click", () => api("POST", "/api/chats/" + id + "/email-transcript"));
@@ -175,6 +224,13 @@
         links.append(b);
       }
     }
+    const earlier = el("details", { "data-testid": "earlier-chats", hidden: !(ctx.earlier_chats || []).length },
+      el("summary", { text: "Earlier chats about this ticket (" + (ctx.earlier_chats || []).length + ")" }));
+    for (const ch of ctx.earlier_chats || []) {
+      earlier.append(el("h4", { text: new Date(ch.created_at * 1000).toLocaleString() }));
+      for (const m of ch.messages || []) earlier.append(el("div", { class: "msg" + (m.kind === "system" ? " system" : "") }, m.sender ? el("strong", { text: m.sender + ": " }) : null, m.text));
+    }
+    const ticketBox = el("div", { class: "ticket-box", "data-testid": "chat-ticket" });
     const panel = el(
       "div",
       { class: "panel", role: "tabpanel", "data-chat": id },
@@ -182,15 +238,18 @@
         el("strong", { text: ctx.user_name || "" }), " <" + (ctx.user_email || "") + ">",
         ctx.page_url ? el("div", { text: "On page: " + ctx.page_url }) : null,
         ctx.ticket_number ? el("div", null, el("a", { href: "/portal/tickets/" + ctx.ticket_number, text: "Ticket #" + ctx.ticket_number })) : null),
+      ticketBox,
       before,
+      earlier,
       links,
       log,
       typing,
       form,
       el("div", { class: "links" }, end, mail, transfer)
     );
-    const c = { id, tab, panel, log, typing, lastId: 0, clientSeq: 0 };
+    const c = { id, tab, panel, log, typing, ticketBox, ticketNumber: null, lastId: 0, clientSeq: 0 };
     chats.set(id, c);
+    showTicket(c, ctx.ticket_number);
     tab.addEventListener("click", () => select(id));
     form.addEventListener("submit", (e) => {
       e.preventDefault();
@@ -207,6 +266,72 @@
     $("panels").append(panel);
     select(id);
     send({ type: "subscribe", chat_id: id, after: 0 });
+  }
+
+  async function sendFile(id, f) {
+    const c = chats.get(id);
+    if (!c) return;
+    c.clientSeq += 1;
+    const data = new FormData();
+    data.append("client_id", "op-f-" + Date.now() + "-" + c.clientSeq);
+    data.append("file", f, f.name);
+    const res = await fetch("/api/chats/" + id + "/files", { method: "POST", headers: { "X-CSRF-Token": csrf }, body: data, credentials: "same-origin" });
+    if (res.status !== 201) {
+      let msg = "The file could not be sent.";
+      try {
+        msg = (await res.json()).message || msg;
+      } catch (_) {
+        /* keep the general message */
+      }
+      alert(msg);
+    }
+  }
+
+  // The chat's ticket: rename it, set its type and priority, at any time.
+  async function showTicket(c, number) {
+    if (!number || c.ticketNumber === number) return;
+    const r = await api("GET", "/api/tickets/" + number);
+    if (r.status !== 200 || !r.body) return;
+    c.ticketNumber = number;
+    const t = r.body;
+    const summary = el("input", { "aria-label": "Ticket summary", maxlength: "200", "data-testid": "ticket-summary" });
+    summary.value = t.summary || "";
+    const choose = (label, testid, options, value) => {
+      const s = el("select", { "aria-label": label, "data-testid": testid });
+      for (const [v, text] of options) s.append(el("option", { value: v, text, selected: v === value }));
+      return s;
+    };
+    const type = choose("Ticket type", "ticket-type", [["bug_report", "Bug report"], ["feature_request", "Feature request"], ["settings_help", "Settings help"]], t.type);
+    const priority = choose("Ticket priority", "ticket-priority", [["low", "Low"], ["normal", "Normal"], ["high", "High"], ["urgent", "Urgent"]], t.priority);
+    const status = el("span", { class: "muted", role: "status", "data-testid": "ticket-saved" });
+    const save = el("button", { type: "submit", text: "Save ticket", "data-testid": "ticket-save" });
+    const form = el("form", { class: "ticket-edit" },
+      el("a", { href: "/portal/tickets/" + number, target: "_blank", text: "#" + number }), " ", summary, type, priority, save, status);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      status.textContent = "";
+      const edit = await api("PATCH", "/api/tickets/" + number, { summary: summary.value, type: type.value });
+      let ok = edit.status === 200;
+      if (ok && priority.value !== t.priority) {
+        const p = await api("POST", "/api/tickets/" + number + "/priority", { priority: priority.value });
+        ok = p.status === 200 || p.status === 204;
+        if (ok) t.priority = priority.value;
+        else status.textContent = (p.body && p.body.message) || "Not saved.";
+      } else if (!ok) {
+        status.textContent = (edit.body && edit.body.message) || "Not saved.";
+      }
+      if (ok) status.textContent = "Saved.";
+    });
+    c.ticketBox.replaceChildren(form);
+  }
+
+  // A chat without a ticket gets one after a while: look again now and then.
+  async function refreshTickets() {
+    for (const c of chats.values()) {
+      if (c.ticketNumber) continue;
+      const r = await api("GET", "/api/chats/" + c.id);
+      if (r.status === 200 && r.body && r.body.context) showTicket(c, r.body.context.ticket_number);
+    }
   }
 
   function say(id, text) {
@@ -249,7 +374,8 @@
         clearTimeout(c.typingTimer);
         c.typingTimer = setTimeout(() => (c.typing.textContent = ""), 3000);
       } else if (v.type === "resync" && c) send({ type: "subscribe", chat_id: c.id, after: c.lastId });
-      else if (v.type === "ended" && c) c.panel.querySelector("form").hidden = true;
+      else if (v.type === "ended" && c) c.panel.querySelector("form:not(.ticket-edit)").hidden = true;
+      else if (v.type === "invitation") invitationChanged(v);
     });
     socket.addEventListener("close", () => setTimeout(connect, 1500));
   }
@@ -269,6 +395,13 @@
     for (const c of (mine.body || [])) await openChat(c.id);
     refreshQueue();
     setInterval(refreshQueue, 2000);
+    setInterval(refreshTickets, 15000);
+    // From a ticket page: /console?invite=<number>.
+    const invite = new URLSearchParams(location.search).get("invite");
+    if (invite && /^\d{1,12}$/.test(invite)) {
+      history.replaceState(null, "", "/console");
+      inviteToChat(invite);
+    }
   }
   start();
 })();

@@ -757,6 +757,10 @@ async fn an_operator_and_a_user_chat_live_through_console_and_widget() {
         base: server.base.clone(),
         data: server.data.path().to_path_buf(),
     };
+    // A screenshot the user will send in the chat.
+    let shot = server.data.path().join("screenshot.png");
+    std::fs::write(&shot, common::samples::sample("png")).expect("a screenshot file");
+    let shot = shot.to_string_lossy().to_string();
     let user = Browser {
         wd: user_wd.clone(),
         base: server.base.clone(),
@@ -779,6 +783,8 @@ async fn an_operator_and_a_user_chat_live_through_console_and_widget() {
         user.open_page("/demo/exams").await;
         let root = user.widget().await;
         user.open_panel(&root).await;
+        // A how-to question first (answered, with its article), then one for a person.
+        user.ask(&root, "How do I let students take the exam twice?", true).await;
         user.ask(&root, "I was charged twice for my subscription this month, I want a refund", true)
             .await;
         let chat = user.visible(&root, "[data-testid=message-bot] [data-testid=chat-with-person]").await;
@@ -808,6 +814,16 @@ async fn an_operator_and_a_user_chat_live_through_console_and_widget() {
         let box_ = user.visible(&root, "[data-testid=input]").await;
         user.wd.send_keys(&box_, "Thanks, it is invoice 2026-11\u{E007}").await.expect("reply");
         page_element_with(&op, "[data-testid=console-message]", "invoice 2026-11").await;
+        // The operator sends an article the bot had suggested, in one click;
+        // the user gets it as a link.
+        let article = wait_until!("an article to send", 15, op.wd.find("[data-testid=send-article]").await.ok());
+        op.wd.click(&article).await.expect("send the article");
+        user.visible(&root, "[data-testid=message-operator] [data-testid=chat-link]").await;
+        // The user sends a screenshot; the operator gets it as a file.
+        let file_input = user.wd.find_in(&root, "[data-testid=chat-file-input]").await.expect("the file input");
+        user.wd.send_keys(&file_input, &shot).await.expect("attach the screenshot");
+        page_element_with(&op, "[data-testid=console-file-link]", "screenshot.png").await;
+        user.visible(&root, "[data-testid=chat-file]").await;
         let _ = user.wd.save_screenshot("widget-live-chat.png").await;
         let _ = op.wd.save_screenshot("console-live-chat.png").await;
         // The operator ends the chat; the user is told.
@@ -823,6 +839,22 @@ async fn an_operator_and_a_user_chat_live_through_console_and_widget() {
             }
             found
         });
+        // The transcript, file included, is on the chat's ticket.
+        let number = wait_until!("the transcript notice in the widget", 20, {
+            let all = user.wd.find_all_in(&root, "[data-testid=message-system]").await.unwrap_or_default();
+            let mut found = None;
+            for e in all {
+                let text = user.wd.text(&e).await.unwrap_or_default();
+                if let Some(rest) = text.split("saved to ticket #").nth(1) {
+                    found = rest.trim_end_matches('.').trim().parse::<i64>().ok();
+                }
+            }
+            found
+        });
+        user.open_page(&format!("/portal/tickets/{number}")).await;
+        page_element_with(&user, "article", "invoice 2026-11").await;
+        page_element_with(&user, "article", "sent a file: screenshot.png").await;
+        let _ = user.wd.save_screenshot("ticket-with-transcript.png").await;
     })
     .await;
     if outcome.is_err() {

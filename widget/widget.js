@@ -81,10 +81,18 @@
       ticketShort: "Ticket",
       chatWithPerson: "Chat with a person",
       chatWaiting: "Waiting for an operator… {n} ahead of you.",
+      chatNext: "Waiting for an operator… You are next.",
       chatEta: "About {m} min.",
       chatBusy: "All operators are busy. You can keep waiting, or leave a ticket.",
       chatJoined: "{name} joined the chat.",
       chatLeaveTicket: "Leave a ticket",
+      chatAttach: "Send a file",
+      chatFileFailed: "The file could not be sent: {why}",
+      chatInvite: "{name} would like to chat with you about ticket #{n}.",
+      chatAccept: "Accept",
+      chatDecline: "Not now",
+      chatInviteOver: "The invitation to chat is no longer open.",
+      chatHistory: "Your previous chats",
       ticketIntro: "Our team will answer by email. The conversation with the bot is attached.",
       ticketType: "Type",
       ticketPriority: "Priority",
@@ -128,10 +136,18 @@
       ticketShort: "Ticket",
       chatWithPerson: "Discuter avec une personne",
       chatWaiting: "En attente d'un opérateur… {n} avant vous.",
+      chatNext: "En attente d'un opérateur… Vous êtes le prochain.",
       chatEta: "Environ {m} min.",
       chatBusy: "Tous les opérateurs sont occupés. Vous pouvez patienter ou laisser un ticket.",
       chatJoined: "{name} a rejoint la discussion.",
       chatLeaveTicket: "Laisser un ticket",
+      chatAttach: "Envoyer un fichier",
+      chatFileFailed: "Le fichier n’a pas pu être envoyé : {why}",
+      chatInvite: "{name} souhaite discuter avec vous du ticket n° {n}.",
+      chatAccept: "Accepter",
+      chatDecline: "Pas maintenant",
+      chatInviteOver: "L’invitation à discuter n’est plus valable.",
+      chatHistory: "Vos discussions précédentes",
       ticketIntro: "Notre équipe vous répondra par e-mail. La conversation avec l'assistant est jointe.",
       ticketType: "Type",
       ticketPriority: "Priorité",
@@ -175,10 +191,18 @@
       ticketShort: "Tichet",
       chatWithPerson: "Discutați cu o persoană",
       chatWaiting: "Așteptați un operator… {n} înaintea dvs.",
+      chatNext: "Așteptați un operator… Urmează rândul dvs.",
       chatEta: "Aproximativ {m} min.",
       chatBusy: "Toți operatorii sunt ocupați. Puteți aștepta sau lăsa un tichet.",
       chatJoined: "{name} s-a alăturat discuției.",
       chatLeaveTicket: "Lăsați un tichet",
+      chatAttach: "Trimiteți un fișier",
+      chatFileFailed: "Fișierul nu a putut fi trimis: {why}",
+      chatInvite: "{name} ar dori să discute cu dumneavoastră despre tichetul #{n}.",
+      chatAccept: "Acceptați",
+      chatDecline: "Nu acum",
+      chatInviteOver: "Invitația la discuție nu mai este valabilă.",
+      chatHistory: "Discuțiile dumneavoastră anterioare",
       ticketIntro: "Echipa noastră vă va răspunde prin e-mail. Conversația cu asistentul este atașată.",
       ticketType: "Tip",
       ticketPriority: "Prioritate",
@@ -269,6 +293,31 @@
     path.setAttribute(
       "d",
       "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9.4l-4.7 3.8A1 1 0 0 1 3 21V5a2 2 0 0 1 1-2zm7 10.5a1.2 1.2 0 1 0 0 2.4 1.2 1.2 0 0 0 0-2.4zM12 5.5c-1.9 0-3.3 1.1-3.5 2.8h2c.1-.6.7-1 1.5-1 .9 0 1.5.5 1.5 1.2 0 .6-.3.9-1.1 1.4-1 .6-1.4 1.2-1.4 2.3v.3h1.9V12c0-.6.2-.9 1-1.4 1-.6 1.6-1.3 1.6-2.4 0-1.6-1.4-2.7-3.5-2.7z"
+    );
+    svg.append(path);
+    return svg;
+  }
+
+  /** A paperclip (send a file) or a page (a file in the chat). */
+  function fileIcon(kind) {
+    const svg = document.createElementNS(SVG_NS, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", kind === "clip" ? "20" : "16");
+    svg.setAttribute("height", kind === "clip" ? "20" : "16");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    svg.setAttribute("class", "fd-icon");
+    const path = document.createElementNS(SVG_NS, "path");
+    path.setAttribute("fill", "none");
+    path.setAttribute("stroke", "currentColor");
+    path.setAttribute("stroke-width", "2");
+    path.setAttribute("stroke-linecap", "round");
+    path.setAttribute("stroke-linejoin", "round");
+    path.setAttribute(
+      "d",
+      kind === "clip"
+        ? "M21 11.5l-8.6 8.6a5 5 0 0 1-7.1-7.1l8.6-8.6a3.3 3.3 0 0 1 4.7 4.7l-8.6 8.6a1.7 1.7 0 0 1-2.4-2.4l7.9-7.9"
+        : "M14 3H6a1 1 0 0 0-1 1v16a1 1 0 0 0 1 1h12a1 1 0 0 0 1-1V8zM14 3v5h5"
     );
     svg.append(path);
     return svg;
@@ -443,10 +492,15 @@
   });
   const counter = el("span", { id: "fd-counter", class: "fd-counter", hidden: true });
   const sendButton = el("button", { type: "submit", class: "fd-send", "data-testid": "send", disabled: true, text: t.send });
+  // Files go into a live chat only (the bot reads text).
+  const fileInput = el("input", { type: "file", class: "fd-sr", tabindex: "-1", "aria-hidden": "true", "data-testid": "chat-file-input" });
+  const attachButton = el("button", { type: "button", class: "fd-attach", "data-testid": "chat-attach", title: t.chatAttach, "aria-label": t.chatAttach, hidden: true }, fileIcon("clip"));
   const form = el(
     "form",
     { class: "fd-form", novalidate: true },
     el("label", { for: "fd-input", class: "fd-sr", text: t.inputLabel }),
+    attachButton,
+    fileInput,
     input,
     el("div", { class: "fd-form-side" }, sendButton, counter)
   );
@@ -821,6 +875,7 @@
       clearInterval(liveChat.poll);
       if (liveChat.told !== "active") liveLine(t.chatJoined.replace("{name}", s.operator || ""), { system: true });
       liveChat.told = "active";
+      updateComposer();
       openLiveSocket();
       return;
     }
@@ -832,7 +887,7 @@
     const told = s.operators_available ? "waiting" : "busy";
     if (told === "waiting") {
       // One line, kept up to date: position and (when known) the wait.
-      let text = t.chatWaiting.replace("{n}", String(s.position || 0));
+      let text = s.position ? t.chatWaiting.replace("{n}", String(s.position)) : t.chatNext;
       if (typeof s.estimated_wait_secs === "number") text += " " + t.chatEta.replace("{m}", String(Math.max(1, Math.round(s.estimated_wait_secs / 60))));
       if (liveChat.waitingLine && liveChat.told === "waiting") {
         liveChat.waitingLine.querySelector(".fd-bubble").textContent = text;
@@ -891,7 +946,7 @@
       if (v.type === "message" && v.id > liveChat.lastId) {
         liveChat.lastId = v.id;
         const mine = v.sender_role === "end_user" && typeof v.client_id === "string" && v.client_id.indexOf("w-") === 0;
-        liveLine(v.text, { sender: v.sender, system: v.kind === "system", mine });
+        liveLine(v.text, { sender: v.sender, system: v.kind === "system", mine, file: v.kind === "file" ? v.file : null });
         ws.send(JSON.stringify({ type: "read", chat_id: liveChat.id, up_to: v.id }));
       } else if (v.type === "ended") {
         liveChat.status = "ended";
@@ -917,6 +972,157 @@
     liveChat.socket.send(JSON.stringify({ type: "message", chat_id: liveChat.id, client_id: "w-" + Date.now() + "-" + liveChat.seq, text }));
   }
 
+  /** Text with its web addresses as links (an operator sends articles). */
+  function appendLinked(parent, text) {
+    const re = /https?:\/\/[^\s<>"]+[^\s<>".,;:!?)]/g;
+    let last = 0;
+    let m;
+    while ((m = re.exec(text)) !== null) {
+      if (m.index > last) parent.append(document.createTextNode(text.slice(last, m.index)));
+      parent.append(newTabLink(m[0], m[0], "chat-link"));
+      last = re.lastIndex;
+    }
+    if (last < text.length) parent.append(document.createTextNode(text.slice(last)));
+  }
+
+  /** A file sent in the chat: fetched with the widget's credentials. */
+  function fileLink(file) {
+    const a = el("a", { href: "#", class: "fd-file", "data-testid": "chat-file" }, fileIcon("page"), document.createTextNode(" " + String(file.name || "file")));
+    a.addEventListener("click", async (e) => {
+      e.preventDefault();
+      try {
+        const res = await fetch(base + file.url, { headers: authHeaders(), credentials: identity.kind === "portal" ? "same-origin" : "omit" });
+        if (!res.ok) throw new Error(String(res.status));
+        const url = URL.createObjectURL(await res.blob());
+        const save = el("a", { href: url, download: String(file.name || "file") });
+        root.append(save);
+        save.click();
+        save.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 60000);
+      } catch (_) {
+        showNotice(t.networkError);
+      }
+    });
+    return a;
+  }
+
+  async function sendFile(f) {
+    if (!liveChat || liveChat.status === "ended" || !f) return;
+    liveChat.seq += 1;
+    const data = new FormData();
+    data.append("client_id", "w-f-" + Date.now() + "-" + liveChat.seq);
+    data.append("file", f, f.name);
+    try {
+      const r = await jsonFetch("/api/chats/" + liveChat.id + "/files", {
+        method: "POST",
+        headers: authHeaders(),
+        body: data,
+        credentials: identity.kind === "portal" ? "same-origin" : "omit",
+      });
+      if (r.status !== 201) showNotice(t.chatFileFailed.replace("{why}", (r.body && r.body.message) || String(r.status)));
+    } catch (_) {
+      showNotice(t.networkError);
+    }
+  }
+
+  attachButton.addEventListener("click", () => fileInput.click());
+  fileInput.addEventListener("change", () => {
+    const f = fileInput.files && fileInput.files[0];
+    fileInput.value = "";
+    sendFile(f);
+  });
+
+  // ----- invitations from operators -----------------------------------------------------
+  // A signed-in user's widget keeps one socket for what is addressed to
+  // them: an operator asking to chat about one of their tickets.
+
+  let inviteSocket = null;
+  const invitationNodes = new Map(); // invitation id -> message node
+
+  function showInvitation(inv) {
+    if (inv.status !== "pending") {
+      const node = invitationNodes.get(inv.id);
+      if (node) {
+        node.remove();
+        invitationNodes.delete(inv.id);
+        if (inv.status !== "accepted") liveLine(t.chatInviteOver, { system: true });
+      }
+      return;
+    }
+    if (invitationNodes.has(inv.id) || (liveChat && liveChat.status !== "ended")) return;
+    const text = t.chatInvite.replace("{name}", inv.operator || "").replace("{n}", String(inv.ticket));
+    const node = renderMessage({ role: "live", text, system: true });
+    node.setAttribute("data-testid", "chat-invitation");
+    const accept = el("button", { type: "button", class: "fd-ticket fd-chat-person", "data-testid": "invitation-accept", text: t.chatAccept });
+    const decline = el("button", { type: "button", class: "fd-ticket", "data-testid": "invitation-decline", text: t.chatDecline });
+    accept.addEventListener("click", () => answerInvitation(inv.id, "accept"));
+    decline.addEventListener("click", () => answerInvitation(inv.id, "decline"));
+    node.append(el("div", { class: "fd-ticket-row" }, accept, decline));
+    invitationNodes.set(inv.id, node);
+    messages.append(node);
+    intro.hidden = true;
+    setOpen(true, { focus: false });
+    scrollToEnd();
+  }
+
+  async function answerInvitation(id, answer) {
+    let r;
+    try {
+      r = await jsonFetch("/api/chat-invitations/" + id + "/" + answer, {
+        method: "POST",
+        headers: authHeaders(),
+        credentials: identity.kind === "portal" ? "same-origin" : "omit",
+      });
+    } catch (_) {
+      showNotice(t.networkError);
+      return;
+    }
+    const node = invitationNodes.get(id);
+    if (node) node.remove();
+    invitationNodes.delete(id);
+    if (r.status !== 200 || !r.body) {
+      liveLine(t.chatInviteOver, { system: true });
+      return;
+    }
+    if (answer === "accept" && r.body.chat_id) {
+      liveChat = { id: r.body.chat_id, status: "active", lastId: 0, socket: null, seq: 0, poll: null, told: "active" };
+      updateComposer();
+      openLiveSocket();
+    }
+  }
+
+  async function watchInvitations() {
+    if (identityReady) await identityReady;
+    if (identity.kind === "anonymous" || inviteSocket) return;
+    try {
+      const r = await jsonFetch("/api/chat-invitations", {
+        headers: authHeaders(),
+        credentials: identity.kind === "portal" ? "same-origin" : "omit",
+      });
+      if (r.status === 200 && Array.isArray(r.body)) r.body.forEach(showInvitation);
+    } catch (_) {
+      /* the socket below still tells us */
+    }
+    const ws = new WebSocket(base.replace(/^http/, "ws") + "/ws/widget");
+    inviteSocket = ws;
+    ws.addEventListener("open", () => {
+      if (identity.kind === "visitor") ws.send(JSON.stringify({ type: "hello", token: identity.token }));
+    });
+    ws.addEventListener("message", (e) => {
+      let v = null;
+      try {
+        v = JSON.parse(e.data);
+      } catch (_) {
+        return;
+      }
+      if (v && v.type === "invitation") showInvitation(v);
+    });
+    ws.addEventListener("close", () => {
+      inviteSocket = null;
+      setTimeout(watchInvitations, 5000);
+    });
+  }
+
   function showTicketCreated(created) {
     closeTicketForm();
     const text = t.ticketCreated.replace("{n}", String(created.number));
@@ -934,7 +1140,8 @@
   function renderMessage(m) {
     if (m.role === "live") {
       const body = el("div", { class: "fd-bubble" + (m.system ? " fd-system" : "") });
-      body.textContent = m.text;
+      if (m.file) body.append(fileLink(m.file));
+      else appendLinked(body, m.text);
       if (m.mine) {
         return el("div", { class: "fd-msg fd-msg-user", "data-testid": "message-user" }, el("span", { class: "fd-sr", text: t.you + " " }), body);
       }
@@ -1054,6 +1261,7 @@
   let pending = false;
 
   function updateComposer() {
+    attachButton.hidden = !(liveChat && liveChat.status !== "ended");
     const len = input.value.length;
     const empty = input.value.trim() === "";
     sendButton.disabled = pending || empty || len > MAX_LENGTH;
@@ -1241,6 +1449,7 @@
   function mount() {
     if (!document.body) return;
     identityReady = resolveIdentity();
+    watchInvitations();
     document.body.append(host);
     renderAll();
     updateComposer();

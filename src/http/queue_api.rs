@@ -145,6 +145,10 @@ pub async fn read_queue(
     let t = now();
     let mut chats = Vec::new();
     for r in q::open_requests(&state.db).await? {
+        // A team's requests are for its members' eyes only.
+        if !crate::live::may_follow(&state.db, me, &r).await? {
+            continue;
+        }
         let user = users::by_id(&state.db, &r.user_id).await?;
         chats.push(QueuedChat {
             offered_to_me: r.offered_to.as_deref() == Some(me.id.as_str()),
