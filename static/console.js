@@ -14,6 +14,7 @@
   const myName = ((document.querySelector(".who") || {}).textContent || "").trim();
   let socket = null;
   let active = null;
+  let lastTickets = "";
 
   function el(tag, attrs, ...children) {
     const e = document.createElement(tag);
@@ -95,6 +96,10 @@
     badge.hidden = offers === 0;
     badge.textContent = String(offers);
     document.title = (offers ? "(" + offers + ") " : "") + "Console · Frontdesk";
+    // Redrawn only when it changed, so a button is never pulled from under a click.
+    const ticketsKey = JSON.stringify(r.body.tickets.slice(0, 30));
+    if (ticketsKey === lastTickets) return;
+    lastTickets = ticketsKey;
     const tickets = $("queue-tickets");
     tickets.replaceChildren();
     for (const t of r.body.tickets.slice(0, 30)) {
@@ -293,7 +298,7 @@
     const r = await api("GET", "/api/tickets/" + number);
     if (r.status !== 200 || !r.body) return;
     c.ticketNumber = number;
-    const t = r.body;
+    const t = r.body.ticket || {};
     const summary = el("input", { "aria-label": "Ticket summary", maxlength: "200", "data-testid": "ticket-summary" });
     summary.value = t.summary || "";
     const choose = (label, testid, options, value) => {

@@ -742,8 +742,13 @@ async fn page_element_with(b: &Browser, css: &str, text: &str) -> Element {
     })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_operator_and_a_user_chat_live_through_console_and_widget() {
+/// Runs `test` with two browser sessions on one demo server: the
+/// operator's and the user's; screenshots are taken of both if it fails.
+async fn with_two_browsers<F, Fut>(name: &str, test: F)
+where
+    F: FnOnce(Browser, Browser) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let server = common::TestApp::spawn_demo("").await;
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
@@ -752,59 +757,114 @@ async fn an_operator_and_a_user_chat_live_through_console_and_widget() {
     let driver = start_chromedriver(&http).await;
     let op_wd = WebDriver::new_session(http.clone(), &driver.url, (1280, 900)).await;
     let user_wd = WebDriver::new_session(http, &driver.url, (1280, 900)).await;
-    let op = Browser {
-        wd: op_wd.clone(),
+    let browser = |wd: &WebDriver| Browser {
+        wd: wd.clone(),
         base: server.base.clone(),
         data: server.data.path().to_path_buf(),
     };
-    // A screenshot the user will send in the chat.
-    let shot = server.data.path().join("screenshot.png");
-    std::fs::write(&shot, common::samples::sample("png")).expect("a screenshot file");
-    let shot = shot.to_string_lossy().to_string();
-    let user = Browser {
-        wd: user_wd.clone(),
-        base: server.base.clone(),
-        data: server.data.path().to_path_buf(),
-    };
-    let outcome = tokio::spawn(async move {
-        // The operator opens the console and becomes available.
-        portal_login(&op, "operator@demo.test").await;
-        op.open_page("/console").await;
-        wait_until!("the console", 15, op.wd.find("[data-testid=availability]").await.ok());
-        op.wd
-            .execute(
-                "const s = document.querySelector('[data-testid=availability]'); s.value = 'available'; s.dispatchEvent(new Event('change'));",
-                vec![],
-            )
-            .await
-            .expect("set available");
+    let outcome = tokio::spawn(test(browser(&op_wd), browser(&user_wd))).await;
+    if outcome.is_err() {
+        let _ = op_wd
+            .save_screenshot(&format!("failed-{name}-operator.png"))
+            .await;
+        let _ = user_wd
+            .save_screenshot(&format!("failed-{name}-user.png"))
+            .await;
+    }
+    op_wd.delete_session().await;
+    user_wd.delete_session().await;
+    drop(driver);
+    drop(server);
+    if let Err(error) = outcome {
+        if error.is_panic() {
+            std::panic::resume_unwind(error.into_panic());
+        }
+        panic!("the test task failed: {error}");
+    }
+}
+
+/// The operator logs in, opens the console and becomes available.
+async fn operator_available_in_console(op: &Browser) {
+    portal_login(op, "operator@demo.test").await;
+    op.open_page("/console").await;
+    wait_until!(
+        "the console",
+        15,
+        op.wd.find("[data-testid=availability]").await.ok()
+    );
+    op.wd
+        .execute(
+            "const s = document.querySelector('[data-testid=availability]'); s.value = 'available'; s.dispatchEvent(new Event('change'));",
+            vec![],
+        )
+        .await
+        .expect("set available");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_and_a_user_chat_live_through_console_and_widget() {
+    with_two_browsers("live-chat", |op, user| async move {
+        operator_available_in_console(&op).await;
         // The user, logged into the portal, asks the bot in the demo product.
         portal_login(&user, "user@demo.test").await;
         user.open_page("/demo/exams").await;
         let root = user.widget().await;
         user.open_panel(&root).await;
         // A how-to question first (answered, with its article), then one for a person.
-        user.ask(&root, "How do I let students take the exam twice?", true).await;
-        user.ask(&root, "I was charged twice for my subscription this month, I want a refund", true)
+        user.ask(&root, "How do I let students take the exam twice?", true)
             .await;
-        let chat = user.visible(&root, "[data-testid=message-bot] [data-testid=chat-with-person]").await;
+        user.ask(
+            &root,
+            "I was charged twice for my subscription this month, I want a refund",
+            true,
+        )
+        .await;
+        let chat = user
+            .visible(
+                &root,
+                "[data-testid=message-bot] [data-testid=chat-with-person]",
+            )
+            .await;
         user.wd.click(&chat).await.expect("chat with a person");
         // The operator is offered the chat and accepts it.
-        let accept = wait_until!("an offer in the queue", 20, op
-            .wd
-            .find("[data-testid=queue-chat].offered [data-testid=accept]")
-            .await
-            .ok());
+        let accept = wait_until!(
+            "an offer in the queue",
+            20,
+            op.wd
+                .find("[data-testid=queue-chat].offered [data-testid=accept]")
+                .await
+                .ok()
+        );
         op.wd.click(&accept).await.expect("accept");
-        let input = wait_until!("the chat tab", 15, op.wd.find("[data-testid=console-input]").await.ok());
-        op.wd.send_keys(&input, "Hello, I am Oscar. Let me look at your invoice.\u{E007}").await.expect("type");
+        let input = wait_until!(
+            "the chat tab",
+            15,
+            op.wd.find("[data-testid=console-input]").await.ok()
+        );
+        op.wd
+            .send_keys(
+                &input,
+                "Hello, I am Oscar. Let me look at your invoice.\u{E007}",
+            )
+            .await
+            .expect("type");
         // The user sees the operator join and answer, and answers back.
         user.visible(&root, "[data-testid=message-system]").await;
         let said = wait_until!("the operator's message in the widget", 20, {
-            let all = user.wd.find_all_in(&root, "[data-testid=message-operator]").await.unwrap_or_default();
+            let all = user
+                .wd
+                .find_all_in(&root, "[data-testid=message-operator]")
+                .await
+                .unwrap_or_default();
             let mut found = None;
             for e in all {
-                if user.wd.text(&e).await.unwrap_or_default().contains("Let me look at your invoice") {
+                if user
+                    .wd
+                    .text(&e)
+                    .await
+                    .unwrap_or_default()
+                    .contains("Let me look at your invoice")
+                {
                     found = Some(e);
                 }
             }
@@ -812,28 +872,62 @@ async fn an_operator_and_a_user_chat_live_through_console_and_widget() {
         });
         let _ = said;
         let box_ = user.visible(&root, "[data-testid=input]").await;
-        user.wd.send_keys(&box_, "Thanks, it is invoice 2026-11\u{E007}").await.expect("reply");
+        user.wd
+            .send_keys(&box_, "Thanks, it is invoice 2026-11\u{E007}")
+            .await
+            .expect("reply");
         page_element_with(&op, "[data-testid=console-message]", "invoice 2026-11").await;
         // The operator sends an article the bot had suggested, in one click;
         // the user gets it as a link.
-        let article = wait_until!("an article to send", 15, op.wd.find("[data-testid=send-article]").await.ok());
+        let article = wait_until!(
+            "an article to send",
+            15,
+            op.wd.find("[data-testid=send-article]").await.ok()
+        );
         op.wd.click(&article).await.expect("send the article");
-        user.visible(&root, "[data-testid=message-operator] [data-testid=chat-link]").await;
+        user.visible(
+            &root,
+            "[data-testid=message-operator] [data-testid=chat-link]",
+        )
+        .await;
         // The user sends a screenshot; the operator gets it as a file.
-        let file_input = user.wd.find_in(&root, "[data-testid=chat-file-input]").await.expect("the file input");
-        user.wd.send_keys(&file_input, &shot).await.expect("attach the screenshot");
+        let file_input = user
+            .wd
+            .find_in(&root, "[data-testid=chat-file-input]")
+            .await
+            .expect("the file input");
+        let shot = user.data.join("screenshot.png");
+        std::fs::write(&shot, common::samples::sample("png")).expect("a screenshot file");
+        user.wd
+            .send_keys(&file_input, &shot.to_string_lossy())
+            .await
+            .expect("attach the screenshot");
         page_element_with(&op, "[data-testid=console-file-link]", "screenshot.png").await;
         user.visible(&root, "[data-testid=chat-file]").await;
         let _ = user.wd.save_screenshot("widget-live-chat.png").await;
         let _ = op.wd.save_screenshot("console-live-chat.png").await;
         // The operator ends the chat; the user is told.
-        let end = op.wd.find("[data-testid=end-chat]").await.expect("end button");
+        let end = op
+            .wd
+            .find("[data-testid=end-chat]")
+            .await
+            .expect("end button");
         op.wd.click(&end).await.expect("end");
         wait_until!("the end notice in the widget", 20, {
-            let all = user.wd.find_all_in(&root, "[data-testid=message-system]").await.unwrap_or_default();
+            let all = user
+                .wd
+                .find_all_in(&root, "[data-testid=message-system]")
+                .await
+                .unwrap_or_default();
             let mut found = None;
             for e in all {
-                if user.wd.text(&e).await.unwrap_or_default().contains("The chat has ended") {
+                if user
+                    .wd
+                    .text(&e)
+                    .await
+                    .unwrap_or_default()
+                    .contains("The chat has ended")
+                {
                     found = Some(());
                 }
             }
@@ -841,7 +935,11 @@ async fn an_operator_and_a_user_chat_live_through_console_and_widget() {
         });
         // The transcript, file included, is on the chat's ticket.
         let number = wait_until!("the transcript notice in the widget", 20, {
-            let all = user.wd.find_all_in(&root, "[data-testid=message-system]").await.unwrap_or_default();
+            let all = user
+                .wd
+                .find_all_in(&root, "[data-testid=message-system]")
+                .await
+                .unwrap_or_default();
             let mut found = None;
             for e in all {
                 let text = user.wd.text(&e).await.unwrap_or_default();
@@ -857,20 +955,121 @@ async fn an_operator_and_a_user_chat_live_through_console_and_widget() {
         let _ = user.wd.save_screenshot("ticket-with-transcript.png").await;
     })
     .await;
-    if outcome.is_err() {
-        let _ = op_wd.save_screenshot("failed-live-chat-operator.png").await;
-        let _ = user_wd.save_screenshot("failed-live-chat-user.png").await;
-    }
-    op_wd.delete_session().await;
-    user_wd.delete_session().await;
-    drop(driver);
-    drop(server);
-    if let Err(error) = outcome {
-        if error.is_panic() {
-            std::panic::resume_unwind(error.into_panic());
-        }
-        panic!("the test task failed: {error}");
-    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_invites_a_ticket_user_who_accepts_in_the_widget() {
+    with_two_browsers("invitation", |op, user| async move {
+        // The user has a ticket (opened over the API).
+        let app_user = reqwest::Client::builder().cookie_store(true).build().expect("client");
+        let login: Value = app_user
+            .post(format!("{}/api/session", user.base))
+            .json(&json!({ "email": "user@demo.test", "password": "demo-password" }))
+            .send()
+            .await
+            .expect("login")
+            .json()
+            .await
+            .expect("json");
+        let csrf = login["csrf_token"].as_str().expect("csrf").to_string();
+        let form = reqwest::multipart::Form::new()
+            .text("type", "bug_report")
+            .text("priority", "high")
+            .text("summary", "Grades do not export")
+            .text("description", "The export button spins forever.");
+        let created: Value = app_user
+            .post(format!("{}/api/tickets", user.base))
+            .header("X-CSRF-Token", &csrf)
+            .multipart(form)
+            .send()
+            .await
+            .expect("ticket")
+            .json()
+            .await
+            .expect("json");
+        let number = created["number"].as_i64().expect("number");
+
+        // The user is on the demo product, signed in.
+        portal_login(&user, "user@demo.test").await;
+        user.open_page("/demo/exams").await;
+        let root = user.widget().await;
+        // The operator asks to chat from the queue's ticket.
+        operator_available_in_console(&op).await;
+        // (Found and clicked in one step: the queue is redrawn as it changes.)
+        wait_until!("the ticket in the queue", 20, {
+            let script = "const n = arguments[0]; const li = [...document.querySelectorAll('#queue-tickets li')].find(l => l.textContent.includes('#' + n)); const b = li && li.querySelector('[data-testid=invite-to-chat]'); if (b) b.click(); return !!b;";
+            match op.wd.execute(script, vec![json!(number)]).await {
+                Ok(Value::Bool(true)) => Some(()),
+                _ => None,
+            }
+        });
+        page_element_with(&op, "[data-testid=connecting]", "Connecting").await;
+        // The widget opens with "Oscar Operator would like to chat"; the user accepts.
+        let asked = user.visible(&root, "[data-testid=chat-invitation]").await;
+        let text = user.wd.text(&asked).await.unwrap_or_default();
+        assert!(text.contains("Oscar Operator would like to chat"), "{text}");
+        assert!(text.contains(&format!("#{number}")), "{text}");
+        let accept = user.visible(&root, "[data-testid=invitation-accept]").await;
+        user.wd.click(&accept).await.expect("accept");
+        // The console opens the chat; they talk.
+        let input = wait_until!("the chat tab", 20, op.wd.find("[data-testid=console-input]").await.ok());
+        op.wd
+            .send_keys(&input, "Hi, I saw your export problem.\u{E007}")
+            .await
+            .expect("type");
+        wait_until!("the operator's message in the widget", 20, {
+            let all = user.wd.find_all_in(&root, "[data-testid=message-operator]").await.unwrap_or_default();
+            let mut found = None;
+            for e in all {
+                if user.wd.text(&e).await.unwrap_or_default().contains("your export problem") {
+                    found = Some(());
+                }
+            }
+            found
+        });
+        // The operator renames the ticket and raises its priority from the chat.
+        let summary = wait_until!("the chat's ticket", 15, op.wd.find("[data-testid=ticket-summary]").await.ok());
+        op.wd
+            .execute(
+                "const [s] = arguments; s.value = 'Grade export hangs'; document.querySelector('[data-testid=ticket-priority]').value = 'urgent'; document.querySelector('[data-testid=ticket-save]').click();",
+                vec![summary.json()],
+            )
+            .await
+            .expect("save the ticket");
+        page_element_with(&op, "[data-testid=ticket-saved]", "Saved").await;
+        let ticket: Value = app_user
+            .get(format!("{}/api/tickets/{number}", user.base))
+            .send()
+            .await
+            .expect("ticket")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(ticket["ticket"]["summary"], "Grade export hangs");
+        assert_eq!(ticket["ticket"]["priority"], "urgent");
+        let _ = op.wd.save_screenshot("console-invited-chat.png").await;
+        // The user finds the chat among their previous chats.
+        let end = op.wd.find("[data-testid=end-chat]").await.expect("end button");
+        op.wd.click(&end).await.expect("end");
+        let history = user.visible(&root, "[data-testid=chat-history-button]").await;
+        user.wd.click(&history).await.expect("open the history");
+        let item = user.visible(&root, "[data-testid=chat-history-item] summary").await;
+        let text = user.wd.text(&item).await.unwrap_or_default();
+        assert!(text.contains("Oscar Operator") && text.contains(&format!("#{number}")), "{text}");
+        user.wd.click(&item).await.expect("expand");
+        wait_until!("the chat's messages in the history", 15, {
+            let all = user.wd.find_all_in(&root, "[data-testid=chat-history-item] p").await.unwrap_or_default();
+            let mut found = None;
+            for e in all {
+                if user.wd.text(&e).await.unwrap_or_default().contains("your export problem") {
+                    found = Some(());
+                }
+            }
+            found
+        });
+        let _ = user.wd.save_screenshot("widget-chat-history.png").await;
+    })
+    .await;
 }
 
 /// The newest six-digit code emailed to `to` (from the outbox folder).

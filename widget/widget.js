@@ -93,6 +93,11 @@
       chatDecline: "Not now",
       chatInviteOver: "The invitation to chat is no longer open.",
       chatHistory: "Your previous chats",
+      chatHistoryShort: "Chats",
+      chatHistoryEmpty: "You have not chatted with us yet.",
+      chatWith: "With {name}",
+      chatNoOperator: "Nobody took this chat",
+      close: "Close",
       ticketIntro: "Our team will answer by email. The conversation with the bot is attached.",
       ticketType: "Type",
       ticketPriority: "Priority",
@@ -148,6 +153,11 @@
       chatDecline: "Pas maintenant",
       chatInviteOver: "L’invitation à discuter n’est plus valable.",
       chatHistory: "Vos discussions précédentes",
+      chatHistoryShort: "Discussions",
+      chatHistoryEmpty: "Vous n’avez pas encore discuté avec nous.",
+      chatWith: "Avec {name}",
+      chatNoOperator: "Personne n’a pris cette discussion",
+      close: "Fermer",
       ticketIntro: "Notre équipe vous répondra par e-mail. La conversation avec l'assistant est jointe.",
       ticketType: "Type",
       ticketPriority: "Priorité",
@@ -203,6 +213,11 @@
       chatDecline: "Nu acum",
       chatInviteOver: "Invitația la discuție nu mai este valabilă.",
       chatHistory: "Discuțiile dumneavoastră anterioare",
+      chatHistoryShort: "Discuții",
+      chatHistoryEmpty: "Nu ați discutat încă cu noi.",
+      chatWith: "Cu {name}",
+      chatNoOperator: "Nimeni nu a preluat această discuție",
+      close: "Închideți",
       ticketIntro: "Echipa noastră vă va răspunde prin e-mail. Conversația cu asistentul este atașată.",
       ticketType: "Tip",
       ticketPriority: "Prioritate",
@@ -435,6 +450,7 @@
 
   const titleId = "fd-title";
   const newConvButton = el("button", { type: "button", class: "fd-header-btn", "data-testid": "new-conversation", text: t.newConversation });
+  const historyButton = el("button", { type: "button", class: "fd-header-btn", "data-testid": "chat-history-button", "aria-label": t.chatHistory, title: t.chatHistory, text: t.chatHistoryShort, hidden: true });
   const ticketButton = el("button", { type: "button", class: "fd-header-btn", "data-testid": "open-ticket-form", "aria-label": t.ticketTitle, title: t.ticketTitle, text: t.ticketShort });
   const minimiseButton = el("button", {
     type: "button",
@@ -448,7 +464,8 @@
     "div",
     { class: "fd-header" },
     el("h2", { class: "fd-title", id: titleId, text: t.title }),
-    el("div", { class: "fd-header-actions" }, ticketButton, newConvButton, minimiseButton)
+    el("div", { class: "fd-header-actions" }, historyButton, ticketButton, newConvButton),
+    minimiseButton
   );
 
   const suggestionsList = el("ul", { class: "fd-suggestions-list" });
@@ -753,6 +770,8 @@
       }
       storeToken(r.body.visitor_token);
       identity = { kind: "visitor", token: r.body.visitor_token, csrf: null, user: r.body.user };
+      // Now known: earlier chats and invitations from operators reach them.
+      watchInvitations();
       return true;
     }
 
@@ -814,6 +833,62 @@
     form.hidden = false;
     updateComposer();
     input.focus();
+  }
+
+  // ----- the user's earlier chats --------------------------------------------------------
+  // Shown in place of the conversation, like the ticket form.
+
+  async function showHistory() {
+    if (identityReady) await identityReady;
+    if (identity.kind === "anonymous") return;
+    const creds = identity.kind === "portal" ? "same-origin" : "omit";
+    let list;
+    try {
+      list = await jsonFetch("/api/chats", { headers: authHeaders(), credentials: creds });
+    } catch (_) {
+      showNotice(t.networkError);
+      return;
+    }
+    if (list.status !== 200 || !Array.isArray(list.body)) {
+      showNotice(t.networkError);
+      return;
+    }
+    const close = el("button", { type: "button", class: "fd-header-btn fd-ticket-cancel", "data-testid": "chat-history-close", text: t.close });
+    close.addEventListener("click", closeTicketForm);
+    const items = el("ul", { class: "fd-history", "data-testid": "chat-history" });
+    for (const c of list.body) {
+      const when = new Date(c.created_at * 1000).toLocaleString();
+      const who = c.operator ? t.chatWith.replace("{name}", c.operator) : t.chatNoOperator;
+      const details = el("details", { "data-testid": "chat-history-item" },
+        el("summary", { text: when + " · " + who + (c.ticket_number ? " · #" + c.ticket_number : "") }));
+      details.addEventListener("toggle", async () => {
+        if (!details.open || details.dataset.loaded) return;
+        details.dataset.loaded = "1";
+        try {
+          const r = await jsonFetch("/api/chats/" + c.id + "/messages", { headers: authHeaders(), credentials: creds });
+          for (const m of (r.status === 200 && Array.isArray(r.body) ? r.body : [])) {
+            const line = el("p", { class: m.kind === "system" ? "fd-system" : null });
+            if (m.sender) line.append(el("strong", { text: m.sender + ": " }));
+            if (m.kind === "file" && m.file) line.append(fileLink(m.file));
+            else appendLinked(line, m.text || "");
+            details.append(line);
+          }
+        } catch (_) {
+          details.dataset.loaded = "";
+        }
+      });
+      items.append(el("li", null, details));
+    }
+    ticketView.replaceChildren(
+      el("h3", { id: "fd-ticket-title", text: t.chatHistory }),
+      list.body.length ? items : el("p", { class: "fd-intro", text: t.chatHistoryEmpty }),
+      el("div", { class: "fd-ticket-actions" }, close)
+    );
+    hideNotice();
+    scroller.hidden = true;
+    form.hidden = true;
+    ticketView.hidden = false;
+    close.focus();
   }
 
   // ----- live chat with a person ------------------------------------------------------
@@ -1093,6 +1168,7 @@
 
   async function watchInvitations() {
     if (identityReady) await identityReady;
+    historyButton.hidden = identity.kind === "anonymous";
     if (identity.kind === "anonymous" || inviteSocket) return;
     try {
       const r = await jsonFetch("/api/chat-invitations", {
@@ -1407,6 +1483,7 @@
   launcher.addEventListener("click", () => setOpen(true));
   minimiseButton.addEventListener("click", () => setOpen(false));
   newConvButton.addEventListener("click", newConversation);
+  historyButton.addEventListener("click", showHistory);
   ticketButton.addEventListener("click", () => {
     const lastQuestion = [...state.messages].reverse().find((m) => m.role === "user");
     openTicket(lastQuestion ? lastQuestion.text : "", null);

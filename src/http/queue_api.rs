@@ -23,13 +23,14 @@ use crate::tickets::{Priority, Status};
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        // The widget calls these from host products' pages too.
         .route(
             "/api/operator/availability",
             put(set_availability).get(my_availability),
         )
         .route("/api/operator/chats", get(my_chats))
         .route("/api/queue", get(read_queue))
-        .route("/api/chats", post(start))
+        .route("/api/chats", post(start).get(mine))
         .route("/api/chats/availability", get(availability))
         .route(
             "/api/admin/live-settings",
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/chats/{id}/end", post(end))
         .route("/api/chats/{id}/transfer", post(transfer))
         .route("/api/chats/{id}/email-transcript", post(email_transcript))
+        .layer(super::bot_api::widget_cors())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -402,6 +404,49 @@ pub async fn show(
         s.context = Some(context(&state, &r).await?);
     }
     Ok(Json(s))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PastChat {
+    pub id: String,
+    pub status: String,
+    pub created_at: i64,
+    pub ended_at: Option<i64>,
+    pub operator: Option<String>,
+    pub ticket_number: Option<i64>,
+}
+
+/// The caller's own chats as a user, newest first (their history; the
+/// messages are at `/api/chats/{id}/messages`).
+#[utoipa::path(get, path = "/api/chats", tag = "operators",
+    responses((status = 200, body = [PastChat]), (status = 401)))]
+pub async fn mine(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<PastChat>>, ApiError> {
+    let me = caller.require()?;
+    let mut out = Vec::new();
+    for c in q::of_user(&state.db, &me.id).await? {
+        let operator = match &c.operator_id {
+            Some(o) => users::by_id(&state.db, o)
+                .await?
+                .map(|u| u.display_name().to_string()),
+            None => None,
+        };
+        let ticket_number = match &c.ticket_id {
+            Some(t) => tickets::by_id(&state.db, t).await?.map(|t| t.number),
+            None => None,
+        };
+        out.push(PastChat {
+            id: c.id,
+            status: c.status,
+            created_at: c.created_at,
+            ended_at: c.ended_at,
+            operator,
+            ticket_number,
+        });
+    }
+    Ok(Json(out))
 }
 
 /// The caller's live chats (an operator's tabs).
