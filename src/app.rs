@@ -138,15 +138,25 @@ pub fn start_background(state: &AppState, config: &Config) -> anyhow::Result<Str
     let consoles = state.consoles.clone();
     let sessions = crate::store::sessions::DbSessionStore::new(state.db.clone());
     let every = std::time::Duration::from_secs(config.desk.maintenance_secs);
+    // Live-chat timers (offers, invitations, idle chats) count in seconds to
+    // minutes: they are looked at every few seconds, not every maintenance round.
+    let live_every =
+        std::time::Duration::from_secs(config.desk.maintenance_secs.min(LIVE_TICK_SECS));
+    let live_desk = desk.clone();
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = live_maintenance(&live_desk, &bus, &consoles).await {
+                tracing::error!("live chats: {e}");
+            }
+            tokio::time::sleep(live_every).await;
+        }
+    });
     tokio::spawn(async move {
         loop {
             match desk.close_due(store::now()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(closed = n, "closed resolved tickets that were due"),
                 Err(e) => tracing::error!("automatic closing: {e}"),
-            }
-            if let Err(e) = live_maintenance(&desk, &bus, &consoles).await {
-                tracing::error!("live chats: {e}");
             }
             if let Err(e) = sessions.delete_expired().await {
                 tracing::error!("session clean-up: {e}");
@@ -156,6 +166,9 @@ pub fn start_background(state: &AppState, config: &Config) -> anyhow::Result<Str
     });
     Ok(described)
 }
+
+/// Longest pause between two looks at the live-chat timers.
+const LIVE_TICK_SECS: u64 = 5;
 
 /// What is due in live chat: unanswered offers move on, idle chats end,
 /// long chats get their ticket; with the admins' current settings.

@@ -1,8 +1,10 @@
-//! Delivery of live-chat events to the connections that follow a chat.
-//! In-process for now: one broadcast channel per chat with followers. The
-//! interface is what a PostgreSQL LISTEN/NOTIFY implementation would offer
-//! to several processes on one database (events carry everything needed,
-//! and persisted messages can always be re-read by id).
+//! Delivery of live-chat events to the connections that follow a topic (a
+//! chat, or a user). [`PubSub`] is the seam: [`InProcess`] serves one
+//! server process; a PostgreSQL LISTEN/NOTIFY implementation would relay
+//! `publish` through the database and feed the same local receivers, so
+//! several processes on one database reach each other's followers (events
+//! carry everything needed, and stored messages can always be re-read by
+//! id, so a missed event costs a resubscribe, never a message).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -25,9 +27,43 @@ pub fn user_topic(user_id: &str) -> String {
 /// as every signed-in widget follows one.
 const USER_BUFFER: usize = 16;
 
-#[derive(Clone, Default)]
-pub struct Bus {
-    chats: Arc<Mutex<Topics>>,
+/// Publish and subscribe by topic.
+pub trait PubSub: Send + Sync {
+    /// Follows a topic's events from now on.
+    fn subscribe(&self, topic: &str) -> broadcast::Receiver<Arc<Value>>;
+    /// Sends an event to the topic's followers, wherever they are (none is fine).
+    fn publish(&self, topic: &str, event: Value);
+}
+
+/// The bus the server uses: whichever [`PubSub`] it was built with
+/// (in-process by default).
+#[derive(Clone)]
+pub struct Bus(Arc<dyn PubSub>);
+
+impl Default for Bus {
+    fn default() -> Self {
+        Bus(Arc::new(InProcess::default()))
+    }
+}
+
+impl Bus {
+    pub fn new(inner: Arc<dyn PubSub>) -> Bus {
+        Bus(inner)
+    }
+
+    pub fn subscribe(&self, topic: &str) -> broadcast::Receiver<Arc<Value>> {
+        self.0.subscribe(topic)
+    }
+
+    pub fn publish(&self, topic: &str, event: Value) {
+        self.0.publish(topic, event)
+    }
+}
+
+/// One broadcast channel per topic with followers, in this process.
+#[derive(Default)]
+pub struct InProcess {
+    chats: Mutex<Topics>,
 }
 
 #[derive(Default)]
@@ -38,9 +74,8 @@ struct Topics {
     prune_at: usize,
 }
 
-impl Bus {
-    /// Follows a topic's events (a chat's, or a user's) from now on.
-    pub fn subscribe(&self, chat_id: &str) -> broadcast::Receiver<Arc<Value>> {
+impl PubSub for InProcess {
+    fn subscribe(&self, chat_id: &str) -> broadcast::Receiver<Arc<Value>> {
         let Ok(mut chats) = self.chats.lock() else {
             // A poisoned lock: hand out a receiver that simply never fires.
             return broadcast::channel(1).1;
@@ -61,8 +96,7 @@ impl Bus {
             .subscribe()
     }
 
-    /// Sends an event to the chat's followers (none is fine).
-    pub fn publish(&self, chat_id: &str, event: Value) {
+    fn publish(&self, chat_id: &str, event: Value) {
         let Ok(mut chats) = self.chats.lock() else {
             return;
         };
@@ -95,7 +129,7 @@ mod tests {
 
     #[test]
     fn topics_nobody_follows_are_dropped_as_the_map_grows() {
-        let bus = Bus::default();
+        let bus = InProcess::default();
         let kept = bus.subscribe("user:kept");
         for i in 0..5000 {
             drop(bus.subscribe(&format!("chat-{i}")));

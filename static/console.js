@@ -385,6 +385,71 @@
     socket.addEventListener("close", () => setTimeout(connect, 1500));
   }
 
+  // ----- admins: live-chat settings and teams --------------------------------------------------
+
+  const numbers = ["accept_timeout_secs", "idle_timeout_secs", "auto_ticket_secs", "offline_after_secs", "default_capacity"];
+
+  async function loadSettings() {
+    const form = $("live-settings");
+    if (!form) return;
+    const r = await api("GET", "/api/admin/live-settings");
+    if (r.status !== 200 || !r.body) return;
+    form.chat_enabled.checked = !!r.body.chat_enabled;
+    form.reoffer_overdue.checked = !!r.body.reoffer_overdue;
+    form.chat_with.value = r.body.chat_with;
+    for (const n of numbers) form[n].value = r.body[n];
+  }
+
+  async function loadTeams() {
+    const list = $("teams");
+    if (!list) return;
+    const r = await api("GET", "/api/admin/teams");
+    if (r.status !== 200 || !Array.isArray(r.body)) return;
+    list.replaceChildren();
+    for (const team of r.body) {
+      const members = el("ul");
+      for (const email of team.members) {
+        const remove = el("button", { type: "button", text: "Remove", "data-testid": "remove-member" });
+        remove.addEventListener("click", () => teamCall("DELETE", team.name, email));
+        members.append(el("li", null, email + " ", remove));
+      }
+      const email = el("input", { type: "email", "aria-label": "Operator's email for " + team.name, placeholder: "operator's email", "data-testid": "member-email" });
+      const add = el("form", { class: "settings-form" }, email, el("button", { type: "submit", text: "Add", "data-testid": "add-member" }));
+      add.addEventListener("submit", (e) => {
+        e.preventDefault();
+        if (email.value.trim()) teamCall("PUT", team.name, email.value.trim());
+      });
+      list.append(el("li", { "data-team": team.name }, el("strong", { text: team.name }), members, add));
+    }
+  }
+
+  async function teamCall(method, team, email) {
+    const r = await api(method, "/api/admin/teams/" + encodeURIComponent(team) + "/members/" + encodeURIComponent(email));
+    $("teams-status").textContent = r.status === 204 ? "" : (r.body && r.body.message) || "Not changed.";
+    loadTeams();
+  }
+
+  if ($("live-settings")) {
+    $("live-settings").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const f = e.target;
+      const body = { chat_enabled: f.chat_enabled.checked, chat_with: f.chat_with.value, reoffer_overdue: f.reoffer_overdue.checked };
+      for (const n of numbers) body[n] = Number(f[n].value);
+      const r = await api("PUT", "/api/admin/live-settings", body);
+      $("live-settings-status").textContent = r.status === 200 ? "Saved." : (r.body && r.body.message) || "Not saved.";
+    });
+    $("new-team").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const name = e.target.name.value.trim();
+      const r = await api("POST", "/api/admin/teams", { name });
+      $("teams-status").textContent = r.status === 201 ? "" : (r.body && r.body.message) || "Not created.";
+      if (r.status === 201) e.target.reset();
+      loadTeams();
+    });
+    loadSettings();
+    loadTeams();
+  }
+
   // ----- start --------------------------------------------------------------------------------
 
   $("availability").addEventListener("change", async (e) => {

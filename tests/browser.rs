@@ -1213,3 +1213,63 @@ async fn widget_offers_a_ticket_when_the_bot_escalates() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_sets_live_chat_and_teams_in_the_console() {
+    with_browser("admin-console", (1280, 900), |b| async move {
+        portal_login(&b, "admin@demo.test").await;
+        b.open_page("/console").await;
+        let settings = wait_until!("the admin settings", 15, b.wd.find("[data-testid=admin-settings] summary").await.ok());
+        b.wd.click(&settings).await.expect("open the settings");
+        // The form shows the current settings; the admin turns re-offering on.
+        wait_until!("the settings loaded", 15, {
+            match b.wd.execute("return document.querySelector('#live-settings [name=accept_timeout_secs]').value;", vec![]).await {
+                Ok(Value::String(v)) if v == "120" => Some(()),
+                _ => None,
+            }
+        });
+        b.wd.execute(
+            "const f = document.getElementById('live-settings'); f.reoffer_overdue.checked = true; f.idle_timeout_secs.value = '600';",
+            vec![],
+        )
+        .await
+        .expect("change the form");
+        let save = b.wd.find("[data-testid=save-live-settings]").await.expect("save button");
+        b.wd.click(&save).await.expect("save");
+        page_element_with(&b, "#live-settings-status", "Saved.").await;
+        // A team with the operator in it.
+        let name = b.wd.find("[data-testid=new-team-name]").await.expect("team name");
+        b.wd.send_keys(&name, "Billing\u{E007}").await.expect("create the team");
+        let email = wait_until!("the new team", 15, b.wd.find("[data-team=Billing] [data-testid=member-email]").await.ok());
+        b.wd.send_keys(&email, "operator@demo.test\u{E007}").await.expect("add the operator");
+        page_element_with(&b, "[data-team=Billing] li", "operator@demo.test").await;
+        let _ = b.wd.save_screenshot("console-admin.png").await;
+
+        // What the page did is what the API says.
+        let api = reqwest::Client::builder().cookie_store(true).build().expect("client");
+        api.post(format!("{}/api/session", b.base))
+            .json(&json!({ "email": "admin@demo.test", "password": "demo-password" }))
+            .send()
+            .await
+            .expect("login");
+        let s: Value = api
+            .get(format!("{}/api/admin/live-settings", b.base))
+            .send()
+            .await
+            .expect("settings")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!((s["reoffer_overdue"].clone(), s["idle_timeout_secs"].clone()), (json!(true), json!(600)));
+        let teams: Value = api
+            .get(format!("{}/api/admin/teams", b.base))
+            .send()
+            .await
+            .expect("teams")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(teams, json!([{ "name": "Billing", "members": ["operator@demo.test"] }]));
+    })
+    .await;
+}

@@ -1169,7 +1169,11 @@ async fn console(caller: Caller) -> PortalResult {
     let csrf = auth::csrf_token(&caller.session).await?;
     Ok(Html(templates::render(
         "console.html",
-        context! { csrf => csrf, me => me.display_name() },
+        context! {
+            csrf => csrf,
+            me => me.display_name(),
+            admin => me.role() == crate::accounts::Role::Admin,
+        },
     )?)
     .into_response())
 }
