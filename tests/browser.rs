@@ -1273,3 +1273,118 @@ async fn an_admin_sets_live_chat_and_teams_in_the_console() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_anonymous_visitor_confirms_an_email_then_chats_with_a_person() {
+    with_browser("anonymous-chat", (1280, 900), |b| async move {
+        // An operator is available (over the API).
+        let op = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .expect("client");
+        let login: Value = op
+            .post(format!("{}/api/session", b.base))
+            .json(&json!({ "email": "operator@demo.test", "password": "demo-password" }))
+            .send()
+            .await
+            .expect("login")
+            .json()
+            .await
+            .expect("json");
+        let csrf = login["csrf_token"].as_str().expect("csrf").to_string();
+        let r = op
+            .put(format!("{}/api/operator/availability", b.base))
+            .header("X-CSRF-Token", &csrf)
+            .json(&json!({ "availability": "available" }))
+            .send()
+            .await
+            .expect("availability");
+        assert_eq!(r.status(), 200);
+
+        // A visitor nobody knows asks for a person.
+        b.open_page("/demo/exams").await;
+        let root = b.widget().await;
+        b.open_panel(&root).await;
+        b.ask(
+            &root,
+            "I was charged twice for my subscription this month, I want a refund",
+            true,
+        )
+        .await;
+        let chat = b.visible(&root, "[data-testid=chat-with-person]").await;
+        b.wd.click(&chat).await.expect("chat with a person");
+        // First, who they are: an email confirmed with a code.
+        let email = b.visible(&root, "[data-testid=chat-who-email]").await;
+        b.wd.send_keys(&email, "visitor@example.com\u{E007}")
+            .await
+            .expect("email");
+        let code = wait_until!(
+            "the emailed code",
+            20,
+            emailed_code(&b.data, "visitor@example.com")
+        );
+        let code_box = b.visible(&root, "[data-testid=chat-who-code]").await;
+        b.wd.send_keys(&code_box, "000000")
+            .await
+            .expect("a wrong code");
+        let go = b.visible(&root, "[data-testid=chat-who-submit]").await;
+        b.wd.click(&go).await.expect("submit the wrong code");
+        wait_until!("the wrong code refused", 15, {
+            match b.wd.find_in(&root, "[data-testid=chat-who-status]").await {
+                Ok(s) => {
+                    b.wd.text(&s)
+                        .await
+                        .ok()
+                        .filter(|t| !t.is_empty() && !t.contains("We emailed"))
+                }
+                Err(_) => None,
+            }
+        });
+        b.wd.execute("arguments[0].value = '';", vec![code_box.json()])
+            .await
+            .expect("clear");
+        b.wd.send_keys(&code_box, &format!("{code}\u{E007}"))
+            .await
+            .expect("the code");
+        // Then the wait, and the operator takes the chat.
+        b.visible(&root, "[data-testid=chat-waiting]").await;
+        let id = wait_until!("the request in the queue", 20, {
+            let q: Value = op
+                .get(format!("{}/api/queue", b.base))
+                .send()
+                .await
+                .expect("queue")
+                .json()
+                .await
+                .expect("json");
+            q["chats"][0]["id"].as_str().map(str::to_string)
+        });
+        let r = op
+            .post(format!("{}/api/chats/{id}/accept", b.base))
+            .header("X-CSRF-Token", &csrf)
+            .send()
+            .await
+            .expect("accept");
+        assert_eq!(r.status(), 200);
+        wait_until!("the operator joining in the widget", 20, {
+            let all =
+                b.wd.find_all_in(&root, "[data-testid=message-system]")
+                    .await
+                    .unwrap_or_default();
+            let mut found = None;
+            for e in all {
+                if b.wd
+                    .text(&e)
+                    .await
+                    .unwrap_or_default()
+                    .contains("joined the chat")
+                {
+                    found = Some(());
+                }
+            }
+            found
+        });
+        let _ = b.wd.save_screenshot("widget-anonymous-chat.png").await;
+    })
+    .await;
+}

@@ -94,6 +94,8 @@
       chatInviteOver: "The invitation to chat is no longer open.",
       chatHistory: "Your previous chats",
       chatHistoryShort: "Chats",
+      chatWho: "To chat with a person, confirm your email: we send you a 6-digit code.",
+      chatSendCode: "Send the code",
       chatHistoryEmpty: "You have not chatted with us yet.",
       chatWith: "With {name}",
       chatNoOperator: "Nobody took this chat",
@@ -154,6 +156,8 @@
       chatInviteOver: "L’invitation à discuter n’est plus valable.",
       chatHistory: "Vos discussions précédentes",
       chatHistoryShort: "Discussions",
+      chatWho: "Pour discuter avec une personne, confirmez votre e-mail : nous vous envoyons un code à 6 chiffres.",
+      chatSendCode: "Envoyer le code",
       chatHistoryEmpty: "Vous n’avez pas encore discuté avec nous.",
       chatWith: "Avec {name}",
       chatNoOperator: "Personne n’a pris cette discussion",
@@ -214,6 +218,8 @@
       chatInviteOver: "Invitația la discuție nu mai este valabilă.",
       chatHistory: "Discuțiile dumneavoastră anterioare",
       chatHistoryShort: "Discuții",
+      chatWho: "Pentru a discuta cu o persoană, confirmați e-mailul: vă trimitem un cod din 6 cifre.",
+      chatSendCode: "Trimiteți codul",
       chatHistoryEmpty: "Nu ați discutat încă cu noi.",
       chatWith: "Cu {name}",
       chatNoOperator: "Nimeni nu a preluat această discuție",
@@ -913,11 +919,70 @@
     }
   }
 
+  /** An anonymous visitor confirms their email with a code, then chats. */
+  function askWhoForChat(question, suggestedType) {
+    if (messages.querySelector("[data-testid=chat-who]")) return;
+    const email = el("input", { type: "email", autocomplete: "email", "aria-label": t.ticketEmail, placeholder: t.ticketEmail, "data-testid": "chat-who-email" });
+    const code = el("input", { inputmode: "numeric", maxlength: "6", autocomplete: "one-time-code", "aria-label": t.ticketCode, placeholder: t.ticketCode, "data-testid": "chat-who-code", hidden: true });
+    const go = el("button", { type: "submit", class: "fd-ticket fd-chat-person", "data-testid": "chat-who-submit", text: t.chatSendCode });
+    const status = el("p", { class: "fd-ticket-status", role: "status", "data-testid": "chat-who-status" });
+    const formEl = el("form", { class: "fd-who", novalidate: true }, email, code, go, status);
+    const node = renderMessage({ role: "live", text: t.chatWho, system: true });
+    node.setAttribute("data-testid", "chat-who");
+    node.append(formEl);
+    messages.append(node);
+    scrollToEnd();
+    email.focus();
+    let sentTo = null;
+    formEl.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      status.textContent = "";
+      const address = email.value.trim();
+      try {
+        if (sentTo !== address) {
+          const r = await jsonFetch("/api/widget/email-code", {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ email: address, locale: pageLang.slice(0, 2).toLowerCase() || "en" }),
+            credentials: "omit",
+          });
+          if (r.status !== 202) {
+            status.textContent = (r.body && r.body.message) || t.networkError;
+            return;
+          }
+          sentTo = address;
+          code.hidden = false;
+          go.textContent = t.ticketConfirm;
+          status.textContent = t.ticketCodeSent.replace("{email}", address);
+          code.focus();
+          return;
+        }
+        const r = await jsonFetch("/api/widget/email-code/verify", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ email: address, code: code.value.trim() }),
+          credentials: "omit",
+        });
+        if (r.status !== 200 || !r.body || !r.body.visitor_token) {
+          status.textContent = (r.body && r.body.message) || t.networkError;
+          return;
+        }
+        storeToken(r.body.visitor_token);
+        identity = { kind: "visitor", token: r.body.visitor_token, csrf: null, user: r.body.user };
+        watchInvitations();
+        node.remove();
+        startChat(question, suggestedType);
+      } catch (_) {
+        status.textContent = t.networkError;
+      }
+    });
+  }
+
   async function startChat(question, suggestedType) {
     if (identityReady) await identityReady;
     if (identity.kind === "anonymous") {
-      // Chatting needs to know who you are: the ticket form confirms the email.
-      openTicket(question, suggestedType);
+      // Chatting needs to know who you are: confirm an email first.
+      askWhoForChat(question, suggestedType);
       return;
     }
     const body = {};
