@@ -170,7 +170,8 @@ pub fn start_background(state: &AppState, config: &Config) -> anyhow::Result<Str
 /// Longest pause between two looks at the live-chat timers.
 const LIVE_TICK_SECS: u64 = 5;
 
-/// What is due in live chat: unanswered offers move on, idle chats end,
+/// What is due in live chat: unanswered offers (of chats and new tickets)
+/// move on, waiting tickets are offered, idle chats end,
 /// long chats get their ticket; with the admins' current settings.
 async fn live_maintenance(
     desk: &crate::workflow::Desk,
@@ -183,6 +184,8 @@ async fn live_maintenance(
         .go_offline(&desk.db, now, s.offline_after_secs)
         .await?;
     crate::queue::expire_offers(&desk.db, now, s.accept_timeout_secs).await?;
+    crate::ticket_dispatch::expire(&desk.db, now, s.accept_timeout_secs).await?;
+    crate::ticket_dispatch::offer_waiting(&desk.db, now).await?;
     crate::chat_invitations::expire_due(desk, bus, now).await?;
     if s.reoffer_overdue {
         desk.reoffer_overdue(now).await?;

@@ -38,5 +38,6 @@ pub mod store;
 pub mod teams;
 #[cfg(test)]
 pub(crate) mod test_support;
+pub mod ticket_dispatch;
 pub mod tickets;
 pub mod workflow;

@@ -191,6 +191,10 @@ impl Desk {
         }
         tx.commit().await?;
         self.mail_wakeup.notify_one();
+        // Offered to an operator at once (the maintenance tick retries).
+        if let Err(e) = crate::ticket_dispatch::offer(&self.db, &id, at).await {
+            tracing::error!("offering ticket #{number}: {e}");
+        }
         tickets::by_id(&self.db, &id)
             .await?
             .ok_or(WorkflowError::Store(StoreError::NotFound))

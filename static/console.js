@@ -92,6 +92,14 @@
       li.append(actions);
       list.append(li);
     }
+    for (const t of r.body.tickets) {
+      if (!t.offered_to_me) continue;
+      offers++;
+      if (!seenOffers.has("t" + t.number)) {
+        seenOffers.add("t" + t.number);
+        beep();
+      }
+    }
     const badge = $("badge");
     badge.hidden = offers === 0;
     badge.textContent = String(offers);
@@ -105,13 +113,30 @@
     for (const t of r.body.tickets.slice(0, 30)) {
       const invite = el("button", { type: "button", "data-testid": "invite-to-chat", text: "Chat with user" });
       invite.addEventListener("click", () => inviteToChat(t.number));
+      const actions = el("div", { class: "actions" });
+      if (t.offered_to_me) {
+        const take = el("button", { type: "button", "data-testid": "accept-ticket", text: "Accept" });
+        take.addEventListener("click", () => ticketAnswer(t.number, "accept"));
+        const pass = el("button", { type: "button", "data-testid": "decline-ticket", text: "Decline" });
+        pass.addEventListener("click", () => ticketAnswer(t.number, "decline"));
+        actions.append(take, pass);
+      }
+      actions.append(invite);
       tickets.append(
-        el("li", { class: t.overdue ? "overdue" : null },
+        el("li", { class: [t.overdue ? "overdue" : "", t.offered_to_me ? "offered" : ""].join(" ").trim() || null, "data-testid": "queue-ticket" },
           el("a", { href: "/portal/tickets/" + t.number, text: "#" + t.number + " " + t.summary }),
-          " · " + t.priority + (t.assignee ? " · " + t.assignee : "") + (t.overdue ? " · overdue" : ""),
-          el("div", { class: "actions" }, invite))
+          " · " + t.priority + (t.assignee ? " · " + t.assignee : "") + (t.overdue ? " · overdue" : "") + (t.offered_to_me ? " · offered to you" : ""),
+          actions)
       );
     }
+  }
+
+  async function ticketAnswer(number, answer) {
+    const r = await api("POST", "/api/tickets/" + number + "/" + answer);
+    if (r.status >= 400 && r.body && r.body.message) alert(r.body.message);
+    else if (answer === "accept") window.open("/portal/tickets/" + number, "_blank");
+    lastTickets = "";
+    refreshQueue();
   }
 
   async function acceptChat(id) {

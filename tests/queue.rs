@@ -429,3 +429,60 @@ async fn a_teams_requests_go_to_its_members_only() {
         200
     );
 }
+
+#[tokio::test]
+async fn a_new_ticket_is_offered_declined_to_the_next_operator_and_accepted() {
+    let app = TestApp::spawn_demo("").await;
+    let user = Staff::login(&app, "user@demo.test").await;
+    let op = Staff::login(&app, "operator@demo.test").await;
+    let admin = Staff::login(&app, "admin@demo.test").await;
+    op.availability(&app, "available", 5).await;
+    admin.availability(&app, "available", 5).await;
+    let form = reqwest::multipart::Form::new()
+        .text("type", "bug_report")
+        .text("priority", "high")
+        .text("summary", "Cannot publish")
+        .text("description", "The publish button does nothing.");
+    let (status, created) = user
+        .send(user.client.post(app.url("/api/tickets")).multipart(form))
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let number = created["number"].as_i64().expect("number");
+    let offered = |queue: &Value| {
+        queue["tickets"]
+            .as_array()
+            .and_then(|t| t.iter().find(|t| t["number"] == number).cloned())
+            .map(|t| t["offered_to_me"].clone())
+    };
+    // Offered to exactly one of the two available operators, at once.
+    let (_, q_op) = op.get(&app, "/api/queue").await;
+    let (_, q_admin) = admin.get(&app, "/api/queue").await;
+    let (first, second) = if offered(&q_op) == Some(json!(true)) {
+        (&op, &admin)
+    } else {
+        (&admin, &op)
+    };
+    let (_, q_first) = first.get(&app, "/api/queue").await;
+    let (_, q_second) = second.get(&app, "/api/queue").await;
+    assert_eq!(offered(&q_first), Some(json!(true)), "{q_op} {q_admin}");
+    assert_eq!(offered(&q_second), Some(json!(false)));
+    // The other cannot take it while it is offered; the user cannot at all.
+    let accept = format!("/api/tickets/{number}/accept");
+    let decline = format!("/api/tickets/{number}/decline");
+    assert_eq!(second.post(&app, &accept, json!({})).await.0, 409);
+    assert_eq!(second.post(&app, &decline, json!({})).await.0, 409);
+    assert_eq!(user.post(&app, &accept, json!({})).await.0, 403);
+    // Declined: it moves to the other operator, who accepts and is assigned.
+    assert_eq!(first.post(&app, &decline, json!({})).await.0, 204);
+    let (_, q_second) = second.get(&app, "/api/queue").await;
+    assert_eq!(offered(&q_second), Some(json!(true)));
+    let (status, taken) = second.post(&app, &accept, json!({})).await;
+    assert_eq!(status, 200, "{taken}");
+    assert_eq!(taken["status"], "assigned");
+    let (_, ticket) = user.get(&app, &format!("/api/tickets/{number}")).await;
+    assert!(ticket["assignee"].is_string(), "{ticket}");
+    // Taken once.
+    assert_eq!(first.post(&app, &accept, json!({})).await.0, 409);
+    let (_, q) = first.get(&app, "/api/queue").await;
+    assert_eq!(offered(&q), None, "no longer in the queue: {q}");
+}

@@ -1,5 +1,5 @@
--- Files in live chats, chats started by an operator from a ticket, and
--- overdue tickets offered to another operator.
+-- Files in live chats, chats started by an operator from a ticket, new
+-- tickets offered to operators, and overdue tickets given to another one.
 
 -- A chat message may now be a file: kind 'file', the cleaned file name as
 -- its body, and the stored file (content-addressed, like ticket
@@ -50,3 +50,19 @@ ALTER TABLE live_settings ADD COLUMN reoffer_overdue BOOLEAN NOT NULL DEFAULT FA
 
 -- When an overdue ticket was given to another operator (once per ticket).
 ALTER TABLE tickets ADD COLUMN reoffered_at BIGINT;
+
+-- A new ticket is offered to one available operator at a time, who accepts
+-- (and is assigned) or declines (it goes to the next); like chat requests.
+CREATE TABLE ticket_offers (
+    ticket_id   TEXT PRIMARY KEY REFERENCES tickets(id) ON DELETE CASCADE,
+    offered_to  TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    offered_at  BIGINT NOT NULL
+);
+
+CREATE INDEX ticket_offers_by_operator ON ticket_offers (offered_to);
+
+CREATE TABLE ticket_declines (
+    ticket_id    TEXT NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    operator_id  TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    PRIMARY KEY (ticket_id, operator_id)
+);

@@ -20,7 +20,7 @@ use super::{
         widget_api::me, widget_api::identify, widget_api::send_code, widget_api::verify_code,
         tickets_api::create, tickets_api::list, tickets_api::show, tickets_api::reply,
         queue_api::set_availability, queue_api::my_availability, queue_api::my_chats, queue_api::read_queue, queue_api::start, queue_api::mine, queue_api::show,
-        queue_api::accept, queue_api::decline, queue_api::end, queue_api::transfer, queue_api::email_transcript, queue_api::availability, queue_api::read_settings, queue_api::write_settings,
+        queue_api::accept, queue_api::decline, queue_api::end, queue_api::transfer, queue_api::email_transcript, queue_api::availability, queue_api::read_settings, queue_api::write_settings, queue_api::accept_ticket, queue_api::decline_ticket,
         chat_content::messages, chat_content::send_file, chat_content::download,
         invitations_api::invite, invitations_api::mine, invitations_api::show, invitations_api::accept, invitations_api::decline, invitations_api::cancel,
         teams_api::list, teams_api::create, teams_api::add_member, teams_api::remove_member,

@@ -42,6 +42,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/chats/{id}/end", post(end))
         .route("/api/chats/{id}/transfer", post(transfer))
         .route("/api/chats/{id}/email-transcript", post(email_transcript))
+        .route("/api/tickets/{number}/accept", post(accept_ticket))
+        .route("/api/tickets/{number}/decline", post(decline_ticket))
         .layer(super::bot_api::widget_cors())
 }
 
@@ -91,6 +93,7 @@ pub async fn set_availability(
     let presence = q::set_presence(&state.db, &me.id, availability, capacity, t).await?;
     // Coming back (or more room): take what waits at once.
     queue::slot_freed(&state.db, &me.id, t).await?;
+    crate::ticket_dispatch::offer_waiting(&state.db, t).await?;
     Ok(Json(presence))
 }
 
@@ -126,6 +129,8 @@ pub struct QueuedTicket {
     pub assignee: Option<String>,
     /// No operator answer and the response target has passed.
     pub overdue: bool,
+    /// Offered to the caller right now: accept or decline.
+    pub offered_to_me: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -186,10 +191,14 @@ pub async fn read_queue(
                 .map(|u| u.display_name().to_string()),
             None => None,
         };
+        let offered_to_me = crate::store::ticket_offers::offered_to(&state.db, &tk.id)
+            .await?
+            .is_some_and(|o| o == me.id);
         tickets.push(QueuedTicket {
             ticket: tickets_api::summary_of(&state, tk),
             assignee,
             overdue,
+            offered_to_me,
         });
     }
     Ok(Json(Queue { chats, tickets }))
@@ -736,4 +745,59 @@ pub async fn write_settings(
     }
     live_settings::set(&state.db, &s).await?;
     Ok(Json(s))
+}
+
+/// An operator takes a new ticket offered to them (or one offered to
+/// nobody): it is assigned to them.
+#[utoipa::path(post, path = "/api/tickets/{number}/accept", tag = "operators", params(("number" = i64, Path)),
+    responses((status = 200, body = tickets_api::TicketSummary), (status = 403), (status = 404), (status = 409)))]
+pub async fn accept_ticket(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<String>,
+) -> Result<Json<tickets_api::TicketSummary>, ApiError> {
+    let me = caller.require_staff()?.clone();
+    let t = tickets_api::visible_ticket(&state, &me, &number).await?;
+    if let Some(other) = crate::store::ticket_offers::offered_to(&state.db, &t.id).await?
+        && other != me.id
+    {
+        return Err(ApiError::Conflict(
+            "This ticket is offered to another operator right now.".into(),
+        ));
+    }
+    if t.assignee_id.is_some() {
+        return Err(ApiError::Conflict(
+            "Someone else has taken this ticket.".into(),
+        ));
+    }
+    let t = state
+        .desk
+        .change_status(
+            &t,
+            &me,
+            crate::workflow::actor_for(&me),
+            Status::Assigned,
+            Some(&me),
+        )
+        .await?;
+    crate::store::ticket_offers::withdraw(&state.db, &t.id).await?;
+    Ok(Json(tickets_api::summary_of(&state, &t)))
+}
+
+/// The offered operator declines the ticket; it goes to the next one.
+#[utoipa::path(post, path = "/api/tickets/{number}/decline", tag = "operators", params(("number" = i64, Path)),
+    responses((status = 204), (status = 403), (status = 404), (status = 409)))]
+pub async fn decline_ticket(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(number): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let me = caller.require_staff()?.clone();
+    let t = tickets_api::visible_ticket(&state, &me, &number).await?;
+    if !crate::ticket_dispatch::decline(&state.db, &t.id, &me.id, now()).await? {
+        return Err(ApiError::Conflict(
+            "This ticket is not offered to you.".into(),
+        ));
+    }
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -10,6 +10,7 @@ pub mod organisations;
 pub mod outbox;
 pub mod queue;
 pub mod sessions;
+pub mod ticket_offers;
 pub mod tickets;
 pub mod users;
 
