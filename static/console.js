@@ -267,7 +267,11 @@
       el("div", { class: "context" },
         el("strong", { text: ctx.user_name || "" }), " <" + (ctx.user_email || "") + ">",
         ctx.page_url ? el("div", { text: "On page: " + ctx.page_url }) : null,
-        ctx.ticket_number ? el("div", null, el("a", { href: "/portal/tickets/" + ctx.ticket_number, text: "Ticket #" + ctx.ticket_number })) : null),
+        ctx.ticket_number ? el("div", null, el("a", { href: "/portal/tickets/" + ctx.ticket_number, text: "Ticket #" + ctx.ticket_number })) : null,
+        (ctx.other_tickets || []).length
+          ? el("div", { "data-testid": "other-tickets" }, "Other tickets: ",
+            ...ctx.other_tickets.map((t) => el("a", { href: "/portal/tickets/" + t.number, target: "_blank", class: "other-ticket", text: "#" + t.number + " " + t.summary + " (" + t.status_label + ")" })))
+          : null),
       ticketBox,
       before,
       earlier,

@@ -205,6 +205,7 @@ async fn an_operator_invites_a_tickets_user_to_chat() {
     let op = Who::login(&app, "operator@demo.test").await;
     available(&app, &op).await;
     let number = user.open_ticket(&app, "Sync stopped").await;
+    let other = user.open_ticket(&app, "Invoice address wrong").await;
 
     // An earlier chat about the ticket, ended.
     let (_, first) = user
@@ -285,6 +286,14 @@ async fn an_operator_invites_a_tickets_user_to_chat() {
     assert_eq!(state["status"], "active");
     assert_eq!(state["operator"], "Oscar Operator");
     assert_eq!(state["context"]["ticket_number"], number);
+    // The operator sees the user's other tickets, not this one.
+    let others: Vec<i64> = state["context"]["other_tickets"]
+        .as_array()
+        .expect("other tickets")
+        .iter()
+        .filter_map(|t| t["number"].as_i64())
+        .collect();
+    assert_eq!(others, [other]);
     // Opening it shows the ticket's earlier chat.
     let earlier = state["context"]["earlier_chats"]
         .as_array()

@@ -245,6 +245,8 @@ pub struct ChatContext {
     pub conversation: Vec<crate::store::conversations::Message>,
     /// Earlier chats about the same ticket, oldest first.
     pub earlier_chats: Vec<EarlierChat>,
+    /// The user's other tickets, most recently updated first.
+    pub other_tickets: Vec<tickets_api::TicketSummary>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -280,7 +282,24 @@ async fn context(state: &AppState, r: &ChatRequest) -> Result<ChatContext, ApiEr
             });
         }
     }
+    let other_tickets = tickets::list(
+        &state.db,
+        &Scope::Requester {
+            user_id: &r.user_id,
+            shared_organisation: None,
+        },
+        &Filter {
+            limit: 20,
+            ..Filter::default()
+        },
+    )
+    .await?
+    .iter()
+    .filter(|t| Some(&t.id) != r.ticket_id.as_ref())
+    .map(|t| tickets_api::summary_of(state, t))
+    .collect();
     Ok(ChatContext {
+        other_tickets,
         earlier_chats,
         user_name: user
             .as_ref()
