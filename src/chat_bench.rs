@@ -1,6 +1,7 @@
 //! `frontdesk chat-bench`: the live-chat load test. It starts the server as
 //! a separate process (so its memory is measured alone and each side has
-//! its own file descriptors), opens idle widget connections and measures
+//! its own file descriptors), opens idle widget connections of signed-in
+//! visitors and measures
 //! the server's memory, then runs many live chats at once, sending
 //! messages at a fixed rate, and measures how long each takes to reach the
 //! operator's connection and whether every one was stored.
@@ -193,11 +194,23 @@ async fn run_async(opts: &ChatBenchOptions) -> anyhow::Result<ChatBenchReport> {
         chats.push((r.id, token));
     }
 
-    // Idle widget connections.
+    // Idle widget connections of signed-in visitors: each says hello with
+    // its own token, so the server follows its user topic (invitations)
+    // as it does for every known widget.
+    let mut tokens = Vec::with_capacity(opts.idle);
+    let mut tx = db.begin().await?;
+    for i in 0..opts.idle {
+        let email = format!("bench-visitor-{i}@example.test");
+        let u = users::create(&mut tx, &NewUser::end_user(&email, "", None)).await?;
+        tokens.push(users::create_visitor_token_in(&mut tx, &u.id, 86_400).await?);
+    }
+    tx.commit().await?;
     let rss_before = rss_mb(pid);
     let mut idle = Vec::with_capacity(opts.idle);
-    for _ in 0..opts.idle {
-        idle.push(connect(&format!("{base}/ws/widget")).await?);
+    for token in &tokens {
+        let mut s = connect(&format!("{base}/ws/widget")).await?;
+        hello(&mut s, token).await?;
+        idle.push(s);
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rss_idle = rss_mb(pid);

@@ -369,6 +369,16 @@ pub async fn create_visitor_token(
     user_id: &str,
     valid_secs: i64,
 ) -> Result<String, StoreError> {
+    let mut conn = db.acquire().await?;
+    create_visitor_token_in(&mut conn, user_id, valid_secs).await
+}
+
+/// The same, inside the caller's transaction (many at once).
+pub async fn create_visitor_token_in(
+    conn: &mut sqlx::SqliteConnection,
+    user_id: &str,
+    valid_secs: i64,
+) -> Result<String, StoreError> {
     let secret = token::random_id();
     let t = now();
     sqlx::query(
@@ -378,7 +388,7 @@ pub async fn create_visitor_token(
     .bind(user_id)
     .bind(t + valid_secs)
     .bind(t)
-    .execute(db)
+    .execute(&mut *conn)
     .await?;
     Ok(secret)
 }
