@@ -92,8 +92,6 @@ impl Drop for Open {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::Role;
-    use crate::store::users::{self, NewUser};
 
     fn t1000() -> i64 {
         1000
@@ -101,27 +99,14 @@ mod tests {
 
     #[tokio::test]
     async fn an_operator_goes_offline_once_every_console_has_been_closed_long_enough() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let db = crate::store::open(&dir.path().join("c.db"))
-            .await
-            .expect("db");
-        let mut conn = db.acquire().await.expect("conn");
-        let op = users::create(
-            &mut conn,
-            &NewUser {
-                role: Role::Operator,
-                ..NewUser::end_user("op@x.com", "", None)
-            },
-        )
-        .await
-        .expect("op");
-        drop(conn);
-        queue::set_presence(&db, &op.id, "available", Some(5), 900)
+        let (_dir, desk, op, _user) = crate::test_support::setup().await;
+        let db = desk.db;
+        queue::set_presence(&db, &op, "available", Some(5), 900)
             .await
             .expect("presence");
         let consoles = Consoles::default();
-        let a = consoles.opened(&op.id, t1000);
-        let b = consoles.opened(&op.id, t1000);
+        let a = consoles.opened(&op, t1000);
+        let b = consoles.opened(&op, t1000);
         drop(a);
         // One console still open: stays available whatever the time.
         assert!(
@@ -144,20 +129,20 @@ mod tests {
                 .go_offline(&db, 1000 + 120, 120)
                 .await
                 .expect("sweep"),
-            vec![op.id.clone()]
+            vec![op.clone()]
         );
-        let p = queue::presence(&db, &op.id)
+        let p = queue::presence(&db, &op)
             .await
             .expect("get")
             .expect("exists");
         assert_eq!(p.availability, "offline");
         // Reopening the console before the delay keeps them as they were.
-        queue::set_presence(&db, &op.id, "away", None, 2000)
+        queue::set_presence(&db, &op, "away", None, 2000)
             .await
             .expect("presence");
-        let c = consoles.opened(&op.id, t1000);
+        let c = consoles.opened(&op, t1000);
         drop(c);
-        let _again = consoles.opened(&op.id, t1000);
+        let _again = consoles.opened(&op, t1000);
         assert!(
             consoles
                 .go_offline(&db, 9999, 120)
@@ -166,7 +151,7 @@ mod tests {
                 .is_empty()
         );
         assert_eq!(
-            queue::presence(&db, &op.id)
+            queue::presence(&db, &op)
                 .await
                 .expect("get")
                 .expect("exists")

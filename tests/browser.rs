@@ -783,6 +783,25 @@ where
     }
 }
 
+/// A logged-in API client (cookie jar) and its CSRF token, next to the browser.
+async fn api_session(base: &str, email: &str) -> (reqwest::Client, String) {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let login: Value = client
+        .post(format!("{base}/api/session"))
+        .json(&json!({ "email": email, "password": "demo-password" }))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    let csrf = login["csrf_token"].as_str().expect("csrf").to_string();
+    (client, csrf)
+}
+
 /// The operator logs in, opens the console and becomes available.
 async fn operator_available_in_console(op: &Browser) {
     portal_login(op, "operator@demo.test").await;
@@ -961,17 +980,7 @@ async fn an_operator_and_a_user_chat_live_through_console_and_widget() {
 async fn an_operator_invites_a_ticket_user_who_accepts_in_the_widget() {
     with_two_browsers("invitation", |op, user| async move {
         // The user has a ticket (opened over the API).
-        let app_user = reqwest::Client::builder().cookie_store(true).build().expect("client");
-        let login: Value = app_user
-            .post(format!("{}/api/session", user.base))
-            .json(&json!({ "email": "user@demo.test", "password": "demo-password" }))
-            .send()
-            .await
-            .expect("login")
-            .json()
-            .await
-            .expect("json");
-        let csrf = login["csrf_token"].as_str().expect("csrf").to_string();
+        let (app_user, csrf) = api_session(&user.base, "user@demo.test").await;
         let form = reqwest::multipart::Form::new()
             .text("type", "bug_report")
             .text("priority", "high")
@@ -1246,12 +1255,7 @@ async fn an_admin_sets_live_chat_and_teams_in_the_console() {
         let _ = b.wd.save_screenshot("console-admin.png").await;
 
         // What the page did is what the API says.
-        let api = reqwest::Client::builder().cookie_store(true).build().expect("client");
-        api.post(format!("{}/api/session", b.base))
-            .json(&json!({ "email": "admin@demo.test", "password": "demo-password" }))
-            .send()
-            .await
-            .expect("login");
+        let (api, _) = api_session(&b.base, "admin@demo.test").await;
         let s: Value = api
             .get(format!("{}/api/admin/live-settings", b.base))
             .send()
@@ -1278,20 +1282,7 @@ async fn an_admin_sets_live_chat_and_teams_in_the_console() {
 async fn an_anonymous_visitor_confirms_an_email_then_chats_with_a_person() {
     with_browser("anonymous-chat", (1280, 900), |b| async move {
         // An operator is available (over the API).
-        let op = reqwest::Client::builder()
-            .cookie_store(true)
-            .build()
-            .expect("client");
-        let login: Value = op
-            .post(format!("{}/api/session", b.base))
-            .json(&json!({ "email": "operator@demo.test", "password": "demo-password" }))
-            .send()
-            .await
-            .expect("login")
-            .json()
-            .await
-            .expect("json");
-        let csrf = login["csrf_token"].as_str().expect("csrf").to_string();
+        let (op, csrf) = api_session(&b.base, "operator@demo.test").await;
         let r = op
             .put(format!("{}/api/operator/availability", b.base))
             .header("X-CSRF-Token", &csrf)

@@ -676,6 +676,33 @@
     return sel;
   }
 
+  // ----- confirming an anonymous visitor's email (ticket form, chat) ------------------
+
+  function requestEmailCode(address) {
+    return jsonFetch("/api/widget/email-code", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ email: address, locale: pageLang.slice(0, 2).toLowerCase() || "en" }),
+      credentials: "omit",
+    });
+  }
+
+  /** Checks the code; on success the visitor is known from now on. */
+  async function verifyEmailCode(address, code) {
+    const r = await jsonFetch("/api/widget/email-code/verify", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ email: address, code: code.trim() }),
+      credentials: "omit",
+    });
+    if (r.status !== 200 || !r.body || !r.body.visitor_token) return r;
+    storeToken(r.body.visitor_token);
+    identity = { kind: "visitor", token: r.body.visitor_token, csrf: null, user: r.body.user };
+    // Now known: earlier chats and invitations from operators reach them.
+    watchInvitations();
+    return null;
+  }
+
   function showTicketForm(question, suggestedType) {
     hideNotice();
     ticketView.replaceChildren();
@@ -747,12 +774,7 @@
         return false;
       }
       if (codeSentTo !== address) {
-        const r = await jsonFetch("/api/widget/email-code", {
-          method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ email: address, locale: pageLang.slice(0, 2).toLowerCase() || "en" }),
-          credentials: "omit",
-        });
+        const r = await requestEmailCode(address);
         if (r.status !== 202) {
           fieldError((r.body && r.body.field) || "email", (r.body && r.body.message) || t.networkError);
           return false;
@@ -764,20 +786,11 @@
         code.focus();
         return false;
       }
-      const r = await jsonFetch("/api/widget/email-code/verify", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ email: address, code: code.value.trim() }),
-        credentials: "omit",
-      });
-      if (r.status !== 200 || !r.body || !r.body.visitor_token) {
-        fieldError("code", (r.body && r.body.message) || t.networkError);
+      const refused = await verifyEmailCode(address, code.value);
+      if (refused) {
+        fieldError("code", (refused.body && refused.body.message) || t.networkError);
         return false;
       }
-      storeToken(r.body.visitor_token);
-      identity = { kind: "visitor", token: r.body.visitor_token, csrf: null, user: r.body.user };
-      // Now known: earlier chats and invitations from operators reach them.
-      watchInvitations();
       return true;
     }
 
@@ -940,12 +953,7 @@
       const address = email.value.trim();
       try {
         if (sentTo !== address) {
-          const r = await jsonFetch("/api/widget/email-code", {
-            method: "POST",
-            headers: { "Content-Type": "application/json" },
-            body: JSON.stringify({ email: address, locale: pageLang.slice(0, 2).toLowerCase() || "en" }),
-            credentials: "omit",
-          });
+          const r = await requestEmailCode(address);
           if (r.status !== 202) {
             status.textContent = (r.body && r.body.message) || t.networkError;
             return;
@@ -957,19 +965,11 @@
           code.focus();
           return;
         }
-        const r = await jsonFetch("/api/widget/email-code/verify", {
-          method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ email: address, code: code.value.trim() }),
-          credentials: "omit",
-        });
-        if (r.status !== 200 || !r.body || !r.body.visitor_token) {
-          status.textContent = (r.body && r.body.message) || t.networkError;
+        const refused = await verifyEmailCode(address, code.value);
+        if (refused) {
+          status.textContent = (refused.body && refused.body.message) || t.networkError;
           return;
         }
-        storeToken(r.body.visitor_token);
-        identity = { kind: "visitor", token: r.body.visitor_token, csrf: null, user: r.body.user };
-        watchInvitations();
         node.remove();
         startChat(question, suggestedType);
       } catch (_) {
