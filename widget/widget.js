@@ -96,6 +96,7 @@
       chatHistoryShort: "Chats",
       chatWho: "To chat with a person, confirm your email: we send you a 6-digit code.",
       chatSendCode: "Send the code",
+      chatConfirm: "Confirm and chat",
       chatHistoryEmpty: "You have not chatted with us yet.",
       chatWith: "With {name}",
       chatNoOperator: "Nobody took this chat",
@@ -158,6 +159,7 @@
       chatHistoryShort: "Discussions",
       chatWho: "Pour discuter avec une personne, confirmez votre e-mail : nous vous envoyons un code à 6 chiffres.",
       chatSendCode: "Envoyer le code",
+      chatConfirm: "Confirmer et discuter",
       chatHistoryEmpty: "Vous n’avez pas encore discuté avec nous.",
       chatWith: "Avec {name}",
       chatNoOperator: "Personne n’a pris cette discussion",
@@ -220,6 +222,7 @@
       chatHistoryShort: "Discuții",
       chatWho: "Pentru a discuta cu o persoană, confirmați e-mailul: vă trimitem un cod din 6 cifre.",
       chatSendCode: "Trimiteți codul",
+      chatConfirm: "Confirmați și discutați",
       chatHistoryEmpty: "Nu ați discutat încă cu noi.",
       chatWith: "Cu {name}",
       chatNoOperator: "Nimeni nu a preluat această discuție",
@@ -960,7 +963,7 @@
           }
           sentTo = address;
           code.hidden = false;
-          go.textContent = t.ticketConfirm;
+          go.textContent = t.chatConfirm;
           status.textContent = t.ticketCodeSent.replace("{email}", address);
           code.focus();
           return;
