@@ -80,3 +80,24 @@ pub async fn ticket(desk: &Desk, user_id: &str) -> crate::store::tickets::Ticket
     .await
     .expect("ticket")
 }
+
+/// The ticket assigned to `operator_id`, the way an operator does it.
+pub async fn assign(
+    desk: &Desk,
+    t: &crate::store::tickets::Ticket,
+    operator_id: &str,
+) -> crate::store::tickets::Ticket {
+    let op = users::by_id(&desk.db, operator_id)
+        .await
+        .expect("get")
+        .expect("operator");
+    desk.change_status(
+        t,
+        &op,
+        crate::workflow::actor_for(&op),
+        crate::tickets::Status::Assigned,
+        Some(&op),
+    )
+    .await
+    .expect("assign")
+}

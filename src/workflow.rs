@@ -412,6 +412,8 @@ impl Desk {
             && ticket.assignee_id.as_deref() != Some(a.id.as_str())
         {
             tickets::set_assignee(&mut tx, &ticket.id, Some(&a.id)).await?;
+            // Whoever it was offered to, it is someone's now.
+            crate::store::ticket_offers::withdraw_in(&mut tx, &ticket.id).await?;
             tickets::insert_event(
                 &mut tx,
                 &NewEvent {
@@ -604,10 +606,12 @@ impl Desk {
         Ok(closed)
     }
 
-    /// Gives each assigned ticket whose response target has passed without
+    /// Offers each assigned ticket whose response target has passed without
     /// an operator answer to another available operator (the least busy,
-    /// then the one idle longest), once per ticket; the history records it
-    /// and the new assignee gets an email. Returns how many moved.
+    /// then the one idle longest), once per ticket: accepting makes them
+    /// the assignee (`ticket_dispatch::take`); declining or letting it time
+    /// out leaves it where it was, flagged. The history notes it and the
+    /// operator gets an email. Returns how many were offered.
     pub async fn reoffer_overdue(&self, at: i64) -> Result<usize, WorkflowError> {
         let mut moved = 0;
         for t in tickets::overdue_assigned(&self.db, at).await? {
@@ -630,11 +634,13 @@ impl Desk {
             };
             let requester = users::by_id(&self.db, &t.requester_id).await?;
             let mut tx = self.db.begin().await?;
-            if !tickets::reassign_overdue(&mut tx, &t.id, from, &new.id, at).await? {
+            if !tickets::mark_reoffered(&mut tx, &t.id, from, at).await?
+                || !crate::store::ticket_offers::offer_in(&mut tx, &t.id, &new.id, at).await?
+            {
                 continue;
             }
             let why = format!(
-                "{} had not answered within the response target; given to {}.",
+                "{} had not answered within the response target; offered to {}.",
                 old.display_name(),
                 new.display_name()
             );
@@ -643,12 +649,12 @@ impl Desk {
                 &NewEvent {
                     ticket_id: &t.id,
                     actor_id: None,
-                    kind: EventKind::Assignee,
+                    kind: EventKind::Note,
                     public: false,
                     body: Some(&why),
-                    field: Some("assignee"),
-                    old_value: Some(old.display_name()),
-                    new_value: Some(new.display_name()),
+                    field: None,
+                    old_value: None,
+                    new_value: None,
                     now: at,
                 },
             )
@@ -742,8 +748,9 @@ pub fn actor_for(user: &User) -> Actor {
 
 #[cfg(test)]
 mod tests {
-    use crate::store::{queue, tickets};
-    use crate::test_support::{operator, setup, ticket};
+    use crate::store::{queue, ticket_offers, tickets, users};
+    use crate::test_support::{assign, operator, setup, ticket};
+    use crate::ticket_dispatch::{TakeError, decline, take};
 
     #[tokio::test]
     async fn an_overdue_assigned_ticket_goes_once_to_the_least_busy_available_operator() {
@@ -751,11 +758,7 @@ mod tests {
         let petra = operator(&desk, "petra@x.com", "Petra").await;
         let quinn = operator(&desk, "quinn@x.com", "Quinn").await;
         let t = ticket(&desk, &user).await;
-        let mut conn = desk.db.acquire().await.expect("conn");
-        tickets::set_assignee(&mut conn, &t.id, Some(&olga))
-            .await
-            .expect("assign");
-        drop(conn);
+        let t = assign(&desk, &t, &olga).await;
         // Petra is available but busier than Quinn; Olga is the assignee.
         for (who, at) in [(&olga, 1), (&petra, 2), (&quinn, 3)] {
             queue::set_presence(&desk.db, who, "available", Some(5), at)
@@ -791,11 +794,18 @@ mod tests {
         );
         let late = t.response_due_at + 1;
         assert_eq!(desk.reoffer_overdue(late).await.expect("run"), 1);
-        let moved = tickets::by_id(&desk.db, &t.id)
+        // Offered to Quinn; still Olga's until Quinn takes it.
+        assert_eq!(
+            ticket_offers::offered_to(&desk.db, &t.id)
+                .await
+                .expect("offer"),
+            Some(quinn.clone())
+        );
+        let t = tickets::by_id(&desk.db, &t.id)
             .await
             .expect("get")
             .expect("t");
-        assert_eq!(moved.assignee_id.as_deref(), Some(quinn.as_str()));
+        assert_eq!(t.assignee_id.as_deref(), Some(olga.as_str()));
         let events = tickets::events(&desk.db, &t.id, true)
             .await
             .expect("events");
@@ -803,8 +813,27 @@ mod tests {
             events.iter().any(|e| e
                 .body
                 .as_deref()
-                .is_some_and(|b| b.contains("given to Quinn"))),
+                .is_some_and(|b| b.contains("offered to Quinn"))),
             "the history says why"
+        );
+        let user_of = |id: &str| {
+            let db = desk.db.clone();
+            let id = id.to_string();
+            async move { users::by_id(&db, &id).await.expect("get").expect("user") }
+        };
+        assert!(matches!(
+            take(&desk, &t, &user_of(&petra).await).await,
+            Err(TakeError::OfferedToOther)
+        ));
+        let taken = take(&desk, &t, &user_of(&quinn).await)
+            .await
+            .expect("Quinn takes it");
+        assert_eq!(taken.assignee_id.as_deref(), Some(quinn.as_str()));
+        assert_eq!(
+            ticket_offers::offered_to(&desk.db, &t.id)
+                .await
+                .expect("offer"),
+            None
         );
         // Once per ticket: Quinn is not passed over in turn.
         assert_eq!(desk.reoffer_overdue(late + 86_400).await.expect("run"), 0);
@@ -828,16 +857,38 @@ mod tests {
         queue::set_presence(&desk.db, &petra, "away", Some(5), 2)
             .await
             .expect("presence");
-        let mut conn = desk.db.acquire().await.expect("conn");
-        tickets::set_assignee(&mut conn, &t.id, Some(&olga))
-            .await
-            .expect("assign");
-        drop(conn);
+        let t = assign(&desk, &t, &olga).await;
         assert_eq!(
             desk.reoffer_overdue(t.response_due_at + 1)
                 .await
                 .expect("run"),
             0
+        );
+        // Petra is back and is offered it, declines: it stays with Olga.
+        queue::set_presence(&desk.db, &petra, "available", Some(5), 3)
+            .await
+            .expect("presence");
+        assert_eq!(
+            desk.reoffer_overdue(t.response_due_at + 2)
+                .await
+                .expect("run"),
+            1
+        );
+        assert!(
+            decline(&desk.db, &t.id, &petra, t.response_due_at + 3)
+                .await
+                .expect("decline")
+        );
+        let kept = tickets::by_id(&desk.db, &t.id)
+            .await
+            .expect("get")
+            .expect("t");
+        assert_eq!(kept.assignee_id.as_deref(), Some(olga.as_str()));
+        assert_eq!(
+            ticket_offers::offered_to(&desk.db, &t.id)
+                .await
+                .expect("offer"),
+            None
         );
     }
 }

@@ -1,5 +1,5 @@
 -- Files in live chats, chats started by an operator from a ticket, new
--- tickets offered to operators, and overdue tickets given to another one.
+-- tickets offered to operators, and overdue tickets offered to another one.
 
 -- A chat message may now be a file: kind 'file', the cleaned file name as
 -- its body, and the stored file (content-addressed, like ticket
@@ -44,11 +44,11 @@ CREATE TABLE chat_invitations (
 CREATE INDEX chat_invitations_by_user ON chat_invitations (user_id, status);
 CREATE INDEX chat_invitations_by_status ON chat_invitations (status, created_at);
 
--- When an assigned ticket's response target passes without an answer, give
--- it to another available operator of its team (off by default: flagged only).
+-- When an assigned ticket's response target passes without an answer, offer
+-- it to another available operator (off by default: flagged only).
 ALTER TABLE live_settings ADD COLUMN reoffer_overdue BOOLEAN NOT NULL DEFAULT FALSE;
 
--- When an overdue ticket was given to another operator (once per ticket).
+-- When an overdue ticket was offered to another operator (once per ticket).
 ALTER TABLE tickets ADD COLUMN reoffered_at BIGINT;
 
 -- A new ticket is offered to one available operator at a time, who accepts

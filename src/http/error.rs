@@ -241,3 +241,13 @@ impl From<crate::chat_invitations::InvitationError> for ApiError {
         }
     }
 }
+
+impl From<crate::ticket_dispatch::TakeError> for ApiError {
+    fn from(e: crate::ticket_dispatch::TakeError) -> Self {
+        use crate::ticket_dispatch::TakeError as T;
+        match e {
+            T::Workflow(w) => w.into(),
+            T::OfferedToOther | T::Taken => ApiError::Conflict(e.to_string()),
+        }
+    }
+}

@@ -766,8 +766,8 @@ pub async fn write_settings(
     Ok(Json(s))
 }
 
-/// An operator takes a new ticket offered to them (or one offered to
-/// nobody): it is assigned to them.
+/// An operator takes a ticket offered to them (new, or overdue with another
+/// operator), or a new one offered to nobody: it is assigned to them.
 #[utoipa::path(post, path = "/api/tickets/{number}/accept", tag = "operators", params(("number" = i64, Path)),
     responses((status = 200, body = tickets_api::TicketSummary), (status = 403), (status = 404), (status = 409)))]
 pub async fn accept_ticket(
@@ -777,29 +777,7 @@ pub async fn accept_ticket(
 ) -> Result<Json<tickets_api::TicketSummary>, ApiError> {
     let me = caller.require_staff()?.clone();
     let t = tickets_api::visible_ticket(&state, &me, &number).await?;
-    if let Some(other) = crate::store::ticket_offers::offered_to(&state.db, &t.id).await?
-        && other != me.id
-    {
-        return Err(ApiError::Conflict(
-            "This ticket is offered to another operator right now.".into(),
-        ));
-    }
-    if t.assignee_id.is_some() {
-        return Err(ApiError::Conflict(
-            "Someone else has taken this ticket.".into(),
-        ));
-    }
-    let t = state
-        .desk
-        .change_status(
-            &t,
-            &me,
-            crate::workflow::actor_for(&me),
-            Status::Assigned,
-            Some(&me),
-        )
-        .await?;
-    crate::store::ticket_offers::withdraw(&state.db, &t.id).await?;
+    let t = crate::ticket_dispatch::take(&state.desk, &t, &me).await?;
     Ok(Json(tickets_api::summary_of(&state, &t)))
 }
 

@@ -17,7 +17,7 @@ pub struct LiveSettings {
     /// An operator whose console has been closed this long goes offline.
     pub offline_after_secs: i64,
     pub default_capacity: i64,
-    /// Give an assigned ticket whose response target passed without an
+    /// Offer an assigned ticket whose response target passed without an
     /// answer to another available operator (off: it is only flagged).
     #[serde(default)]
     pub reoffer_overdue: bool,

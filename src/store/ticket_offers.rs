@@ -11,6 +11,17 @@ pub async fn offer(
     operator_id: &str,
     now: i64,
 ) -> Result<bool, StoreError> {
+    let mut conn = db.acquire().await?;
+    offer_in(&mut conn, ticket_id, operator_id, now).await
+}
+
+/// The same, inside the caller's transaction.
+pub async fn offer_in(
+    conn: &mut sqlx::SqliteConnection,
+    ticket_id: &str,
+    operator_id: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
     let n = sqlx::query(
         "INSERT INTO ticket_offers (ticket_id, offered_to, offered_at) VALUES ($1, $2, $3) \
          ON CONFLICT (ticket_id) DO NOTHING",
@@ -18,7 +29,7 @@ pub async fn offer(
     .bind(ticket_id)
     .bind(operator_id)
     .bind(now)
-    .execute(db)
+    .execute(conn)
     .await?
     .rows_affected();
     Ok(n == 1)
@@ -36,9 +47,18 @@ pub async fn offered_to(db: &Db, ticket_id: &str) -> Result<Option<String>, Stor
 
 /// Removes the offer (it was taken, or the ticket moved on).
 pub async fn withdraw(db: &Db, ticket_id: &str) -> Result<(), StoreError> {
+    let mut conn = db.acquire().await?;
+    withdraw_in(&mut conn, ticket_id).await
+}
+
+/// The same, inside the caller's transaction.
+pub async fn withdraw_in(
+    conn: &mut sqlx::SqliteConnection,
+    ticket_id: &str,
+) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM ticket_offers WHERE ticket_id = $1")
         .bind(ticket_id)
-        .execute(db)
+        .execute(conn)
         .await?;
     Ok(())
 }

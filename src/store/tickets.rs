@@ -476,7 +476,7 @@ pub async fn due_for_closing(db: &Db, now: i64) -> Result<Vec<Ticket>, StoreErro
 }
 
 /// Assigned tickets past their response target with no operator answer,
-/// not yet given to another operator.
+/// not yet offered to another operator.
 pub async fn overdue_assigned(db: &Db, now: i64) -> Result<Vec<Ticket>, StoreError> {
     Ok(sqlx::query_as::<_, Ticket>(&format!(
         "SELECT {TICKET_COLUMNS} FROM tickets WHERE assignee_id IS NOT NULL AND first_response_at IS NULL \
@@ -488,20 +488,19 @@ pub async fn overdue_assigned(db: &Db, now: i64) -> Result<Vec<Ticket>, StoreErr
     .await?)
 }
 
-/// Gives an overdue ticket to another operator, if it is still with `from`
-/// and unanswered; false otherwise (someone answered or moved it meanwhile).
-pub async fn reassign_overdue(
+/// Records that an overdue ticket is being offered to another operator, if
+/// it is still with `from`, unanswered and not offered before; false
+/// otherwise (someone answered or moved it meanwhile).
+pub async fn mark_reoffered(
     conn: &mut SqliteConnection,
     ticket_id: &str,
     from: &str,
-    to: &str,
     now: i64,
 ) -> Result<bool, StoreError> {
     let n = sqlx::query(
-        "UPDATE tickets SET assignee_id = $1, reoffered_at = $2, updated_at = $2 \
-         WHERE id = $3 AND assignee_id = $4 AND first_response_at IS NULL AND reoffered_at IS NULL",
+        "UPDATE tickets SET reoffered_at = $1 \
+         WHERE id = $2 AND assignee_id = $3 AND first_response_at IS NULL AND reoffered_at IS NULL",
     )
-    .bind(to)
     .bind(now)
     .bind(ticket_id)
     .bind(from)
