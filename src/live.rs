@@ -251,10 +251,12 @@ pub async fn tick(
     settings: LiveSettings,
     now: i64,
 ) -> Result<(), WorkflowError> {
+    let last_messages = queue::last_message_times(&desk.db).await?;
     for chat in queue::active(&desk.db).await? {
         let started = chat.accepted_at.unwrap_or(chat.created_at);
-        let last = queue::last_message_at(&desk.db, &chat.id)
-            .await?
+        let last = last_messages
+            .get(&chat.id)
+            .copied()
             .unwrap_or(started)
             .max(started);
         if now - last >= settings.idle_secs {

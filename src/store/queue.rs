@@ -339,14 +339,16 @@ pub async fn active(db: &Db) -> Result<Vec<ChatRequest>, StoreError> {
     .await?)
 }
 
-/// When the chat last had a message (None: no message yet).
-pub async fn last_message_at(db: &Db, chat_id: &str) -> Result<Option<i64>, StoreError> {
-    let row: (Option<i64>,) =
-        sqlx::query_as("SELECT MAX(created_at) FROM chat_messages WHERE chat_id = $1")
-            .bind(chat_id)
-            .fetch_one(db)
-            .await?;
-    Ok(row.0)
+/// When each active chat last had a message (chats without one are absent):
+/// one query for the timers, however many chats are live.
+pub async fn last_message_times(db: &Db) -> Result<std::collections::HashMap<String, i64>, StoreError> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT m.chat_id, MAX(m.created_at) FROM chat_messages m \
+         JOIN chat_requests c ON c.id = m.chat_id WHERE c.status = 'active' GROUP BY m.chat_id",
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// Links a chat to its ticket (once).
