@@ -223,6 +223,11 @@ async fn http_throughput(
             let mut stream = tokio::net::TcpStream::connect(addr).await?;
             let mut buf = vec![0u8; 64 * 1024];
             for i in 0..per_client {
+                // The questions repeat (the public set has about a hundred
+                // in English). Nothing caches question embeddings, so a
+                // repeat costs what a new question does; a cache added later
+                // would have to be turned off here, or the questions made
+                // distinct, for these figures to stay honest.
                 let q = &questions[(c * 31 + i) % questions.len()];
                 let body = serde_json::json!({ "question": q }).to_string();
                 let req = format!(
