@@ -45,10 +45,20 @@ pub struct BenchReport {
     pub index_cached_sections_per_s: f64,
     pub warm_restart_s: f64,
     pub query_embedding_ms_p50: f64,
+    /// CPU time of one question embedding (of the embedding thread, so
+    /// other work on the machine does not inflate it).
+    pub query_embedding_cpu_ms: f64,
     pub ask_keyword: Latency,
     pub ask_hybrid: Latency,
     pub http_hybrid_asks_per_s_2_clients: f64,
     pub http_hybrid_asks_per_s_16_clients: f64,
+    /// CPU time of the whole process (server and load generator) per ask
+    /// in the 16-client run: 2,000 divided by it is the rate two otherwise
+    /// idle cores could sustain.
+    pub http_hybrid_cpu_ms_per_ask_16_clients: f64,
+    /// The same over HTTP with keyword retrieval only: what the HTTP layer
+    /// and the database (every turn stored) cost without the embedding.
+    pub http_keyword_asks_per_s_16_clients: f64,
     pub keyword_sections: usize,
     pub ask_keyword_large: Latency,
     /// Peak resident memory of the process while serving the hybrid base.
@@ -170,6 +180,17 @@ fn peak_memory_mb() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// User plus system CPU seconds from a `/proc/…/stat` file (`self` for the
+/// process, `thread-self` for the calling thread); Linux counts them in
+/// 1/100 s.
+fn cpu_seconds(which: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{which}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+    Some((ticks(11)? + ticks(12)?) / 100.0)
+}
+
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -202,6 +223,11 @@ async fn http_throughput(
             let mut stream = tokio::net::TcpStream::connect(addr).await?;
             let mut buf = vec![0u8; 64 * 1024];
             for i in 0..per_client {
+                // The questions repeat (the public set has about a hundred
+                // in English). Nothing caches question embeddings, so a
+                // repeat costs what a new question does; a cache added later
+                // would have to be turned off here, or the questions made
+                // distinct, for these figures to stay honest.
                 let q = &questions[(c * 31 + i) % questions.len()];
                 let body = serde_json::json!({ "question": q }).to_string();
                 let req = format!(
@@ -285,11 +311,16 @@ pub fn run(options: &BenchOptions, questions: Vec<String>) -> anyhow::Result<Ben
 
     let embedder: &Embedder = k.embedder.as_deref().context("no embedder")?;
     let mut samples = Vec::new();
+    let cpu_before = cpu_seconds("thread-self");
     for q in questions.iter().cycle().take(200) {
         let t = Instant::now();
         embedder.embed(q)?;
         samples.push(t.elapsed());
     }
+    let query_embedding_cpu_ms = match (cpu_before, cpu_seconds("thread-self")) {
+        (Some(a), Some(b)) => (b - a) * 1000.0 / samples.len() as f64,
+        _ => 0.0,
+    };
     let query_embedding = latency(samples);
 
     eprintln!("timing asks…");
@@ -300,7 +331,8 @@ pub fn run(options: &BenchOptions, questions: Vec<String>) -> anyhow::Result<Ben
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let (rps2, rps16) = runtime.block_on(async {
+    let handle = Arc::new(handle);
+    let (rps2, rps16, cpu16, keyword16) = runtime.block_on(async {
         let db = store::open(&work.path().join("bench.db")).await?;
         let config = crate::config::Config::load(
             None,
@@ -309,20 +341,41 @@ pub fn run(options: &BenchOptions, questions: Vec<String>) -> anyhow::Result<Ben
                 ..Default::default()
             },
         )?;
-        let state =
-            crate::app::build_state(&config, Arc::new(handle), db, BotConfig::default()).await?;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let server = tokio::spawn(async move {
-            let app = crate::http::router(state)
-                .into_make_service_with_connect_info::<std::net::SocketAddr>();
-            axum::serve(listener, app).await
-        });
+        let serve = |bot: BotConfig| {
+            let (config, handle, db) = (&config, handle.clone(), db.clone());
+            async move {
+                let state = crate::app::build_state(config, handle, db, bot).await?;
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+                let addr = listener.local_addr()?;
+                let server = tokio::spawn(async move {
+                    let app = crate::http::router(state)
+                        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+                    axum::serve(listener, app).await
+                });
+                anyhow::Ok((addr, server))
+            }
+        };
         let qs = Arc::new(questions.clone());
+        let (addr, server) = serve(BotConfig::default()).await?;
         let r2 = http_throughput(addr, qs.clone(), 2, options.requests).await?;
-        let r16 = http_throughput(addr, qs, 16, options.requests).await?;
+        let cpu_before = cpu_seconds("self");
+        let r16 = http_throughput(addr, qs.clone(), 16, options.requests).await?;
+        let cpu16 = match (cpu_before, cpu_seconds("self")) {
+            // `http_throughput` sends whole rounds of 16.
+            (Some(a), Some(b)) => {
+                (b - a) * 1000.0 / options.requests.div_ceil(16).saturating_mul(16) as f64
+            }
+            _ => 0.0,
+        };
         server.abort();
-        anyhow::Ok((r2, r16))
+        let keyword = BotConfig {
+            mode: Mode::Keyword,
+            ..BotConfig::default()
+        };
+        let (addr, server) = serve(keyword).await?;
+        let k16 = http_throughput(addr, qs, 16, options.requests).await?;
+        server.abort();
+        anyhow::Ok((r2, r16, cpu16, k16))
     })?;
 
     let peak_memory = peak_memory_mb();
@@ -343,10 +396,13 @@ pub fn run(options: &BenchOptions, questions: Vec<String>) -> anyhow::Result<Ben
         index_cached_sections_per_s: sections as f64 / cached.as_secs_f64(),
         warm_restart_s: warm_restart.as_secs_f64(),
         query_embedding_ms_p50: query_embedding.p50_ms,
+        query_embedding_cpu_ms,
         ask_keyword,
         ask_hybrid,
         http_hybrid_asks_per_s_2_clients: rps2,
         http_hybrid_asks_per_s_16_clients: rps16,
+        http_hybrid_cpu_ms_per_ask_16_clients: cpu16,
+        http_keyword_asks_per_s_16_clients: keyword16,
         keyword_sections: big.kb.articles.iter().map(|a| a.sections.len()).sum(),
         ask_keyword_large,
         peak_memory_mb: peak_memory,

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::bot::{self, AskInput, BotConfig, Intent, Mode};
+use crate::bot::{self, AskInput, BotConfig, Escalation, Intent, Mode};
 use crate::knowledge::Knowledge;
 use crate::locale::Locale;
 
@@ -95,6 +95,9 @@ pub struct Outcome {
     pub top: Option<String>,
     #[serde(skip)]
     intent: Intent,
+    /// The language the bot took the question to be in.
+    #[serde(skip)]
+    locale: Locale,
     #[serde(skip)]
     nothing_found: bool,
     /// Small talk and requests for clarification are never escalated.
@@ -210,6 +213,7 @@ pub fn run_one(
         confidence: answer.confidence,
         top: answer.ranked.first().cloned(),
         intent: answer.intent,
+        locale: answer.locale,
         nothing_found: answer.ranked.is_empty(),
         searched: matches!(
             answer.kind,
@@ -236,7 +240,13 @@ pub fn evaluate(
             .iter()
             .map(|o| Outcome {
                 escalated: o.searched
-                    && bot::should_escalate(threshold, o.confidence, &o.intent, o.nothing_found),
+                    && Escalation {
+                        confidence: o.confidence,
+                        intent: o.intent,
+                        locale: o.locale,
+                        nothing_found: o.nothing_found,
+                    }
+                    .decide(threshold),
                 ..o.clone()
             })
             .collect();
@@ -285,6 +295,7 @@ mod tests {
             confidence: 0.0,
             top: None,
             intent: Intent::default(),
+            locale: Locale::En,
             nothing_found: false,
             searched: true,
         }

@@ -2,6 +2,7 @@
 //! the conversation so far) into a grounded answer quoted from the help
 //! center with its sources, or an honest escalation to people.
 
+pub mod escalation;
 pub mod intent;
 pub mod retrieve;
 
@@ -11,6 +12,7 @@ use crate::kb::{Article, pages};
 use crate::knowledge::Knowledge;
 use crate::locale::{DEFAULT_LOCALE, Locale};
 use crate::search::SearchError;
+pub use escalation::{Escalation, confidence};
 pub use intent::Intent;
 pub use intent::TicketType;
 pub use retrieve::Mode;
@@ -183,12 +185,13 @@ pub fn ask(
         });
     }
 
-    let escalate = should_escalate(
-        config.threshold,
-        conf,
-        &intent,
-        retrieval.articles.is_empty(),
-    );
+    let escalate = Escalation {
+        confidence: conf,
+        intent,
+        locale: asked_locale,
+        nothing_found: retrieval.articles.is_empty(),
+    }
+    .decide(config.threshold);
     let sources = sources(knowledge, &retrieval, escalate);
 
     if escalate {
@@ -223,29 +226,6 @@ pub fn ask(
         ranked,
         intent,
     })
-}
-
-/// The escalation decision: the confidence against the threshold, raised
-/// for messages that are for people whatever article looks close (a report
-/// of something broken, a request for the team to act on an account, a
-/// request for a new feature); money matters always go to people.
-pub fn should_escalate(
-    threshold: f32,
-    confidence: f32,
-    intent: &Intent,
-    nothing_found: bool,
-) -> bool {
-    let mut needed = threshold;
-    if intent.malfunction && !intent.how_question {
-        needed += 0.15;
-    }
-    if intent.staff_action {
-        needed += 0.3;
-    }
-    if intent.feature_request && !intent.how_question {
-        needed = needed.max(0.95);
-    }
-    intent.billing || nothing_found || confidence < needed
 }
 
 /// Retrieval for the question alone or, for a follow-up, together with the
@@ -305,44 +285,6 @@ fn is_follow_up(text: &str) -> bool {
         "iar ",
     ];
     MARKERS.iter().any(|m| t.starts_with(m))
-}
-
-/// Cosine similarities of MiniLM between a question and a passage: below
-/// the low mark they are unrelated, above the high mark clearly related.
-const SIMILARITY_LOW: f32 = 0.25;
-const SIMILARITY_HIGH: f32 = 0.65;
-
-/// How sure the bot is that its best article answers the question. It
-/// combines several signals, as no single score separates answerable from
-/// out-of-scope questions well: the share of the question (weighted by
-/// rarity) that the article and its best section contain, how close the
-/// best passage is in meaning, whether the question's words are words the
-/// help center uses at all, and whether both retrievers agree.
-pub fn confidence(r: &Retrieval) -> f32 {
-    let Some(top) = r.top() else {
-        return 0.0;
-    };
-    let lexical = 0.5 * top.coverage + 0.5 * top.section_coverage;
-    let semantic =
-        ((top.similarity - SIMILARITY_LOW) / (SIMILARITY_HIGH - SIMILARITY_LOW)).clamp(0.0, 1.0);
-    let agree = if r.retrievers_agree { 1.0 } else { 0.0 };
-    let c = match r.mode {
-        Mode::Keyword => lexical,
-        Mode::Vector => 0.6 * semantic + 0.4 * lexical,
-        // Weights fitted (logistic regression, then rounded) on the public
-        // question set, and checked on a third-party help center.
-        Mode::Hybrid => {
-            // The embedding model knows English best: elsewhere its
-            // similarity says less, and word coverage takes its share.
-            let semantic_weight =
-                0.35 * retrieve::vector_weight(r.locale) / retrieve::vector_weight(Locale::En);
-            semantic_weight * semantic
-                + (0.6 - semantic_weight) * lexical
-                + 0.25 * r.known_share
-                + 0.15 * agree
-        }
-    };
-    (c * 1000.0).round() / 1000.0
 }
 
 fn sources(knowledge: &Knowledge, r: &Retrieval, escalate: bool) -> Vec<Source> {

@@ -1,15 +1,20 @@
-//! Sentence embeddings on the CPU: all-MiniLM-L6-v2 (BERT, 384 dimensions)
-//! run with candle, mean-pooled over the attention mask and L2-normalised.
+//! Sentence embeddings on the CPU: all-MiniLM-L6-v2 (BERT, 384 dimensions),
+//! its weights and configuration read with candle, its forward pass in
+//! `encoder`; mean-pooled over the tokens and L2-normalised.
 
+mod batcher;
 pub mod cache;
+mod encoder;
 
 use std::path::{Path, PathBuf};
 
-use candle_core::{DType, Device, Tensor};
-use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config};
+use candle_core::Device;
+use candle_transformers::models::bert::Config;
 use sha2::{Digest, Sha256};
 use tokenizers::Tokenizer;
+
+use batcher::Batcher;
+use encoder::{Encoder, Threads};
 
 /// Dimension of the embeddings.
 pub const DIMENSIONS: usize = 384;
@@ -19,7 +24,8 @@ pub const MODEL_SHA256: &str = "53aa51172d142c89d9012cce15ae4d6cc0ca689589511437
 /// 512 and sentence-transformers uses 256 for it. Sections are chunked to
 /// about 220 words, so 256 keeps nearly all of each one.
 pub const MAX_TOKENS: usize = 256;
-/// Texts embedded per forward pass.
+/// Texts handed to `embed_batch` at a time by the indexer (stacked, not
+/// padded, in one forward pass).
 pub const BATCH: usize = 16;
 
 /// The default model folder, relative to the working directory.
@@ -46,12 +52,15 @@ pub enum EmbedError {
     Tokenizer(String),
     #[error("model error: {0}")]
     Model(#[from] candle_core::Error),
+    #[error("embedding failed: {0}")]
+    Failed(String),
 }
 
 pub struct Embedder {
-    model: BertModel,
+    encoder: Encoder,
     tokenizer: Tokenizer,
-    device: Device,
+    /// Groups questions asked at the same time into shared passes.
+    batcher: Batcher,
 }
 
 impl Embedder {
@@ -85,13 +94,13 @@ impl Embedder {
         }
         let config: Config = serde_json::from_slice(&read(&config_path)?)
             .map_err(|e| EmbedError::Config(e.to_string()))?;
-        let device = Device::Cpu;
-        let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &device)?;
-        let model = BertModel::load(vb, &config)?;
+        let tensors = candle_core::safetensors::load_buffer(&weights, &Device::Cpu)?;
+        drop(weights);
+        let encoder = Encoder::new(tensors, &config)?;
         let mut tokenizer = Tokenizer::from_file(&tokenizer_path)
             .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
-        // The file enables padding, which would pad single inputs with
-        // unmasked pad tokens and skew the mean; batches are padded by hand.
+        // The file enables padding, which would add pad tokens to the mean;
+        // every text is encoded on its own, unpadded.
         tokenizer.with_padding(None);
         tokenizer
             .with_truncation(Some(tokenizers::TruncationParams {
@@ -100,9 +109,9 @@ impl Embedder {
             }))
             .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
         Ok(Embedder {
-            model,
+            encoder,
             tokenizer,
-            device,
+            batcher: Batcher::per_core(),
         })
     }
 
@@ -115,44 +124,28 @@ impl Embedder {
         Ok(enc.get_ids().to_vec())
     }
 
+    /// The embedding of a question: a forward pass on one thread, shared
+    /// with the questions asked at the same moment (see `batcher`), so that
+    /// concurrent questions use the cores side by side and read the weights
+    /// once for several of them.
     pub fn embed(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
-        let mut v = self.embed_batch(&[text])?;
-        v.pop()
-            .ok_or_else(|| EmbedError::Tokenizer("no output".into()))
+        let ids = self.token_ids(text)?;
+        self.batcher
+            .embed(ids, |texts| self.encoder.embed(texts, Threads::One))
     }
 
-    /// Embeds several texts in one forward pass, padded to the longest and
-    /// masked so that padding changes nothing.
+    /// Embeds several texts (indexing) in one pass over every core; none is
+    /// padded to the longest.
     pub fn embed_batch(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
-        if texts.is_empty() {
-            return Ok(Vec::new());
-        }
-        let encodings: Vec<Vec<u32>> = texts
+        let ids: Vec<Vec<u32>> = texts
             .iter()
             .map(|t| self.token_ids(t))
             .collect::<Result<_, _>>()?;
-        let len = encodings.iter().map(Vec::len).max().unwrap_or(1).max(1);
-        let n = encodings.len();
-        let mut ids = Vec::with_capacity(n * len);
-        let mut mask = Vec::with_capacity(n * len);
-        for e in &encodings {
-            ids.extend(e.iter().copied());
-            ids.extend(std::iter::repeat_n(0u32, len - e.len()));
-            mask.extend(std::iter::repeat_n(1u32, e.len()));
-            mask.extend(std::iter::repeat_n(0u32, len - e.len()));
+        let ids: Vec<&[u32]> = ids.iter().map(Vec::as_slice).collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
         }
-        let ids = Tensor::from_vec(ids, (n, len), &self.device)?;
-        let mask = Tensor::from_vec(mask, (n, len), &self.device)?;
-        let types = ids.zeros_like()?;
-        let hidden = self.model.forward(&ids, &types, Some(&mask))?;
-        // Mean over the real tokens only.
-        let mask_f = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
-        let summed = hidden.broadcast_mul(&mask_f)?.sum(1)?;
-        let counts = mask_f.sum(1)?;
-        let mean = summed.broadcast_div(&counts)?;
-        let norms = mean.sqr()?.sum_keepdim(1)?.sqrt()?;
-        let normalised = mean.broadcast_div(&norms)?;
-        Ok(normalised.to_vec2::<f32>()?)
+        self.encoder.embed(&ids, Threads::All)
     }
 }
 
