@@ -341,7 +341,9 @@ pub async fn active(db: &Db) -> Result<Vec<ChatRequest>, StoreError> {
 
 /// When each active chat last had a message (chats without one are absent):
 /// one query for the timers, however many chats are live.
-pub async fn last_message_times(db: &Db) -> Result<std::collections::HashMap<String, i64>, StoreError> {
+pub async fn last_message_times(
+    db: &Db,
+) -> Result<std::collections::HashMap<String, i64>, StoreError> {
     let rows: Vec<(String, i64)> = sqlx::query_as(
         "SELECT m.chat_id, MAX(m.created_at) FROM chat_messages m \
          JOIN chat_requests c ON c.id = m.chat_id WHERE c.status = 'active' GROUP BY m.chat_id",
