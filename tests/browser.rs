@@ -437,6 +437,25 @@ impl Browser {
 
     /// Opens the panel with the launcher (unless it is already open) and
     /// waits until the question box has the focus.
+    /// Waits for a widget element matching `css` whose text contains
+    /// `needle`, and returns that text.
+    async fn widget_text(&self, root: &ShadowRoot, css: &str, needle: &str) -> String {
+        wait_until!(
+            format!("`{css}` containing {needle:?} in the widget"),
+            20,
+            {
+                let mut found = None;
+                for e in self.wd.find_all_in(root, css).await.unwrap_or_default() {
+                    let text = self.wd.text(&e).await.unwrap_or_default();
+                    if text.contains(needle) {
+                        found = Some(text);
+                    }
+                }
+                found
+            }
+        )
+    }
+
     async fn open_panel(&self, root: &ShadowRoot) -> Element {
         if let Ok(launcher) = self.wd.find_in(root, "[data-testid=launcher]").await
             && self.wd.is_visible(&launcher).await
@@ -869,27 +888,12 @@ async fn an_operator_and_a_user_chat_live_through_console_and_widget() {
             .expect("type");
         // The user sees the operator join and answer, and answers back.
         user.visible(&root, "[data-testid=message-system]").await;
-        let said = wait_until!("the operator's message in the widget", 20, {
-            let all = user
-                .wd
-                .find_all_in(&root, "[data-testid=message-operator]")
-                .await
-                .unwrap_or_default();
-            let mut found = None;
-            for e in all {
-                if user
-                    .wd
-                    .text(&e)
-                    .await
-                    .unwrap_or_default()
-                    .contains("Let me look at your invoice")
-                {
-                    found = Some(e);
-                }
-            }
-            found
-        });
-        let _ = said;
+        user.widget_text(
+            &root,
+            "[data-testid=message-operator]",
+            "Let me look at your invoice",
+        )
+        .await;
         let box_ = user.visible(&root, "[data-testid=input]").await;
         user.wd
             .send_keys(&box_, "Thanks, it is invoice 2026-11\u{E007}")
@@ -932,42 +936,17 @@ async fn an_operator_and_a_user_chat_live_through_console_and_widget() {
             .await
             .expect("end button");
         op.wd.click(&end).await.expect("end");
-        wait_until!("the end notice in the widget", 20, {
-            let all = user
-                .wd
-                .find_all_in(&root, "[data-testid=message-system]")
-                .await
-                .unwrap_or_default();
-            let mut found = None;
-            for e in all {
-                if user
-                    .wd
-                    .text(&e)
-                    .await
-                    .unwrap_or_default()
-                    .contains("The chat has ended")
-                {
-                    found = Some(());
-                }
-            }
-            found
-        });
+        user.widget_text(&root, "[data-testid=message-system]", "The chat has ended")
+            .await;
         // The transcript, file included, is on the chat's ticket.
-        let number = wait_until!("the transcript notice in the widget", 20, {
-            let all = user
-                .wd
-                .find_all_in(&root, "[data-testid=message-system]")
-                .await
-                .unwrap_or_default();
-            let mut found = None;
-            for e in all {
-                let text = user.wd.text(&e).await.unwrap_or_default();
-                if let Some(rest) = text.split("saved to ticket #").nth(1) {
-                    found = rest.trim_end_matches('.').trim().parse::<i64>().ok();
-                }
-            }
-            found
-        });
+        let notice = user
+            .widget_text(&root, "[data-testid=message-system]", "saved to ticket #")
+            .await;
+        let number: i64 = notice
+            .split("saved to ticket #")
+            .nth(1)
+            .and_then(|rest| rest.trim_end_matches('.').trim().parse().ok())
+            .expect("a ticket number");
         user.open_page(&format!("/portal/tickets/{number}")).await;
         page_element_with(&user, "article", "invoice 2026-11").await;
         page_element_with(&user, "article", "sent a file: screenshot.png").await;
@@ -1026,16 +1005,8 @@ async fn an_operator_invites_a_ticket_user_who_accepts_in_the_widget() {
             .send_keys(&input, "Hi, I saw your export problem.\u{E007}")
             .await
             .expect("type");
-        wait_until!("the operator's message in the widget", 20, {
-            let all = user.wd.find_all_in(&root, "[data-testid=message-operator]").await.unwrap_or_default();
-            let mut found = None;
-            for e in all {
-                if user.wd.text(&e).await.unwrap_or_default().contains("your export problem") {
-                    found = Some(());
-                }
-            }
-            found
-        });
+        user.widget_text(&root, "[data-testid=message-operator]", "your export problem")
+            .await;
         // The operator renames the ticket and raises its priority from the chat.
         let summary = wait_until!("the chat's ticket", 15, op.wd.find("[data-testid=ticket-summary]").await.ok());
         op.wd
@@ -1066,16 +1037,8 @@ async fn an_operator_invites_a_ticket_user_who_accepts_in_the_widget() {
         let text = user.wd.text(&item).await.unwrap_or_default();
         assert!(text.contains("Oscar Operator") && text.contains(&format!("#{number}")), "{text}");
         user.wd.click(&item).await.expect("expand");
-        wait_until!("the chat's messages in the history", 15, {
-            let all = user.wd.find_all_in(&root, "[data-testid=chat-history-item] p").await.unwrap_or_default();
-            let mut found = None;
-            for e in all {
-                if user.wd.text(&e).await.unwrap_or_default().contains("your export problem") {
-                    found = Some(());
-                }
-            }
-            found
-        });
+        user.widget_text(&root, "[data-testid=chat-history-item] p", "your export problem")
+            .await;
         let _ = user.wd.save_screenshot("widget-chat-history.png").await;
     })
     .await;
@@ -1357,24 +1320,8 @@ async fn an_anonymous_visitor_confirms_an_email_then_chats_with_a_person() {
             .await
             .expect("accept");
         assert_eq!(r.status(), 200);
-        wait_until!("the operator joining in the widget", 20, {
-            let all =
-                b.wd.find_all_in(&root, "[data-testid=message-system]")
-                    .await
-                    .unwrap_or_default();
-            let mut found = None;
-            for e in all {
-                if b.wd
-                    .text(&e)
-                    .await
-                    .unwrap_or_default()
-                    .contains("joined the chat")
-                {
-                    found = Some(());
-                }
-            }
-            found
-        });
+        b.widget_text(&root, "[data-testid=message-system]", "joined the chat")
+            .await;
         let _ = b.wd.save_screenshot("widget-anonymous-chat.png").await;
     })
     .await;
