@@ -23,7 +23,6 @@ use crate::tickets::{Priority, Status};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        // The widget calls these from host products' pages too.
         .route(
             "/api/operator/availability",
             put(set_availability).get(my_availability),
@@ -44,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/chats/{id}/email-transcript", post(email_transcript))
         .route("/api/tickets/{number}/accept", post(accept_ticket))
         .route("/api/tickets/{number}/decline", post(decline_ticket))
+        // The widget calls some of these from host products' pages too.
         .layer(super::bot_api::widget_cors())
 }
 
