@@ -305,46 +305,43 @@
   }
 
   const SVG_NS = "http://www.w3.org/2000/svg";
-  function chatIcon() {
+  /** A decorative 24×24 icon: a filled shape, or a stroked outline. */
+  function svgIcon(size, d, outline, cls) {
     const svg = document.createElementNS(SVG_NS, "svg");
     svg.setAttribute("viewBox", "0 0 24 24");
-    svg.setAttribute("width", "22");
-    svg.setAttribute("height", "22");
+    svg.setAttribute("width", String(size));
+    svg.setAttribute("height", String(size));
     svg.setAttribute("aria-hidden", "true");
     svg.setAttribute("focusable", "false");
+    if (cls) svg.setAttribute("class", cls);
     const path = document.createElementNS(SVG_NS, "path");
-    path.setAttribute("fill", "currentColor");
-    path.setAttribute(
-      "d",
-      "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9.4l-4.7 3.8A1 1 0 0 1 3 21V5a2 2 0 0 1 1-2zm7 10.5a1.2 1.2 0 1 0 0 2.4 1.2 1.2 0 0 0 0-2.4zM12 5.5c-1.9 0-3.3 1.1-3.5 2.8h2c.1-.6.7-1 1.5-1 .9 0 1.5.5 1.5 1.2 0 .6-.3.9-1.1 1.4-1 .6-1.4 1.2-1.4 2.3v.3h1.9V12c0-.6.2-.9 1-1.4 1-.6 1.6-1.3 1.6-2.4 0-1.6-1.4-2.7-3.5-2.7z"
-    );
+    if (outline) {
+      path.setAttribute("fill", "none");
+      path.setAttribute("stroke", "currentColor");
+      path.setAttribute("stroke-width", "2");
+      path.setAttribute("stroke-linecap", "round");
+      path.setAttribute("stroke-linejoin", "round");
+    } else {
+      path.setAttribute("fill", "currentColor");
+    }
+    path.setAttribute("d", d);
     svg.append(path);
     return svg;
   }
 
+  function chatIcon() {
+    return svgIcon(
+      22,
+      "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9.4l-4.7 3.8A1 1 0 0 1 3 21V5a2 2 0 0 1 1-2zm7 10.5a1.2 1.2 0 1 0 0 2.4 1.2 1.2 0 0 0 0-2.4zM12 5.5c-1.9 0-3.3 1.1-3.5 2.8h2c.1-.6.7-1 1.5-1 .9 0 1.5.5 1.5 1.2 0 .6-.3.9-1.1 1.4-1 .6-1.4 1.2-1.4 2.3v.3h1.9V12c0-.6.2-.9 1-1.4 1-.6 1.6-1.3 1.6-2.4 0-1.6-1.4-2.7-3.5-2.7z",
+      false
+    );
+  }
+
   /** A paperclip (send a file) or a page (a file in the chat). */
   function fileIcon(kind) {
-    const svg = document.createElementNS(SVG_NS, "svg");
-    svg.setAttribute("viewBox", "0 0 24 24");
-    svg.setAttribute("width", kind === "clip" ? "20" : "16");
-    svg.setAttribute("height", kind === "clip" ? "20" : "16");
-    svg.setAttribute("aria-hidden", "true");
-    svg.setAttribute("focusable", "false");
-    svg.setAttribute("class", "fd-icon");
-    const path = document.createElementNS(SVG_NS, "path");
-    path.setAttribute("fill", "none");
-    path.setAttribute("stroke", "currentColor");
-    path.setAttribute("stroke-width", "2");
-    path.setAttribute("stroke-linecap", "round");
-    path.setAttribute("stroke-linejoin", "round");
-    path.setAttribute(
-      "d",
-      kind === "clip"
-        ? "M21 11.5l-8.6 8.6a5 5 0 0 1-7.1-7.1l8.6-8.6a3.3 3.3 0 0 1 4.7 4.7l-8.6 8.6a1.7 1.7 0 0 1-2.4-2.4l7.9-7.9"
-        : "M14 3H6a1 1 0 0 0-1 1v16a1 1 0 0 0 1 1h12a1 1 0 0 0 1-1V8zM14 3v5h5"
-    );
-    svg.append(path);
-    return svg;
+    return kind === "clip"
+      ? svgIcon(20, "M21 11.5l-8.6 8.6a5 5 0 0 1-7.1-7.1l8.6-8.6a3.3 3.3 0 0 1 4.7 4.7l-8.6 8.6a1.7 1.7 0 0 1-2.4-2.4l7.9-7.9", true, "fd-icon")
+      : svgIcon(16, "M14 3H6a1 1 0 0 0-1 1v16a1 1 0 0 0 1 1h12a1 1 0 0 0 1-1V8zM14 3v5h5", true, "fd-icon");
   }
 
   /** Absolute, safe (http/https only) URL for a link from the server. */
