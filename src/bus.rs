@@ -47,10 +47,6 @@ impl Default for Bus {
 }
 
 impl Bus {
-    pub fn new(inner: Arc<dyn PubSub>) -> Bus {
-        Bus(inner)
-    }
-
     pub fn subscribe(&self, topic: &str) -> broadcast::Receiver<Arc<Value>> {
         self.0.subscribe(topic)
     }
