@@ -153,6 +153,7 @@ impl VectorIndex {
         let wanted = limit.saturating_mul(2).max(limit + 8);
         let mut best: Vec<(f32, usize)> = Vec::with_capacity(wanted + 1);
         let mut floor = f32::NEG_INFINITY;
+        let dot_codes = dot_codes_for_this_cpu();
         for (row, &(article, _)) in self.rows.iter().enumerate() {
             if !keep(article as usize) {
                 continue;
@@ -193,6 +194,30 @@ impl VectorIndex {
 }
 
 /// `dot` against a row of 8-bit codes (to be multiplied by the row's scale).
+type DotCodes = fn(&[f32], &[i8]) -> f32;
+
+/// The fastest `dot_codes` this CPU runs. The build targets baseline
+/// x86-64 (SSE2, no FMA), where converting the codes to floats costs more
+/// than the products; with AVX2 the same loop is about three times faster,
+/// and the scan was the second largest cost of a hybrid ask after the model.
+fn dot_codes_for_this_cpu() -> DotCodes {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        return |a, codes| {
+            // SAFETY: AVX2 and FMA were detected on this CPU just above.
+            unsafe { dot_codes_avx2(a, codes) }
+        };
+    }
+    dot_codes
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn dot_codes_avx2(a: &[f32], codes: &[i8]) -> f32 {
+    dot_codes(a, codes)
+}
+
+#[inline(always)]
 fn dot_codes(a: &[f32], codes: &[i8]) -> f32 {
     let mut acc = [0.0f32; 8];
     for (a, c) in a.chunks_exact(8).zip(codes.chunks_exact(8)) {
@@ -278,6 +303,17 @@ mod tests {
             exact.iter().take(20).map(|e| e.1).collect::<Vec<_>>()
         );
         assert_eq!(hits[0].score, exact[0].0);
+    }
+
+    #[test]
+    fn every_dot_codes_matches_the_naive_sum() {
+        let a: Vec<f32> = (0..DIMENSIONS).map(|i| (i as f32).sin()).collect();
+        let codes: Vec<i8> = (0..DIMENSIONS)
+            .map(|i| ((i * 37) % 255) as u8 as i8)
+            .collect();
+        let naive: f32 = a.iter().zip(&codes).map(|(x, &c)| x * f32::from(c)).sum();
+        assert!((dot_codes(&a, &codes) - naive).abs() < 1e-2);
+        assert!((dot_codes_for_this_cpu()(&a, &codes) - naive).abs() < 1e-2);
     }
 
     #[test]
