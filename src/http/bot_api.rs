@@ -14,7 +14,7 @@ use super::error::ApiError;
 use crate::bot::{self, AskInput, BotAnswer};
 use crate::kb::{ArticleLink, pages};
 use crate::locale::{DEFAULT_LOCALE, Locale};
-use crate::store::conversations::{self, NewBotMessage};
+use crate::store::conversations::{self, NewBotMessage, NewConversation};
 
 pub const MAX_QUESTION_CHARS: usize = 2000;
 const MAX_URL_CHARS: usize = 2048;
@@ -163,20 +163,24 @@ async fn ask(
     let Json(req) = body.map_err(json_error)?;
     let q = validate(req)?;
 
-    let conversation_id = match &q.conversation_id {
-        Some(id) if conversations::exists(&state.db, id).await? => id.clone(),
+    // A new conversation is stored with its first turn, after the answer.
+    let (conversation_id, history, starts) = match &q.conversation_id {
+        Some(id) if conversations::exists(&state.db, id).await? => {
+            let history = conversations::recent_questions(&state.db, id, HISTORY_TURNS).await?;
+            (id.clone(), history, None)
+        }
         // An unknown id (e.g. a browser that remembers a conversation from a
         // reset server) starts a new conversation rather than failing.
         _ => {
-            // 128 random bits: the id is the only key to the conversation.
-            let id = crate::accounts::token::random_id();
             let locale = q.locale.unwrap_or(DEFAULT_LOCALE);
-            conversations::create(&state.db, &id, locale.code(), q.page_url.as_deref()).await?;
-            id
+            let new = NewConversation {
+                locale: locale.code(),
+                page_url: q.page_url.as_deref(),
+            };
+            // 128 random bits: the id is the only key to the conversation.
+            (crate::accounts::token::random_id(), Vec::new(), Some(new))
         }
     };
-    let history =
-        conversations::recent_questions(&state.db, &conversation_id, HISTORY_TURNS).await?;
 
     let knowledge = state.knowledge.current();
     let config = state.bot.clone();
@@ -200,6 +204,7 @@ async fn ask(
     conversations::append_turn(
         &state.db,
         &conversation_id,
+        starts.as_ref(),
         &q.question,
         q.page_url.as_deref(),
         &NewBotMessage {

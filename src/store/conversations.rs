@@ -1,4 +1,4 @@
-//! Bot conversations: created on the first question, each user question
+//! Bot conversations: created with their first turn, each user question
 //! and bot answer appended as a message.
 
 use serde::Serialize;
@@ -33,23 +33,10 @@ pub async fn exists(db: &Db, id: &str) -> Result<bool, StoreError> {
     Ok(row.is_some())
 }
 
-pub async fn create(
-    db: &Db,
-    id: &str,
-    locale: &str,
-    page_url: Option<&str>,
-) -> Result<(), StoreError> {
-    let t = now();
-    sqlx::query(
-        "INSERT INTO conversations (id, locale, page_url, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
-    )
-    .bind(id)
-    .bind(locale)
-    .bind(page_url)
-    .bind(t)
-    .execute(db)
-    .await?;
-    Ok(())
+/// A conversation that a turn starts: it is stored with that turn.
+pub struct NewConversation<'a> {
+    pub locale: &'a str,
+    pub page_url: Option<&'a str>,
 }
 
 /// The user's earlier questions, oldest first (at most `limit`).
@@ -66,15 +53,30 @@ pub async fn recent_questions(db: &Db, id: &str, limit: i64) -> Result<Vec<Strin
 
 /// Stores a question and its answer in one transaction, so a conversation
 /// never holds a question without its answer.
+/// With `starts`, the conversation itself is created in the same
+/// transaction: a first question costs one disk sync, and a conversation is
+/// never stored without a turn.
 pub async fn append_turn(
     db: &Db,
     id: &str,
+    starts: Option<&NewConversation<'_>>,
     question: &str,
     page_url: Option<&str>,
     answer: &NewBotMessage<'_>,
 ) -> Result<(), StoreError> {
     let t = now();
     let mut tx = db.begin().await?;
+    if let Some(new) = starts {
+        sqlx::query(
+            "INSERT INTO conversations (id, locale, page_url, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
+        )
+        .bind(id)
+        .bind(new.locale)
+        .bind(new.page_url)
+        .bind(t)
+        .execute(&mut *tx)
+        .await?;
+    }
     sqlx::query(
         "INSERT INTO conversation_messages (conversation_id, role, content, page_url, created_at) VALUES ($1, 'user', $2, $3, $4)",
     )
