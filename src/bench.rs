@@ -65,6 +65,94 @@ pub struct BenchReport {
     pub peak_memory_mb: f64,
 }
 
+/// The text report: every figure, with the target it is held to where there
+/// is one (read against the machine's load: nothing here fails a run).
+impl std::fmt::Display for BenchReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let l = |x: &Latency| {
+            format!(
+                "p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms",
+                x.p50_ms, x.p95_ms, x.p99_ms
+            )
+        };
+        let (s, ks) = (self.sections, self.keyword_sections);
+        writeln!(f, "machine: {}", self.machine)?;
+        writeln!(
+            f,
+            "knowledge base: {s} sections (hybrid), {ks} sections (keyword only); \
+             the targets are for 10,000 and a release build"
+        )?;
+        let rows = [
+            (
+                "indexing, cold embedding cache".to_string(),
+                format!("{:.1} sections/s", self.index_cold_sections_per_s),
+                "",
+            ),
+            (
+                "indexing, warm embedding cache".into(),
+                format!("{:.1} sections/s", self.index_cached_sections_per_s),
+                "",
+            ),
+            (
+                "warm restart".into(),
+                format!("{:.2} s", self.warm_restart_s),
+                "target < 2 s",
+            ),
+            (
+                "query embedding".into(),
+                format!(
+                    "p50 {:.2} ms ({:.2} ms of CPU)",
+                    self.query_embedding_ms_p50, self.query_embedding_cpu_ms
+                ),
+                "",
+            ),
+            (
+                format!("ask, keyword, {s} sections"),
+                l(&self.ask_keyword),
+                "target p50 < 3 ms",
+            ),
+            (
+                format!("ask, hybrid, {s} sections"),
+                l(&self.ask_hybrid),
+                "target p50 < 15 ms, p99 < 40 ms",
+            ),
+            (
+                format!("ask, keyword, {ks} sections"),
+                l(&self.ask_keyword_large),
+                "",
+            ),
+            (
+                "hybrid asks over HTTP, 2 clients".into(),
+                format!("{:.1} /s", self.http_hybrid_asks_per_s_2_clients),
+                "",
+            ),
+            (
+                "hybrid asks over HTTP, 16 clients".into(),
+                format!(
+                    "{:.1} /s ({:.2} ms of CPU per ask)",
+                    self.http_hybrid_asks_per_s_16_clients,
+                    self.http_hybrid_cpu_ms_per_ask_16_clients
+                ),
+                "target >= 200 /s",
+            ),
+            (
+                "keyword asks over HTTP, 16 clients".into(),
+                format!("{:.1} /s", self.http_keyword_asks_per_s_16_clients),
+                "",
+            ),
+            (
+                "peak memory".into(),
+                format!("{:.1} MB", self.peak_memory_mb),
+                "target < 500 MB",
+            ),
+        ];
+        for (what, value, target) in rows {
+            writeln!(f, "{what:<38} {value:<46} {target}")?;
+        }
+        Ok(())
+    }
+}
+
 /// A deterministic generator (xorshift), so every run builds the same base.
 struct Rng(u64);
 

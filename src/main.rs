@@ -390,7 +390,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
-                print_bench(&report);
+                print!("{report}");
             }
             Ok(())
         }
@@ -517,63 +517,6 @@ fn bench_questions(kb: &std::path::Path) -> anyhow::Result<Vec<String>> {
     }
     let kb = frontdesk::kb::KnowledgeBase::load(kb)?;
     Ok(kb.articles.iter().map(|a| a.title.clone()).collect())
-}
-
-fn print_bench(r: &frontdesk::bench::BenchReport) {
-    let l = |x: &frontdesk::bench::Latency| {
-        format!(
-            "p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms",
-            x.p50_ms, x.p95_ms, x.p99_ms
-        )
-    };
-    println!("machine: {}", r.machine);
-    println!(
-        "knowledge base: {} sections (hybrid), {} sections (keyword only)",
-        r.sections, r.keyword_sections
-    );
-    println!(
-        "indexing, cold embedding cache   {:>10.1} sections/s",
-        r.index_cold_sections_per_s
-    );
-    println!(
-        "indexing, warm embedding cache   {:>10.1} sections/s",
-        r.index_cached_sections_per_s
-    );
-    println!(
-        "warm restart                     {:>10.2} s",
-        r.warm_restart_s
-    );
-    println!(
-        "query embedding                  p50 {:.2} ms",
-        r.query_embedding_ms_p50
-    );
-    println!(
-        "ask, keyword ({} sections)      {}",
-        r.sections,
-        l(&r.ask_keyword)
-    );
-    println!(
-        "ask, hybrid ({} sections)       {}",
-        r.sections,
-        l(&r.ask_hybrid)
-    );
-    println!(
-        "ask, keyword ({} sections)     {}",
-        r.keyword_sections,
-        l(&r.ask_keyword_large)
-    );
-    println!(
-        "hybrid asks over HTTP, 2 clients {:>10.1} /s",
-        r.http_hybrid_asks_per_s_2_clients
-    );
-    println!(
-        "hybrid asks over HTTP, 16 clients{:>10.1} /s",
-        r.http_hybrid_asks_per_s_16_clients
-    );
-    println!(
-        "peak memory (hybrid base)        {:>10.1} MB",
-        r.peak_memory_mb
-    );
 }
 
 fn init_tracing(filter: &str, serving: bool) {

@@ -191,6 +191,50 @@ fn a_missing_knowledge_base_folder_is_a_clear_error() {
 }
 
 #[test]
+fn bench_measures_every_figure_on_a_small_base() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let (ok, out, err) = run(frontdesk(data.path()).args([
+        "bench",
+        "--sections",
+        "30",
+        "--keyword-sections",
+        "40",
+        "--requests",
+        "32",
+        "--json",
+    ]));
+    assert!(ok, "{err}");
+    let r: serde_json::Value = serde_json::from_str(&out).expect("JSON report");
+    // Five sections an article; the chunker may split a long one.
+    let sections = r["sections"].as_u64().unwrap_or(0);
+    let keyword_sections = r["keyword_sections"].as_u64().unwrap_or(0);
+    assert!((30..=33).contains(&sections), "{r}");
+    assert!((40..=44).contains(&keyword_sections), "{r}");
+    for figure in [
+        "index_cold_sections_per_s",
+        "index_cached_sections_per_s",
+        "warm_restart_s",
+        "query_embedding_ms_p50",
+        "http_hybrid_asks_per_s_2_clients",
+        "http_hybrid_asks_per_s_16_clients",
+        "http_hybrid_cpu_ms_per_ask_16_clients",
+        "http_keyword_asks_per_s_16_clients",
+        "peak_memory_mb",
+    ] {
+        assert!(r[figure].as_f64().unwrap_or(0.0) > 0.0, "{figure}: {r}");
+    }
+    for latency in ["ask_keyword", "ask_hybrid", "ask_keyword_large"] {
+        let p50 = r[latency]["p50_ms"].as_f64().unwrap_or(0.0);
+        let p99 = r[latency]["p99_ms"].as_f64().unwrap_or(0.0);
+        assert!(p50 > 0.0 && p99 >= p50, "{latency}: {r}");
+    }
+    // Too small a run is refused with a message.
+    let (ok, _, err) = run(frontdesk(data.path()).args(["bench", "--requests", "3"]));
+    assert!(!ok);
+    assert!(err.contains("at least"), "{err}");
+}
+
+#[test]
 fn chat_bench_delivers_and_stores_every_message() {
     let data = tempfile::tempdir().expect("tempdir");
     let (ok, out, err) = run(frontdesk(data.path()).args([
