@@ -35,7 +35,7 @@ impl Intent {
         let t = normalise(text);
         Intent {
             billing: contains_any(&t, BILLING),
-            malfunction: contains_any(&t, MALFUNCTION),
+            malfunction: contains_any(&t, MALFUNCTION) || stopped_doing(&t),
             feature_request: contains_any(&t, FEATURE),
             staff_action: asks_staff_to_act(&t),
             how_question: starts_with_any(&t, HOW_QUESTION),
@@ -276,6 +276,11 @@ const MALFUNCTION: &[&str] = &[
     "isn't working",
     "not working",
     "stopped working",
+    "no longer works",
+    "no longer working",
+    "what's wrong",
+    "whats wrong",
+    "what is wrong",
     "won't load",
     "wont load",
     "doesn't load",
@@ -298,13 +303,29 @@ const MALFUNCTION: &[&str] = &[
     "ne s'ouvre plus",
     "se închide",
     "ne fonctionne pas",
+    "ne fonctionne plus",
+    "ne marche plus",
+    "ne s'affiche plus",
+    "n'apparaît plus",
     "eroare",
     "nu merge",
     "nu funcționează",
+    "nu mai merge",
+    "nu mai funcționează",
+    "nu mai functioneaza",
     "nu functioneaza",
     "blocat",
     "se blochează",
 ];
+/// "it stopped syncing", "my highlights stopped showing up": something that
+/// used to happen no longer does.
+fn stopped_doing(text: &str) -> bool {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .windows(2)
+        .any(|w| w[0] == "stopped" && w[1].len() > 4 && w[1].ends_with("ing"))
+}
+
 /// "can you move …", "please delete my …", "pouvez-vous supprimer …":
 /// a request addressed to the team, with a verb of account administration.
 fn asks_staff_to_act(text: &str) -> bool {
@@ -466,6 +487,11 @@ mod tests {
         assert!(Intent::read("please delete all the personal data you hold about me").staff_action);
         assert!(Intent::read("can you move the seats over to my new account").staff_action);
         assert!(!Intent::read("can you tell me how to move a note").staff_action);
+        assert!(Intent::read("my highlights stopped showing up, what's wrong?").malfunction);
+        assert!(Intent::read("the calendar stopped syncing last week").malfunction);
+        assert!(Intent::read("la synchronisation ne fonctionne plus").malfunction);
+        assert!(!Intent::read("how do I stop sharing a note").malfunction);
+        assert!(!Intent::read("I stopped my subscription").malfunction);
         let how = Intent::read("How do I change my email?");
         assert!(how.how_question);
         assert_eq!(how.ticket_type(), Some(TicketType::SettingsHelp));
