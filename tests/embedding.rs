@@ -5,12 +5,25 @@
 
 use std::path::Path;
 
-use frontdesk::embed::{DIMENSIONS, Embedder};
+use frontdesk::embed::{DIMENSIONS, Embedder, Engine};
+use frontdesk::kb::KnowledgeBase;
+use frontdesk::search::vector::section_text;
+
+fn model_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("models/all-MiniLM-L6-v2")
+}
+
+fn model_on(engine: Engine) -> Embedder {
+    Embedder::load_with(&model_dir(), engine)
+        .unwrap_or_else(|e| panic!("the embedding model must be fetched (models/fetch): {e}"))
+}
 
 fn model() -> Embedder {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/all-MiniLM-L6-v2");
-    Embedder::load(&dir)
-        .unwrap_or_else(|e| panic!("the embedding model must be fetched (models/fetch): {e}"))
+    model_on(Engine::Fastest)
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 fn cosine(a: &[f32], b: &[f64]) -> f64 {
@@ -67,7 +80,12 @@ fn token_ids_match_the_reference_exactly() {
 
 #[test]
 fn embeddings_match_the_reference_one_by_one_and_in_a_padded_batch() {
-    let m = model();
+    for engine in [Engine::Fastest, Engine::Candle] {
+        matches_the_reference(&model_on(engine));
+    }
+}
+
+fn matches_the_reference(m: &Embedder) {
     let refs = references();
     for r in &refs {
         let v = m.embed(&r.text).expect("embed");
@@ -98,4 +116,60 @@ fn corrupt_or_missing_weights_are_refused() {
         .expect("corrupt weights refused")
         .to_string();
     assert!(err.contains("SHA-256"), "{err}");
+}
+
+/// The encoder against candle's BERT on real texts of every length: each
+/// section of the bundled knowledge base (up to 256 tokens) and each
+/// question of the public set, one pass for all.
+#[test]
+fn the_encoder_agrees_with_candles_bert_on_sections_and_questions() {
+    let (fast, candle) = (model(), model_on(Engine::Candle));
+    let kb = KnowledgeBase::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge-base"))
+        .expect("bundled knowledge base");
+    let mut texts: Vec<String> = kb
+        .articles
+        .iter()
+        .flat_map(|a| a.sections.iter().map(move |s| section_text(a, s)))
+        .step_by(3)
+        .collect();
+    let questions = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/questions/starter.jsonl"),
+    )
+    .expect("questions");
+    texts.extend(questions.lines().step_by(2).map(|l| {
+        let v: serde_json::Value = serde_json::from_str(l).expect("question line");
+        v["question"].as_str().expect("question").to_string()
+    }));
+    assert!(texts.len() > 100, "{}", texts.len());
+    for chunk in texts.chunks(16) {
+        let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
+        let a = fast.embed_batch(&refs).expect("encoder");
+        let b = candle.embed_batch(&refs).expect("candle");
+        for ((x, y), text) in a.iter().zip(&b).zip(chunk) {
+            let c = dot(x, y);
+            assert!(c > 0.9999, "cosine {c} for {text}");
+        }
+    }
+}
+
+#[test]
+fn a_configuration_the_encoder_lacks_runs_on_candle() {
+    // The same weights declared with another activation: the encoder does
+    // not implement it, candle's BERT does.
+    let dir = tempfile::tempdir().expect("tempdir");
+    for f in ["tokenizer.json", "model.safetensors"] {
+        std::fs::copy(model_dir().join(f), dir.path().join(f)).expect("copy");
+    }
+    let config = std::fs::read_to_string(model_dir().join("config.json")).expect("config");
+    let mut config: serde_json::Value = serde_json::from_str(&config).expect("json");
+    config["hidden_act"] = "relu".into();
+    std::fs::write(dir.path().join("config.json"), config.to_string()).expect("write");
+    let relu = Embedder::load(dir.path()).expect("falls back to candle");
+    let text = "how do I reopen a resolved ticket";
+    let v = relu.embed(text).expect("embed");
+    assert_eq!(v.len(), DIMENSIONS);
+    assert!((dot(&v, &v) - 1.0).abs() < 1e-4);
+    // A different activation gives a different (still related) embedding.
+    let gelu = model().embed(text).expect("embed");
+    assert!(dot(&v, &gelu) < 0.999, "{}", dot(&v, &gelu));
 }

@@ -121,8 +121,8 @@ impl Encoder {
     /// Builds the encoder from the tensors of a BERT safetensors file.
     pub fn new(tensors: HashMap<String, Tensor>, config: &Config) -> Result<Encoder, EmbedError> {
         if config.hidden_act != HiddenAct::Gelu {
-            return Err(EmbedError::Config(format!(
-                "activation {:?} is not supported (MiniLM uses gelu)",
+            return Err(EmbedError::Unsupported(format!(
+                "activation {:?} (MiniLM uses gelu)",
                 config.hidden_act
             )));
         }

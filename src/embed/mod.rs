@@ -1,9 +1,13 @@
 //! Sentence embeddings on the CPU: all-MiniLM-L6-v2 (BERT, 384 dimensions),
-//! its weights and configuration read with candle, its forward pass in
-//! `encoder`; mean-pooled over the tokens and L2-normalised.
+//! its weights and configuration read with candle, mean-pooled over the
+//! tokens and L2-normalised. The forward pass runs in `encoder` (MiniLM's
+//! layers written out over `gemm`, the fastest on short questions) or in
+//! candle's own BERT (`candle_bert`) for a configuration `encoder` does
+//! not implement.
 
 mod batcher;
 pub mod cache;
+mod candle_bert;
 mod encoder;
 
 use std::path::{Path, PathBuf};
@@ -14,6 +18,7 @@ use sha2::{Digest, Sha256};
 use tokenizers::Tokenizer;
 
 use batcher::Batcher;
+use candle_bert::CandleBert;
 use encoder::{Encoder, Threads};
 
 /// Dimension of the embeddings.
@@ -48,6 +53,8 @@ pub enum EmbedError {
     Checksum { path: PathBuf, found: String },
     #[error("invalid model config: {0}")]
     Config(String),
+    #[error("not implemented by the encoder: {0}")]
+    Unsupported(String),
     #[error("tokenizer error: {0}")]
     Tokenizer(String),
     #[error("model error: {0}")]
@@ -56,8 +63,32 @@ pub enum EmbedError {
     Failed(String),
 }
 
+/// What runs the model's forward pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// `encoder` where it implements the configuration, candle's BERT otherwise.
+    Fastest,
+    /// candle's BERT (`candle_transformers`), whatever the configuration.
+    Candle,
+}
+
+enum Forward {
+    Encoder(Encoder),
+    Candle(CandleBert),
+}
+
+impl Forward {
+    fn embed(&self, texts: &[&[u32]], threads: Threads) -> Result<Vec<Vec<f32>>, EmbedError> {
+        match self {
+            Forward::Encoder(e) => e.embed(texts, threads),
+            // candle picks its own threads (`RAYON_NUM_THREADS`).
+            Forward::Candle(c) => c.embed(texts),
+        }
+    }
+}
+
 pub struct Embedder {
-    encoder: Encoder,
+    forward: Forward,
     tokenizer: Tokenizer,
     /// Groups questions asked at the same time into shared passes.
     batcher: Batcher,
@@ -67,6 +98,10 @@ impl Embedder {
     /// Loads the model from `dir` (with `model.safetensors`, `tokenizer.json`
     /// and `config.json`), refusing weights with the wrong checksum.
     pub fn load(dir: &Path) -> Result<Embedder, EmbedError> {
+        Embedder::load_with(dir, Engine::Fastest)
+    }
+
+    pub fn load_with(dir: &Path, engine: Engine) -> Result<Embedder, EmbedError> {
         let file = |name: &str| {
             let p = dir.join(name);
             if p.is_file() {
@@ -96,7 +131,18 @@ impl Embedder {
             .map_err(|e| EmbedError::Config(e.to_string()))?;
         let tensors = candle_core::safetensors::load_buffer(&weights, &Device::Cpu)?;
         drop(weights);
-        let encoder = Encoder::new(tensors, &config)?;
+        let forward = match engine {
+            Engine::Candle => Forward::Candle(CandleBert::new(tensors, &config)?),
+            // The tensors are shared, not copied, by the clone.
+            Engine::Fastest => match Encoder::new(tensors.clone(), &config) {
+                Ok(encoder) => Forward::Encoder(encoder),
+                Err(EmbedError::Unsupported(what)) => {
+                    tracing::info!("the model's {what} runs on candle's BERT, which is slower");
+                    Forward::Candle(CandleBert::new(tensors, &config)?)
+                }
+                Err(e) => return Err(e),
+            },
+        };
         let mut tokenizer = Tokenizer::from_file(&tokenizer_path)
             .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
         // The file enables padding, which would add pad tokens to the mean;
@@ -109,7 +155,7 @@ impl Embedder {
             }))
             .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
         Ok(Embedder {
-            encoder,
+            forward,
             tokenizer,
             batcher: Batcher::per_core(),
         })
@@ -131,7 +177,7 @@ impl Embedder {
     pub fn embed(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
         let ids = self.token_ids(text)?;
         self.batcher
-            .embed(ids, |texts| self.encoder.embed(texts, Threads::One))
+            .embed(ids, |texts| self.forward.embed(texts, Threads::One))
     }
 
     /// Embeds several texts (indexing) in one pass over every core; none is
@@ -145,7 +191,7 @@ impl Embedder {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        self.encoder.embed(&ids, Threads::All)
+        self.forward.embed(&ids, Threads::All)
     }
 }
 
