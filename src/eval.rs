@@ -1,7 +1,9 @@
 //! Evaluation on a question file: retrieval quality (Recall@1, Recall@3,
-//! MRR@10) and escalation precision/recall, plus a sweep of the escalation
-//! threshold to calibrate it.
+//! MRR@10) and escalation precision/recall, overall and per language (the
+//! fusion is weighted per language, so a gain in one must not hide a loss
+//! in another), plus a sweep of the escalation threshold to calibrate it.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -93,6 +95,8 @@ pub struct Outcome {
     pub escalated: bool,
     pub confidence: f32,
     pub top: Option<String>,
+    /// The question file's language for it, or else the one the bot detected.
+    pub lang: String,
     #[serde(skip)]
     intent: Intent,
     /// The language the bot took the question to be in.
@@ -165,6 +169,22 @@ pub fn metrics(outcomes: &[Outcome]) -> Metrics {
     }
 }
 
+/// The metrics of each language's questions, by language code.
+pub fn metrics_by_language(outcomes: &[Outcome]) -> BTreeMap<String, Metrics> {
+    let langs: BTreeSet<&str> = outcomes.iter().map(|o| o.lang.as_str()).collect();
+    langs
+        .into_iter()
+        .map(|lang| {
+            let of_lang: Vec<Outcome> = outcomes
+                .iter()
+                .filter(|o| o.lang == lang)
+                .cloned()
+                .collect();
+            (lang.to_string(), metrics(&of_lang))
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct SweepPoint {
     pub threshold: f32,
@@ -178,6 +198,7 @@ pub struct Report {
     pub mode: Mode,
     pub threshold: f32,
     pub metrics: Metrics,
+    pub by_language: BTreeMap<String, Metrics>,
     pub outcomes: Vec<Outcome>,
     pub sweep: Vec<SweepPoint>,
     /// The threshold with the best escalation F1 on this file.
@@ -212,6 +233,10 @@ pub fn run_one(
         escalated: answer.escalate,
         confidence: answer.confidence,
         top: answer.ranked.first().cloned(),
+        lang: q
+            .lang
+            .clone()
+            .unwrap_or_else(|| answer.locale.code().to_string()),
         intent: answer.intent,
         locale: answer.locale,
         nothing_found: answer.ranked.is_empty(),
@@ -276,6 +301,7 @@ pub fn evaluate(
         mode: config.mode,
         threshold: config.threshold,
         metrics: metrics(&outcomes),
+        by_language: metrics_by_language(&outcomes),
         outcomes,
         sweep,
         best_threshold,
@@ -294,6 +320,7 @@ mod tests {
             escalated,
             confidence: 0.0,
             top: None,
+            lang: "en".into(),
             intent: Intent::default(),
             locale: Locale::En,
             nothing_found: false,
@@ -321,6 +348,29 @@ mod tests {
         assert!((m.escalation_precision - 0.5).abs() < 1e-9);
         assert!((m.escalation_recall - 0.5).abs() < 1e-9);
         assert!((m.answered_correctly - 0.25).abs() < 1e-9);
+    }
+
+    #[test]
+    fn metrics_are_split_by_language() {
+        use QuestionKind::*;
+        let fr = |rank| Outcome {
+            lang: "fr".into(),
+            ..o(Answerable, rank, false)
+        };
+        let outcomes = vec![
+            o(Answerable, Some(1), false),
+            fr(Some(3)),
+            fr(None),
+            o(Escalate, None, true),
+        ];
+        let by = metrics_by_language(&outcomes);
+        assert_eq!(by.keys().collect::<Vec<_>>(), ["en", "fr"]);
+        let (en, fr) = (&by["en"], &by["fr"]);
+        assert_eq!((en.answerable, en.escalate), (1, 1));
+        assert!((en.recall_at_1 - 1.0).abs() < 1e-9);
+        assert_eq!((fr.answerable, fr.escalate), (2, 0));
+        assert!((fr.recall_at_3 - 0.5).abs() < 1e-9);
+        assert!(fr.recall_at_1.abs() < 1e-9);
     }
 
     #[test]

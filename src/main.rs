@@ -499,6 +499,22 @@ fn print_reports(reports: &[eval::Report], verbose: bool) {
         print!("{:>10.2}", r.best_threshold);
     }
     println!();
+    if first.by_language.len() > 1 {
+        for (lang, m) in &first.by_language {
+            println!(
+                "\n{lang}: {} answerable, {} to escalate",
+                m.answerable, m.escalate
+            );
+            for (name, get) in &rows[..3] {
+                print!("{:<22}", format!("{name}, {lang}"));
+                for r in reports {
+                    let m = r.by_language.get(lang).map_or(0.0, get);
+                    print!("{m:>10.3}");
+                }
+                println!();
+            }
+        }
+    }
 }
 
 /// English questions of the public question set, or article titles when

@@ -102,11 +102,43 @@ fn eval_on_the_public_question_set_meets_the_targets() {
         metric("hybrid", "escalation_recall") >= 0.85,
         "hybrid escalation recall below target"
     );
+    assert!(
+        metric("hybrid", "escalation_precision") >= 0.85,
+        "hybrid escalation precision below target"
+    );
     for other in ["keyword", "vector"] {
         for k in ["recall_at_3", "mrr_at_10"] {
             assert!(
                 metric("hybrid", k) > metric(other, k),
                 "hybrid does not beat {other} on {k}"
+            );
+        }
+    }
+    // In each language the fusion does at least as well as the better of
+    // its two inputs.
+    let by_language = |mode: &str| {
+        modes
+            .iter()
+            .find(|r| r["mode"] == mode)
+            .and_then(|r| r["by_language"].as_object())
+            .unwrap_or_else(|| panic!("no {mode} figures by language"))
+            .clone()
+    };
+    let hybrid = by_language("hybrid");
+    assert!(
+        ["en", "fr", "ro"].iter().all(|l| hybrid.contains_key(*l)),
+        "{hybrid:?}"
+    );
+    for (lang, figures) in &hybrid {
+        for k in ["recall_at_3", "mrr_at_10"] {
+            let best_input = ["keyword", "vector"]
+                .iter()
+                .map(|m| by_language(m)[lang][k].as_f64().unwrap_or(1.0))
+                .fold(0.0, f64::max);
+            let fused = figures[k].as_f64().unwrap_or(0.0);
+            assert!(
+                fused >= best_input,
+                "{lang} {k}: hybrid {fused} below its better input {best_input}"
             );
         }
     }
