@@ -101,6 +101,7 @@ impl Embedder {
         Embedder::load_with(dir, Engine::Fastest)
     }
 
+    /// `load`, with the forward pass run by `engine`.
     pub fn load_with(dir: &Path, engine: Engine) -> Result<Embedder, EmbedError> {
         let file = |name: &str| {
             let p = dir.join(name);

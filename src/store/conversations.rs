@@ -53,6 +53,7 @@ pub async fn recent_questions(db: &Db, id: &str, limit: i64) -> Result<Vec<Strin
 
 /// Stores a question and its answer in one transaction, so a conversation
 /// never holds a question without its answer.
+///
 /// With `starts`, the conversation itself is created in the same
 /// transaction: a first question costs one disk sync, and a conversation is
 /// never stored without a turn.
