@@ -915,7 +915,7 @@
   // messages flow over a WebSocket (docs/protocol.md) and the question box
   // talks to the operator instead of the bot.
 
-  let liveChat = null; // { id, status, lastId, socket, seq, poll }
+  let liveChat = null; // { id, status, lastId, seq, poll, told }
 
   function liveLine(text, extra) {
     const m = Object.assign({ role: "live", text }, extra || {});
@@ -1003,7 +1003,7 @@
       showNotice((r.body && r.body.message) || t.networkError);
       return;
     }
-    liveChat = { id: r.body.id, status: r.body.status, lastId: 0, socket: null, seq: 0, poll: null, told: null };
+    liveChat = { id: r.body.id, status: r.body.status, lastId: 0, seq: 0, poll: null, told: null };
     showChatState(r.body, question, suggestedType);
     liveChat.poll = setInterval(pollChat, 2000);
   }
@@ -1016,7 +1016,7 @@
       if (liveChat.told !== "active") liveLine(t.chatJoined.replace("{name}", s.operator || ""), { system: true });
       liveChat.told = "active";
       updateComposer();
-      openLiveSocket();
+      connectSocket();
       return;
     }
     if (s.status === "ended" || s.status === "cancelled") {
@@ -1066,14 +1066,28 @@
     }
   }
 
-  function openLiveSocket() {
-    if (!liveChat || liveChat.socket) return;
-    const url = base.replace(/^http/, "ws") + "/ws/widget";
-    const ws = new WebSocket(url);
-    liveChat.socket = ws;
+  // ----- the widget's socket ---------------------------------------------------------
+  // One WebSocket carries everything live: for a known user (portal or
+  // confirmed visitor) it is open all the time, for invitations from
+  // operators; an active chat subscribes on it. An anonymous visitor's
+  // widget opens it only for a chat.
+
+  let socket = null;
+
+  function connectSocket() {
+    const chatting = liveChat && liveChat.status !== "ended";
+    if (socket) {
+      subscribeChat();
+      return;
+    }
+    if (!chatting && identity.kind === "anonymous") return;
+    const ws = new WebSocket(base.replace(/^http/, "ws") + "/ws/widget");
+    socket = ws;
     ws.addEventListener("open", () => {
       if (identity.kind === "visitor") ws.send(JSON.stringify({ type: "hello", token: identity.token }));
-      ws.send(JSON.stringify({ type: "subscribe", chat_id: liveChat.id, after: liveChat.lastId }));
+      // Invitations sent while the socket was down.
+      if (identity.kind !== "anonymous") fetchInvitations();
+      subscribeChat();
     });
     ws.addEventListener("message", (e) => {
       let v = null;
@@ -1082,34 +1096,46 @@
       } catch (_) {
         return;
       }
-      if (!liveChat || v.chat_id !== liveChat.id) return;
-      if (v.type === "message" && v.id > liveChat.lastId) {
-        liveChat.lastId = v.id;
-        const mine = v.sender_role === "end_user" && typeof v.client_id === "string" && v.client_id.indexOf("w-") === 0;
-        liveLine(v.text, { sender: v.sender, system: v.kind === "system", mine, file: v.kind === "file" ? v.file : null });
-        ws.send(JSON.stringify({ type: "read", chat_id: liveChat.id, up_to: v.id }));
-      } else if (v.type === "ended") {
-        liveChat.status = "ended";
-        updateComposer();
-      } else if (v.type === "resync") {
-        ws.send(JSON.stringify({ type: "subscribe", chat_id: liveChat.id, after: liveChat.lastId }));
-      }
+      if (!v) return;
+      if (v.type === "invitation") showInvitation(v);
+      else onChatEvent(v);
     });
     ws.addEventListener("close", () => {
-      if (!liveChat || liveChat.socket !== ws) return;
-      liveChat.socket = null;
-      // Reconnect and catch up from the last id seen.
-      if (liveChat.status !== "ended") setTimeout(openLiveSocket, 1500);
+      if (socket !== ws) return;
+      socket = null;
+      // Reconnect; an active chat catches up from the last id seen.
+      const active = liveChat && liveChat.status !== "ended";
+      if (active || identity.kind !== "anonymous") setTimeout(connectSocket, active ? 1500 : 5000);
     });
   }
 
+  function subscribeChat() {
+    if (!socket || socket.readyState !== 1 || !liveChat || liveChat.status === "ended") return;
+    socket.send(JSON.stringify({ type: "subscribe", chat_id: liveChat.id, after: liveChat.lastId }));
+  }
+
+  function onChatEvent(v) {
+    if (!liveChat || v.chat_id !== liveChat.id) return;
+    if (v.type === "message" && v.id > liveChat.lastId) {
+      liveChat.lastId = v.id;
+      const mine = v.sender_role === "end_user" && typeof v.client_id === "string" && v.client_id.indexOf("w-") === 0;
+      liveLine(v.text, { sender: v.sender, system: v.kind === "system", mine, file: v.kind === "file" ? v.file : null });
+      if (socket && socket.readyState === 1) socket.send(JSON.stringify({ type: "read", chat_id: liveChat.id, up_to: v.id }));
+    } else if (v.type === "ended") {
+      liveChat.status = "ended";
+      updateComposer();
+    } else if (v.type === "resync") {
+      subscribeChat();
+    }
+  }
+
   function sendLive(text) {
-    if (!liveChat || !liveChat.socket || liveChat.socket.readyState !== 1) {
+    if (!liveChat || !socket || socket.readyState !== 1) {
       showNotice(t.networkError);
       return;
     }
     liveChat.seq += 1;
-    liveChat.socket.send(JSON.stringify({ type: "message", chat_id: liveChat.id, client_id: "w-" + Date.now() + "-" + liveChat.seq, text }));
+    socket.send(JSON.stringify({ type: "message", chat_id: liveChat.id, client_id: "w-" + Date.now() + "-" + liveChat.seq, text }));
   }
 
   /** Text with its web addresses as links (an operator sends articles). */
@@ -1173,10 +1199,9 @@
   });
 
   // ----- invitations from operators -----------------------------------------------------
-  // A signed-in user's widget keeps one socket for what is addressed to
-  // them: an operator asking to chat about one of their tickets.
+  // A known user's widget hears on its socket of an operator asking to chat
+  // about one of their tickets.
 
-  let inviteSocket = null;
   const invitationNodes = new Map(); // invitation id -> message node
 
   function showInvitation(inv) {
@@ -1225,16 +1250,13 @@
       return;
     }
     if (answer === "accept" && r.body.chat_id) {
-      liveChat = { id: r.body.chat_id, status: "active", lastId: 0, socket: null, seq: 0, poll: null, told: "active" };
+      liveChat = { id: r.body.chat_id, status: "active", lastId: 0, seq: 0, poll: null, told: "active" };
       updateComposer();
-      openLiveSocket();
+      connectSocket();
     }
   }
 
-  async function watchInvitations() {
-    if (identityReady) await identityReady;
-    historyButton.hidden = identity.kind === "anonymous";
-    if (identity.kind === "anonymous" || inviteSocket) return;
+  async function fetchInvitations() {
     try {
       const r = await jsonFetch("/api/chat-invitations", {
         headers: authHeaders(),
@@ -1242,26 +1264,14 @@
       });
       if (r.status === 200 && Array.isArray(r.body)) r.body.forEach(showInvitation);
     } catch (_) {
-      /* the socket below still tells us */
+      /* the socket still tells us of new ones */
     }
-    const ws = new WebSocket(base.replace(/^http/, "ws") + "/ws/widget");
-    inviteSocket = ws;
-    ws.addEventListener("open", () => {
-      if (identity.kind === "visitor") ws.send(JSON.stringify({ type: "hello", token: identity.token }));
-    });
-    ws.addEventListener("message", (e) => {
-      let v = null;
-      try {
-        v = JSON.parse(e.data);
-      } catch (_) {
-        return;
-      }
-      if (v && v.type === "invitation") showInvitation(v);
-    });
-    ws.addEventListener("close", () => {
-      inviteSocket = null;
-      setTimeout(watchInvitations, 5000);
-    });
+  }
+
+  async function watchInvitations() {
+    if (identityReady) await identityReady;
+    historyButton.hidden = identity.kind === "anonymous";
+    connectSocket();
   }
 
   function showTicketCreated(created) {
