@@ -107,6 +107,16 @@ pub async fn waiting_for(
     store::pending_for_user(&desk.db, &user.id, cutoff(now)).await
 }
 
+/// Invitations this operator sent that wait for an answer (the console
+/// shows them as "Connecting…", also after a reload).
+pub async fn sent_by(
+    desk: &Desk,
+    operator: &User,
+    now: i64,
+) -> Result<Vec<Invitation>, StoreError> {
+    store::pending_from_operator(&desk.db, &operator.id, cutoff(now)).await
+}
+
 /// The user accepts: the chat begins at once with the inviting operator.
 pub async fn accept(
     desk: &Desk,

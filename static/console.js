@@ -161,9 +161,20 @@
       alert((r.body && r.body.message) || "The invitation could not be sent.");
       return;
     }
-    const line = el("p", { class: "connecting", role: "status", "data-testid": "connecting", text: "Connecting… (ticket #" + number + ")" });
+    showConnecting(r.body);
+  }
+
+  function showConnecting(inv) {
+    if (invitations.has(inv.id)) return;
+    const line = el("p", { class: "connecting", role: "status", "data-testid": "connecting", text: "Connecting… (ticket #" + inv.ticket + ")" });
     $("invitations").append(line);
-    invitations.set(r.body.id, line);
+    invitations.set(inv.id, line);
+  }
+
+  /** Invitations sent before a reload, still waiting for the user. */
+  async function restoreConnecting() {
+    const r = await api("GET", "/api/chat-invitations?sent=true");
+    for (const inv of (r.body || [])) if (inv.status === "pending") showConnecting(inv);
   }
 
   const endings = {
@@ -492,6 +503,7 @@
     connect();
     const mine = await api("GET", "/api/operator/chats");
     for (const c of (mine.body || [])) await openChat(c.id);
+    await restoreConnecting();
     refreshQueue();
     setInterval(refreshQueue, 2000);
     setInterval(refreshTickets, 15000);

@@ -221,6 +221,33 @@ impl WebDriver {
         self.command(reqwest::Method::POST, path, Some(body)).await
     }
 
+    /// From the next page on, the page keeps the WebSockets it opens in
+    /// `window.__fdSockets` (a script added through Chromium's DevTools
+    /// protocol, which runs before the page's own).
+    async fn record_sockets(&self) {
+        const RECORD: &str = "(() => { const Native = window.WebSocket; window.__fdSockets = []; \
+            const Recorded = function (url, protocols) { const ws = protocols === undefined ? new Native(url) : new Native(url, protocols); window.__fdSockets.push(ws); return ws; }; \
+            Recorded.prototype = Native.prototype; Object.assign(Recorded, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 }); window.WebSocket = Recorded; })();";
+        self.post(
+            "/goog/cdp/execute",
+            json!({ "cmd": "Page.addScriptToEvaluateOnNewDocument", "params": { "source": RECORD } }),
+        )
+        .await
+        .expect("add the socket recorder");
+    }
+
+    /// How many of the recorded WebSockets are open.
+    async fn open_sockets(&self) -> u64 {
+        self.execute(
+            "return (window.__fdSockets || []).filter(s => s.readyState === 1).length;",
+            vec![],
+        )
+        .await
+        .ok()
+        .and_then(|v| v.as_u64())
+        .unwrap_or(0)
+    }
+
     async fn delete_session(&self) {
         let _ = self.command(reqwest::Method::DELETE, "", None).await;
     }
@@ -979,6 +1006,7 @@ async fn an_operator_invites_a_ticket_user_who_accepts_in_the_widget() {
 
         // The user is on the demo product, signed in.
         portal_login(&user, "user@demo.test").await;
+        user.wd.record_sockets().await;
         user.open_page("/demo/exams").await;
         let root = user.widget().await;
         // The operator asks to chat from the queue's ticket.
@@ -992,6 +1020,9 @@ async fn an_operator_invites_a_ticket_user_who_accepts_in_the_widget() {
             }
         });
         page_element_with(&op, "[data-testid=connecting]", "Connecting").await;
+        // A reload of the console keeps it.
+        op.wd.refresh().await;
+        page_element_with(&op, "[data-testid=connecting]", &format!("ticket #{number}")).await;
         // The widget opens with "Oscar Operator would like to chat"; the user accepts.
         let asked = user.visible(&root, "[data-testid=chat-invitation]").await;
         let text = user.wd.text(&asked).await.unwrap_or_default();
@@ -1007,6 +1038,8 @@ async fn an_operator_invites_a_ticket_user_who_accepts_in_the_widget() {
             .expect("type");
         user.widget_text(&root, "[data-testid=message-operator]", "your export problem")
             .await;
+        // The invitations and the chat share the widget's one socket.
+        assert_eq!(user.wd.open_sockets().await, 1, "the widget's open sockets");
         // The operator renames the ticket and raises its priority from the chat.
         let summary = wait_until!("the chat's ticket", 15, op.wd.find("[data-testid=ticket-summary]").await.ok());
         op.wd

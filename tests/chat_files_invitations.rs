@@ -251,6 +251,19 @@ async fn an_operator_invites_a_tickets_user_to_chat() {
     let (status, mine) = user.get(&app, "/api/chat-invitations").await;
     assert_eq!(status, 200);
     assert_eq!(mine.as_array().map(Vec::len), Some(1));
+    // The operator finds what they sent (the console after a reload); the
+    // user sent nothing, the operator has nothing to answer.
+    let (status, sent) = op.get(&app, "/api/chat-invitations?sent=true").await;
+    assert_eq!(status, 200);
+    assert_eq!(sent[0]["id"], inv["id"], "{sent}");
+    assert_eq!(sent[0]["ticket"], number);
+    assert_eq!(sent.as_array().map(Vec::len), Some(1));
+    let (_, sent) = user.get(&app, "/api/chat-invitations?sent=true").await;
+    assert_eq!(sent, json!([]));
+    let (_, waiting) = op.get(&app, "/api/chat-invitations").await;
+    assert_eq!(waiting, json!([]));
+    let (status, bad) = op.get(&app, "/api/chat-invitations?sent=maybe").await;
+    assert_eq!(status, 400, "{bad}");
     let (status, _) = op
         .post(
             &app,
@@ -281,6 +294,8 @@ async fn an_operator_invites_a_tickets_user_to_chat() {
         )
         .await;
     assert_eq!(status, 409, "answered once: {again}");
+    let (_, sent) = op.get(&app, "/api/chat-invitations?sent=true").await;
+    assert_eq!(sent, json!([]), "answered: no longer waiting");
     let (status, state) = op.get(&app, &format!("/api/chats/{chat}")).await;
     assert_eq!(status, 200);
     assert_eq!(state["status"], "active");

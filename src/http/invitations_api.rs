@@ -1,11 +1,12 @@
 //! An operator invites a ticket's user to chat; the user accepts or
 //! declines from their widget (the rules are in `chat_invitations`).
 
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::AppState;
@@ -92,16 +93,40 @@ pub async fn invite(
 }
 
 /// Invitations to chat waiting for the caller's answer.
-#[utoipa::path(get, path = "/api/chat-invitations", tag = "operators",
-    responses((status = 200, body = [InvitationView]), (status = 401)))]
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MineQuery {
+    /// `true`: the invitations the caller sent (an operator's, still waiting)
+    /// rather than those waiting for the caller's answer.
+    #[serde(default)]
+    sent: bool,
+}
+
+/// Invitations waiting for the caller's answer, or with `?sent=true` those
+/// the caller sent that wait for the user's.
+#[utoipa::path(get, path = "/api/chat-invitations", tag = "operators", params(("sent" = Option<bool>, Query)),
+    responses((status = 200, body = [InvitationView]), (status = 400), (status = 401)))]
 pub async fn mine(
     State(state): State<AppState>,
     caller: Caller,
+    query: Result<Query<MineQuery>, QueryRejection>,
 ) -> Result<Json<Vec<InvitationView>>, ApiError> {
     let me = caller.require()?;
+    let Query(query) = query.map_err(|e| {
+        ApiError::bad(
+            "invalid_query",
+            Some("sent"),
+            format!("sent must be true or false: {}", e.body_text()),
+        )
+    })?;
+    let found = if query.sent {
+        invitations::sent_by(&state.desk, me, now()).await?
+    } else {
+        invitations::waiting_for(&state.desk, me, now()).await?
+    };
     let mut out = Vec::new();
-    for inv in invitations::waiting_for(&state.desk, me, now()).await? {
-        out.push(view(&state, &inv).await?);
+    for inv in &found {
+        out.push(view(&state, inv).await?);
     }
     Ok(Json(out))
 }

@@ -91,6 +91,22 @@ pub async fn pending_for_user(
     .await?)
 }
 
+/// Invitations an operator sent that still wait for an answer, newest first.
+pub async fn pending_from_operator(
+    db: &Db,
+    operator_id: &str,
+    since: i64,
+) -> Result<Vec<Invitation>, StoreError> {
+    Ok(sqlx::query_as::<_, Invitation>(&format!(
+        "SELECT {COLUMNS} FROM chat_invitations WHERE operator_id = $1 AND status = 'pending' AND created_at > $2 \
+         ORDER BY created_at DESC LIMIT 50"
+    ))
+    .bind(operator_id)
+    .bind(since)
+    .fetch_all(db)
+    .await?)
+}
+
 /// Closes a pending invitation (declined, cancelled); false if it was no
 /// longer pending.
 pub async fn close(db: &Db, id: &str, status: &str, now: i64) -> Result<bool, StoreError> {
