@@ -98,23 +98,16 @@ pub async fn invite(
     Ok(inv)
 }
 
-/// Invitations waiting for this user's answer.
-pub async fn waiting_for(
+/// Invitations waiting for this user's answer (`Party::User`), or those
+/// this operator sent that wait for an answer (`Party::Operator`: the
+/// console shows them as "Connecting…", also after a reload).
+pub async fn pending_of(
     desk: &Desk,
+    party: store::Party,
     user: &User,
     now: i64,
 ) -> Result<Vec<Invitation>, StoreError> {
-    store::pending_for_user(&desk.db, &user.id, cutoff(now)).await
-}
-
-/// Invitations this operator sent that wait for an answer (the console
-/// shows them as "Connecting…", also after a reload).
-pub async fn sent_by(
-    desk: &Desk,
-    operator: &User,
-    now: i64,
-) -> Result<Vec<Invitation>, StoreError> {
-    store::pending_from_operator(&desk.db, &operator.id, cutoff(now)).await
+    store::pending_of(&desk.db, party, &user.id, cutoff(now)).await
 }
 
 /// The user accepts: the chat begins at once with the inviting operator.
@@ -190,6 +183,10 @@ mod tests {
             .await
             .expect("get")
             .expect("op");
+        let user = users::by_id(&desk.db, &user_id)
+            .await
+            .expect("get")
+            .expect("user");
         let t = ticket(&desk, &user_id).await;
         let mut user_events = bus.subscribe(&user_topic(&user_id));
         let mut op_events = bus.subscribe(&user_topic(&op_id));
@@ -201,6 +198,17 @@ mod tests {
         // 1 min 59 s: still open, and a second one is refused.
         assert_eq!(expire_due(&desk, &bus, at + 119).await.expect("tick"), 0);
         assert_eq!(status_at(&inv, at + 119), "pending");
+        for (party, who) in [(store::Party::User, &user), (store::Party::Operator, &op)] {
+            let waiting = pending_of(&desk, party, who, at + 119).await.expect("list");
+            assert_eq!(waiting.len(), 1, "{party:?}");
+        }
+        assert!(
+            pending_of(&desk, store::Party::User, &op, at + 119)
+                .await
+                .expect("list")
+                .is_empty(),
+            "the operator has nothing to answer"
+        );
         assert!(matches!(
             invite(&desk, &bus, &op, &t, at + 119).await,
             Err(InvitationError::AlreadyPending(_))
@@ -216,12 +224,10 @@ mod tests {
         assert_eq!(user_events.recv().await.expect("told")["status"], "expired");
         assert_eq!(op_events.recv().await.expect("told")["status"], "expired");
         assert_eq!(expire_due(&desk, &bus, at + 500).await.expect("tick"), 0);
-        assert!(
-            waiting_for(&desk, &op, at + 120)
-                .await
-                .expect("list")
-                .is_empty()
-        );
+        for (party, who) in [(store::Party::User, &user), (store::Party::Operator, &op)] {
+            let left = pending_of(&desk, party, who, at + 120).await.expect("list");
+            assert!(left.is_empty(), "{party:?}: {left:?}");
+        }
 
         // A new invitation may follow; accepted in time, it opens the chat.
         let inv = invite(&desk, &bus, &op, &t, at + 200)

@@ -119,11 +119,12 @@ pub async fn mine(
             format!("sent must be true or false: {}", e.body_text()),
         )
     })?;
-    let found = if query.sent {
-        invitations::sent_by(&state.desk, me, now()).await?
+    let party = if query.sent {
+        store::Party::Operator
     } else {
-        invitations::waiting_for(&state.desk, me, now()).await?
+        store::Party::User
     };
+    let found = invitations::pending_of(&state.desk, party, me, now()).await?;
     let mut out = Vec::new();
     for inv in &found {
         out.push(view(&state, inv).await?);

@@ -75,33 +75,32 @@ pub async fn pending_for_ticket(
     .await?)
 }
 
-/// Invitations waiting for a user's answer, newest first.
-pub async fn pending_for_user(
-    db: &Db,
-    user_id: &str,
-    since: i64,
-) -> Result<Vec<Invitation>, StoreError> {
-    Ok(sqlx::query_as::<_, Invitation>(&format!(
-        "SELECT {COLUMNS} FROM chat_invitations WHERE user_id = $1 AND status = 'pending' AND created_at > $2 \
-         ORDER BY created_at DESC LIMIT 20"
-    ))
-    .bind(user_id)
-    .bind(since)
-    .fetch_all(db)
-    .await?)
+/// One side of an invitation.
+#[derive(Debug, Clone, Copy)]
+pub enum Party {
+    /// The ticket's user, who answers.
+    User,
+    /// The operator who sent it.
+    Operator,
 }
 
-/// Invitations an operator sent that still wait for an answer, newest first.
-pub async fn pending_from_operator(
+/// The pending invitations (created after `since`) of one user on one side,
+/// newest first: those waiting for their answer, or those they sent.
+pub async fn pending_of(
     db: &Db,
-    operator_id: &str,
+    party: Party,
+    id: &str,
     since: i64,
 ) -> Result<Vec<Invitation>, StoreError> {
+    let column = match party {
+        Party::User => "user_id",
+        Party::Operator => "operator_id",
+    };
     Ok(sqlx::query_as::<_, Invitation>(&format!(
-        "SELECT {COLUMNS} FROM chat_invitations WHERE operator_id = $1 AND status = 'pending' AND created_at > $2 \
+        "SELECT {COLUMNS} FROM chat_invitations WHERE {column} = $1 AND status = 'pending' AND created_at > $2 \
          ORDER BY created_at DESC LIMIT 50"
     ))
-    .bind(operator_id)
+    .bind(id)
     .bind(since)
     .fetch_all(db)
     .await?)
