@@ -16,7 +16,11 @@ use crate::store;
 /// broken articles. For the command line: everything is ready on return.
 pub fn open_knowledge(config: &Config) -> anyhow::Result<KnowledgeHandle> {
     prepare_data(config)?;
-    let semantic = Semantic::load(&config.model_dir, &config.embedding_cache);
+    let semantic = Semantic::load(
+        &config.model_dir,
+        &config.embedding_cache,
+        config.embedding_engine,
+    );
     let handle =
         KnowledgeHandle::open(&config.kb, &config.index_dir(), semantic).with_context(|| {
             format!(
@@ -206,7 +210,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let cfg = config.clone();
     let knowledge = tokio::task::spawn_blocking(move || -> anyhow::Result<Arc<KnowledgeHandle>> {
         prepare_data(&cfg)?;
-        let semantic = Semantic::load(&cfg.model_dir, &cfg.embedding_cache);
+        let semantic = Semantic::load(&cfg.model_dir, &cfg.embedding_cache, cfg.embedding_engine);
         let handle = KnowledgeHandle::open_deferred(&cfg.kb, &cfg.index_dir(), semantic)
             .with_context(|| format!("cannot load the knowledge base from {}", cfg.kb.display()))?;
         report_problems(&handle);

@@ -26,6 +26,7 @@ pub struct BenchOptions {
     /// Knowledge base whose sentences the synthetic one is made of.
     pub source_kb: PathBuf,
     pub model_dir: PathBuf,
+    pub engine: crate::embed::Engine,
     /// Requests per concurrency level over HTTP.
     pub requests: usize,
 }
@@ -40,6 +41,8 @@ pub struct Latency {
 #[derive(Debug, Serialize)]
 pub struct BenchReport {
     pub machine: String,
+    /// What ran the embedding model (`fastest` or `candle`).
+    pub engine: String,
     pub sections: usize,
     pub index_cold_sections_per_s: f64,
     pub index_cached_sections_per_s: f64,
@@ -77,6 +80,7 @@ impl std::fmt::Display for BenchReport {
         };
         let (s, ks) = (self.sections, self.keyword_sections);
         writeln!(f, "machine: {}", self.machine)?;
+        writeln!(f, "embedding engine: {}", self.engine)?;
         writeln!(
             f,
             "knowledge base: {s} sections (hybrid), {ks} sections (keyword only); \
@@ -375,7 +379,7 @@ pub fn run(options: &BenchOptions, questions: Vec<String>) -> anyhow::Result<Ben
         options.sections
     );
     let semantic = || {
-        Semantic::load(&options.model_dir, &cache_dir)
+        Semantic::load(&options.model_dir, &cache_dir, options.engine)
             .context("the embedding model is needed: run models/fetch")
     };
     let t = Instant::now();
@@ -479,6 +483,7 @@ pub fn run(options: &BenchOptions, questions: Vec<String>) -> anyhow::Result<Ben
 
     Ok(BenchReport {
         machine: machine(),
+        engine: options.engine.name().to_string(),
         sections,
         index_cold_sections_per_s: sections as f64 / cold.as_secs_f64(),
         index_cached_sections_per_s: sections as f64 / cached.as_secs_f64(),

@@ -22,6 +22,8 @@ pub struct Settings {
     pub log: Option<String>,
     pub model_dir: Option<PathBuf>,
     pub embedding_cache: Option<PathBuf>,
+    /// What runs the embedding model: `fastest` (the default) or `candle`.
+    pub embedding_engine: Option<String>,
     /// The address users reach the server at (links in emails, secure cookies).
     pub public_url: Option<String>,
     /// Secret shared with host products for widget identity verification.
@@ -70,6 +72,7 @@ pub struct Config {
     pub log: String,
     /// Folder of the embedding model (fetched by `models/fetch`).
     pub model_dir: PathBuf,
+    pub embedding_engine: crate::embed::Engine,
     /// Folder of the embedding cache (default: `<data>/embeddings`); it may
     /// be shared by several data folders, as entries are keyed by content.
     pub embedding_cache: PathBuf,
@@ -146,6 +149,14 @@ impl Config {
                 message: format!("{threshold} is outside 0 to 1"),
             });
         }
+        let engine_raw = overrides
+            .embedding_engine
+            .or(file_config.embedding_engine)
+            .unwrap_or_else(|| "fastest".to_string());
+        let embedding_engine = engine_raw.parse().map_err(|message| ConfigError::Invalid {
+            key: "embedding_engine",
+            message,
+        })?;
         let desk = desk_config(&bind, desk_settings)?;
         let data = overrides
             .data
@@ -173,6 +184,7 @@ impl Config {
                 .model_dir
                 .or(file_config.model_dir)
                 .unwrap_or_else(crate::embed::default_model_dir),
+            embedding_engine,
         })
     }
 
@@ -314,6 +326,7 @@ mod tests {
         assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(c.kb, PathBuf::from("knowledge-base"));
         assert!(c.watch);
+        assert_eq!(c.embedding_engine, crate::embed::Engine::Fastest);
     }
 
     #[test]
@@ -381,5 +394,13 @@ mod tests {
         )
         .expect_err("bad bind");
         assert!(err.to_string().contains("bind"));
+
+        std::fs::write(&f, "embedding_engine = \"candle\"\n").expect("write");
+        let c = Config::load(Some(&f), Overrides::default()).expect("valid");
+        assert_eq!(c.embedding_engine, crate::embed::Engine::Candle);
+        std::fs::write(&f, "embedding_engine = \"onnx\"\n").expect("write");
+        let err = Config::load(Some(&f), Overrides::default()).expect_err("unknown engine");
+        assert!(err.to_string().contains("embedding_engine"), "{err}");
+        assert!(err.to_string().contains("onnx"), "{err}");
     }
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use notify::{RecursiveMode, Watcher};
 
 use crate::embed::cache::EmbeddingCache;
-use crate::embed::{EmbedError, Embedder};
+use crate::embed::{EmbedError, Embedder, Engine};
 use crate::kb::{KnowledgeBase, LoadError};
 use crate::search::vector::VectorIndex;
 use crate::search::vocab::Vocabulary;
@@ -41,8 +41,8 @@ pub struct Semantic {
 impl Semantic {
     /// Loads the model, or explains in one warning why retrieval will be
     /// keyword-only.
-    pub fn load(model_dir: &Path, cache_dir: &Path) -> Option<Semantic> {
-        match Embedder::load(model_dir) {
+    pub fn load(model_dir: &Path, cache_dir: &Path, engine: Engine) -> Option<Semantic> {
+        match Embedder::load_with(model_dir, engine) {
             Ok(embedder) => Some(Semantic {
                 embedder: Arc::new(embedder),
                 cache: Mutex::new(EmbeddingCache::open(cache_dir)),

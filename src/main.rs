@@ -38,6 +38,10 @@ struct Cli {
     /// Folder of the embedding cache (default: <data>/embeddings).
     #[arg(long, global = true, env = "FRONTDESK_EMBEDDING_CACHE")]
     embedding_cache: Option<PathBuf>,
+    /// What runs the embedding model: `fastest` (our MiniLM encoder, or
+    /// candle's BERT for what it does not implement) or `candle`.
+    #[arg(long, global = true, env = "FRONTDESK_EMBEDDING_ENGINE", value_parser = ["fastest", "candle"])]
+    embedding_engine: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -208,6 +212,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             log: cli.log,
             model_dir: cli.model_dir,
             embedding_cache: cli.embedding_cache,
+            embedding_engine: cli.embedding_engine,
             ..Overrides::default()
         },
     )?;
@@ -383,6 +388,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     keyword_sections,
                     source_kb: config.kb.clone(),
                     model_dir: config.model_dir.clone(),
+                    engine: config.embedding_engine,
                     requests,
                 },
                 questions,

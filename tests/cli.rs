@@ -47,6 +47,31 @@ fn ask_json_prints_the_api_object() {
 }
 
 #[test]
+fn candles_bert_can_run_the_model_and_answers_alike() {
+    let data = tempfile::tempdir().expect("data");
+    let question = "my students cannot see the exam I made";
+    let top = |engine: &str| {
+        let (ok, out, err) = run(frontdesk(data.path()).args([
+            "--embedding-engine",
+            engine,
+            "ask",
+            question,
+            "--json",
+        ]));
+        assert!(ok, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).expect("JSON output");
+        (v["sources"][0]["url"].clone(), v["confidence"].clone())
+    };
+    let fastest = top("fastest");
+    assert!(fastest.0.is_string(), "{fastest:?}");
+    assert_eq!(top("candle"), fastest);
+    let (ok, _, err) =
+        run(frontdesk(data.path()).args(["--embedding-engine", "onnx", "ask", "hi"]));
+    assert!(!ok);
+    assert!(err.contains("onnx"), "{err}");
+}
+
+#[test]
 fn ask_prints_answer_sources_and_confidence_and_honours_page_and_lang() {
     let data = tempfile::tempdir().expect("data");
     let (ok, out, err) =

@@ -72,6 +72,27 @@ pub enum Engine {
     Candle,
 }
 
+impl Engine {
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Fastest => "fastest",
+            Engine::Candle => "candle",
+        }
+    }
+}
+
+impl std::str::FromStr for Engine {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Engine, String> {
+        match s.trim() {
+            "fastest" => Ok(Engine::Fastest),
+            "candle" => Ok(Engine::Candle),
+            other => Err(format!("`{other}` is not `fastest` or `candle`")),
+        }
+    }
+}
+
 enum Forward {
     Encoder(Encoder),
     Candle(CandleBert),
