@@ -394,6 +394,9 @@ async fn bad_input_gets_a_clear_4xx_never_a_500() {
     // The server is still healthy after all that.
     let r = app.get("/healthz").await;
     assert_eq!(r.status().as_u16(), 200);
+    let health: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(health["retrieval"], "hybrid");
+    assert_eq!(health["embedding_engine"], "encoder");
 }
 
 #[tokio::test]
@@ -528,4 +531,46 @@ async fn a_foreign_help_vault_renders_wiki_links_and_callouts() {
     );
     // The French translation is linked through the shared permalink.
     assert!(html.contains("href=\"/help/fr/synchronisation/configurer-la-synchronisation\""));
+}
+
+#[tokio::test]
+async fn without_the_model_the_server_answers_by_keyword_and_says_so() {
+    for (what, broken) in [("missing", false), ("corrupt", true)] {
+        let model = tempfile::tempdir().expect("model folder");
+        if broken {
+            let real =
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/all-MiniLM-L6-v2");
+            for f in ["tokenizer.json", "config.json"] {
+                std::fs::copy(real.join(f), model.path().join(f)).expect("copy");
+            }
+            std::fs::write(model.path().join("model.safetensors"), b"not weights").expect("write");
+        }
+        let config = format!("model_dir = {:?}\n", model.path().display().to_string());
+        let app = TestApp::spawn_keyword_only(&config).await;
+        let health: serde_json::Value = app.get("/healthz").await.json().await.expect("json");
+        assert_eq!(health["retrieval"], "keyword", "{what}: {health}");
+        assert_eq!(
+            health["embedding_engine"],
+            serde_json::Value::Null,
+            "{what}"
+        );
+        // The bot still answers from the help center.
+        let answer = app.ask_question("how do I reopen a resolved ticket").await;
+        assert!(
+            answer["sources"][0]["url"]
+                .as_str()
+                .is_some_and(|u| u.contains("reopen-a-ticket")),
+            "{what}: {answer}"
+        );
+        // One warning, which says how to fetch the model.
+        let log = std::fs::read_to_string(app.data.path().join("server.log")).expect("log");
+        let warnings: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("semantic retrieval is off"))
+            .collect();
+        assert_eq!(warnings.len(), 1, "{what}: {log}");
+        assert!(warnings[0].contains("models/fetch"), "{what}: {log}");
+        let reason = if broken { "SHA-256" } else { "missing" };
+        assert!(warnings[0].contains(reason), "{what}: {log}");
+    }
 }

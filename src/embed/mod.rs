@@ -183,6 +183,14 @@ impl Embedder {
         })
     }
 
+    /// What runs the forward pass: `encoder` or `candle`.
+    pub fn runs_on(&self) -> &'static str {
+        match self.forward {
+            Forward::Encoder(_) => "encoder",
+            Forward::Candle(_) => "candle",
+        }
+    }
+
     /// The token ids of `text` (with the special tokens), as the model sees them.
     pub fn token_ids(&self, text: &str) -> Result<Vec<u32>, EmbedError> {
         let enc = self

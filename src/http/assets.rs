@@ -123,5 +123,7 @@ async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
         "problems": k.kb.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
         "knowledge_hash": k.kb.hash,
         "retrieval": state.knowledge.retrieval_status(),
+        // What runs the embedding model, when there is one.
+        "embedding_engine": k.embedder.as_ref().map(|e| e.runs_on()),
     }))
 }

@@ -26,6 +26,8 @@ struct Launch {
     kb: PathBuf,
     config: bool,
     demo: bool,
+    /// Wait for the embeddings (false: a server without the model).
+    hybrid: bool,
 }
 
 impl Launch {
@@ -40,10 +42,18 @@ impl Launch {
         if self.demo {
             cmd.arg("--demo");
         }
+        // Without the model the test reads the log: it goes to a file.
+        let stderr = if self.hybrid {
+            Stdio::inherit()
+        } else {
+            std::fs::File::create(data.join("server.log"))
+                .expect("the log file")
+                .into()
+        };
         let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("the frontdesk binary starts");
         let stdout = child.stdout.take().expect("stdout is piped");
@@ -129,6 +139,16 @@ impl TestApp {
     }
 
     pub async fn spawn_with(kb: &Path, config: Option<&str>, demo: bool) -> TestApp {
+        Self::launch(kb, config, demo, true).await
+    }
+
+    /// A server whose `frontdesk.toml` (`config`) points it at a missing or
+    /// broken model: it answers by keyword; its log is in `server.log`.
+    pub async fn spawn_keyword_only(config: &str) -> TestApp {
+        Self::launch(&bundled_kb(), Some(config), false, false).await
+    }
+
+    async fn launch(kb: &Path, config: Option<&str>, demo: bool, hybrid: bool) -> TestApp {
         let data = tempfile::tempdir().expect("temporary data folder");
         if let Some(text) = config {
             std::fs::write(data.path().join("frontdesk.toml"), text)
@@ -138,6 +158,7 @@ impl TestApp {
             kb: kb.to_path_buf(),
             config: config.is_some(),
             demo,
+            hybrid,
         };
         let (child, base) = launch.start(data.path(), "127.0.0.1:0");
         let app = TestApp {
@@ -147,7 +168,9 @@ impl TestApp {
             child,
             launch,
         };
-        app.wait_for_hybrid_retrieval().await;
+        if hybrid {
+            app.wait_for_hybrid_retrieval().await;
+        }
         app
     }
 
@@ -160,7 +183,9 @@ impl TestApp {
         let (child, base) = self.launch.start(self.data.path(), &bind);
         self.child = child;
         self.base = base;
-        self.wait_for_hybrid_retrieval().await;
+        if self.launch.hybrid {
+            self.wait_for_hybrid_retrieval().await;
+        }
     }
 
     /// The server answers by keyword at once and swaps in the embeddings
