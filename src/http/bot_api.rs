@@ -163,12 +163,14 @@ async fn ask(
     let Json(req) = body.map_err(json_error)?;
     let q = validate(req)?;
 
-    // A new conversation is stored with its first turn, after the answer.
-    let (conversation_id, history, starts) = match &q.conversation_id {
-        Some(id) if conversations::exists(&state.db, id).await? => {
-            let history = conversations::recent_questions(&state.db, id, HISTORY_TURNS).await?;
-            (id.clone(), history, None)
-        }
+    // A conversation is stored with its first turn, so one with no earlier
+    // question is unknown: the history read also answers whether it exists.
+    let history = match &q.conversation_id {
+        Some(id) => conversations::recent_questions(&state.db, id, HISTORY_TURNS).await?,
+        None => Vec::new(),
+    };
+    let (conversation_id, starts) = match &q.conversation_id {
+        Some(id) if !history.is_empty() => (id.clone(), None),
         // An unknown id (e.g. a browser that remembers a conversation from a
         // reset server) starts a new conversation rather than failing.
         _ => {
@@ -178,7 +180,7 @@ async fn ask(
                 page_url: q.page_url.as_deref(),
             };
             // 128 random bits: the id is the only key to the conversation.
-            (crate::accounts::token::random_id(), Vec::new(), Some(new))
+            (crate::accounts::token::random_id(), Some(new))
         }
     };
 
