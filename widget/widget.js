@@ -917,6 +917,11 @@
 
   let liveChat = null; // { id, status, lastId, seq, poll, told }
 
+  /** A live chat is under way (waiting, offered or active, not ended). */
+  function chatActive() {
+    return !!liveChat && liveChat.status !== "ended";
+  }
+
   function liveLine(text, extra) {
     const m = Object.assign({ role: "live", text }, extra || {});
     messages.append(renderMessage(m));
@@ -1075,12 +1080,11 @@
   let socket = null;
 
   function connectSocket() {
-    const chatting = liveChat && liveChat.status !== "ended";
     if (socket) {
       subscribeChat();
       return;
     }
-    if (!chatting && identity.kind === "anonymous") return;
+    if (!chatActive() && identity.kind === "anonymous") return;
     const ws = new WebSocket(base.replace(/^http/, "ws") + "/ws/widget");
     socket = ws;
     ws.addEventListener("open", () => {
@@ -1104,13 +1108,13 @@
       if (socket !== ws) return;
       socket = null;
       // Reconnect; an active chat catches up from the last id seen.
-      const active = liveChat && liveChat.status !== "ended";
+      const active = chatActive();
       if (active || identity.kind !== "anonymous") setTimeout(connectSocket, active ? 1500 : 5000);
     });
   }
 
   function subscribeChat() {
-    if (!socket || socket.readyState !== 1 || !liveChat || liveChat.status === "ended") return;
+    if (!socket || socket.readyState !== 1 || !chatActive()) return;
     socket.send(JSON.stringify({ type: "subscribe", chat_id: liveChat.id, after: liveChat.lastId }));
   }
 
@@ -1173,7 +1177,7 @@
   }
 
   async function sendFile(f) {
-    if (!liveChat || liveChat.status === "ended" || !f) return;
+    if (!chatActive() || !f) return;
     liveChat.seq += 1;
     const data = new FormData();
     data.append("client_id", "w-f-" + Date.now() + "-" + liveChat.seq);
@@ -1214,7 +1218,7 @@
       }
       return;
     }
-    if (invitationNodes.has(inv.id) || (liveChat && liveChat.status !== "ended")) return;
+    if (invitationNodes.has(inv.id) || chatActive()) return;
     const text = t.chatInvite.replace("{name}", inv.operator || "").replace("{n}", String(inv.ticket));
     const node = renderMessage({ role: "live", text, system: true });
     node.setAttribute("data-testid", "chat-invitation");
@@ -1412,7 +1416,7 @@
   let pending = false;
 
   function updateComposer() {
-    attachButton.hidden = !(liveChat && liveChat.status !== "ended");
+    attachButton.hidden = !chatActive();
     const len = input.value.length;
     const empty = input.value.trim() === "";
     sendButton.disabled = pending || empty || len > MAX_LENGTH;
@@ -1433,7 +1437,7 @@
   async function ask() {
     const question = input.value.trim();
     if (pending || !question) return;
-    if (liveChat && liveChat.status !== "ended") {
+    if (chatActive()) {
       input.value = "";
       updateComposer();
       sendLive(question);
