@@ -42,6 +42,9 @@ struct Cli {
     /// candle's BERT for what it does not implement) or `candle`.
     #[arg(long, global = true, env = "FRONTDESK_EMBEDDING_ENGINE", value_parser = ["fastest", "candle"])]
     embedding_engine: Option<String>,
+    /// The address users reach the server at (links in emails).
+    #[arg(long, global = true, env = "FRONTDESK_PUBLIC_URL")]
+    public_url: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -213,6 +216,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             model_dir: cli.model_dir,
             embedding_cache: cli.embedding_cache,
             embedding_engine: cli.embedding_engine,
+            public_url: cli.public_url,
             ..Overrides::default()
         },
     )?;
@@ -562,6 +566,13 @@ async fn user_command(config: &Config, action: UserAction) -> anyhow::Result<()>
         .with_context(|| format!("cannot create the data folder {}", config.data.display()))?;
     let db = frontdesk::store::open(&config.database_path()).await?;
     let public_url = &config.desk.public_url;
+    if *public_url == format!("http://{}", config.bind) {
+        // The links go by email to people on other machines.
+        eprintln!(
+            "warning: public_url is not set, so links point to {public_url}; set it in frontdesk.toml, \
+             FRONTDESK_PUBLIC_URL or --public-url (the same as the server's)"
+        );
+    }
     match action {
         UserAction::Invite { email, role, name } => {
             let role = Role::parse(&role).context("unknown role")?;

@@ -127,7 +127,7 @@ impl Desk {
     ) -> Result<Ticket, WorkflowError> {
         let at = now();
         let id = crate::accounts::token::random_id();
-        let staff = users::staff(&self.db).await?;
+        let staff = users::active_staff(&self.db).await?;
         let mut tx = self.db.begin().await?;
         let (number, event_id) = tickets::insert(
             &mut tx,

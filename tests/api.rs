@@ -271,18 +271,29 @@ async fn follow_up_questions_use_the_earlier_turns() {
         "{first}"
     );
     let id = first["conversation_id"].as_str().expect("id").to_string();
+    let key = first["conversation_key"].as_str().expect("key").to_string();
     let (status, follow) = app
-        .ask(json!({ "question": "and what if the link expired?", "conversation_id": id }))
+        .ask(json!({ "question": "and what if the link expired?", "conversation_id": id, "conversation_key": key }))
         .await;
     assert_eq!(status, 200);
     assert_eq!(follow["conversation_id"], id.as_str());
+    assert!(
+        follow.get("conversation_key").is_none(),
+        "the key is given once"
+    );
     assert!(
         top_source(&follow).contains("reset-your-password"),
         "{follow}"
     );
 
     // The conversation is stored: two questions, two answers.
-    let r = app.get(&format!("/api/bot/conversations/{id}")).await;
+    let r = app
+        .client
+        .get(app.url(&format!("/api/bot/conversations/{id}")))
+        .header("X-Conversation-Key", &key)
+        .send()
+        .await
+        .expect("GET");
     assert_eq!(r.status().as_u16(), 200);
     let body: serde_json::Value = r.json().await.expect("json");
     let roles: Vec<&str> = body["messages"]

@@ -318,3 +318,27 @@ fn chat_bench_delivers_and_stores_every_message() {
     assert!(!ok);
     assert!(err.contains("must be positive"), "{err}");
 }
+
+#[test]
+fn user_invite_links_point_to_the_public_url() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let (ok, out, err) = run(frontdesk(data.path()).args([
+        "--public-url",
+        "https://support.example.com",
+        "user",
+        "invite",
+        "new.person@example.com",
+    ]));
+    assert!(ok, "{err}");
+    assert!(out.contains("https://support.example.com/"), "{out}");
+    assert!(!out.contains("127.0.0.1"), "{out}");
+    // From the environment too; without any, a warning says what to set.
+    let (ok, out, _) = run(frontdesk(data.path())
+        .env("FRONTDESK_PUBLIC_URL", "https://help.example.org")
+        .args(["user", "invite", "second@example.com"]));
+    assert!(ok);
+    assert!(out.contains("https://help.example.org/"), "{out}");
+    let (ok, _, err) = run(frontdesk(data.path()).args(["user", "invite", "third@example.com"]));
+    assert!(ok);
+    assert!(err.contains("public_url is not set"), "{err}");
+}

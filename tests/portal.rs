@@ -414,3 +414,52 @@ async fn admins_invite_people_from_the_portal_and_others_cannot() {
         page.contains("already has an account") && page.contains("value=\"new.op@example.com\"")
     );
 }
+
+#[tokio::test]
+async fn error_messages_come_from_the_server_not_from_the_link() {
+    let app = TestApp::spawn_demo("").await;
+    let (b, csrf) = logged_in(&app, "user@demo.test").await;
+    let form = Form::new()
+        .text("csrf", csrf.clone())
+        .text("type", "bug_report")
+        .text("priority", "normal")
+        .text("summary", "Flash test")
+        .text("description", "Details");
+    let (status, url, _) = text(
+        b.post(app.url("/portal/tickets"))
+            .multipart(form)
+            .send()
+            .await
+            .expect("create"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let ticket = url.clone();
+    // A link carrying text of its own choosing shows none of it.
+    let (_, _, page) = text(
+        b.get(app.url(&format!(
+            "{ticket}?error=Your+account+is+locked.+Call+%2B1-555-0100"
+        )))
+        .send()
+        .await
+        .expect("page"),
+    )
+    .await;
+    assert!(!page.contains("Call +1-555-0100"), "{page}");
+    assert!(!page.contains("Your account is locked"));
+    // A real error (an empty reply) is shown once, on the page it leads to.
+    let (_, _, page) = text(
+        b.post(app.url(&format!("{ticket}/reply")))
+            .multipart(Form::new().text("csrf", csrf.clone()).text("body", ""))
+            .send()
+            .await
+            .expect("reply"),
+    )
+    .await;
+    assert!(
+        page.contains("Please write a message or attach a file."),
+        "{page}"
+    );
+    let (_, _, again) = text(b.get(app.url(&ticket)).send().await.expect("page")).await;
+    assert!(!again.contains("Please write a message or attach a file."));
+}

@@ -252,7 +252,7 @@
   // ----- state ----------------------------------------------------------------
 
   function emptyState() {
-    return { conversationId: null, open: false, messages: [] };
+    return { conversationId: null, conversationKey: null, open: false, messages: [] };
   }
 
   function loadState() {
@@ -264,6 +264,8 @@
       return {
         // Ids are 32 hex characters; anything else (an older format) starts afresh.
         conversationId: typeof s.conversationId === "string" && /^[0-9a-f]{32}$/.test(s.conversationId) ? s.conversationId : null,
+        // The conversation's key: with the id, it proves this browser started it.
+        conversationKey: typeof s.conversationKey === "string" && /^[0-9a-f]{32}$/.test(s.conversationKey) ? s.conversationKey : null,
         open: s.open === true,
         messages: s.messages.filter((m) => m && (m.role === "user" || m.role === "bot") && typeof m.text === "string"),
       };
@@ -552,7 +554,8 @@
 
   // ----- who the user is -------------------------------------------------------
   // (a) a portal session on the same host (cookie + CSRF token), (b) the host
-  // product's signed identity (data-user-* attributes), (c) an email confirmed
+  // product's signed identity (data-user-token, a JWT; or data-user-id with
+  // data-user-hash, which binds no email), (c) an email confirmed
   // once with a code. (b) and (c) give a visitor token kept in this browser.
 
   const tokenKey = "frontdesk:v1:visitor:" + base;
@@ -596,17 +599,33 @@
     }
   })();
 
+  // A host identity whose email belongs to an existing account: kept until
+  // the user confirms that email with a code, which then links the two.
+  let pendingHost = null;
+
+  /** The `email` claim of a host's identity token (unverified here: only for prefilling). */
+  function tokenEmail(jwt) {
+    try {
+      const part = jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      const claims = JSON.parse(atob(part + "===".slice((part.length + 3) % 4)));
+      return typeof claims.email === "string" ? claims.email : "";
+    } catch (_) {
+      return "";
+    }
+  }
+
   async function resolveIdentity() {
     const attr = (name) => (script ? (script.getAttribute(name) || "").trim() : "");
-    const userId = attr("data-user-id");
+    const hostToken = attr("data-user-token");
+    const userId = script ? script.getAttribute("data-user-id") || "" : "";
     const userHash = attr("data-user-hash");
-    const email = attr("data-user-email");
-    if (userId && userHash && email) {
+    const signed = hostToken ? { token: hostToken } : userId && userHash ? { user_id: userId, user_hash: userHash } : null;
+    if (signed) {
       try {
         const r = await jsonFetch("/api/widget/identify", {
           method: "POST",
           headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ user_id: userId, user_hash: userHash, email, name: attr("data-user-name") || null }),
+          body: JSON.stringify(signed),
           credentials: "omit",
         });
         if (r.status === 200 && r.body && r.body.visitor_token) {
@@ -616,6 +635,9 @@
         }
         // A refused identity is not carried over to someone else's token.
         storeToken(null);
+        if (r.status === 409 && r.body && r.body.error === "email_confirmation_required" && hostToken) {
+          pendingHost = { token: hostToken, email: tokenEmail(hostToken) };
+        }
       } catch (_) {
         /* offline: stay anonymous */
       }
@@ -692,10 +714,15 @@
     const r = await jsonFetch("/api/widget/email-code/verify", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ email: address, code: code.trim() }),
+      body: JSON.stringify(
+        pendingHost && pendingHost.email === address.toLowerCase()
+          ? { email: address, code: code.trim(), identity_token: pendingHost.token }
+          : { email: address, code: code.trim() }
+      ),
       credentials: "omit",
     });
     if (r.status !== 200 || !r.body || !r.body.visitor_token) return r;
+    pendingHost = null;
     storeToken(r.body.visitor_token);
     identity = { kind: "visitor", token: r.body.visitor_token, csrf: null, user: r.body.user };
     // Now known: earlier chats and invitations from operators reach them.
@@ -712,6 +739,7 @@
     desc.value = question || "";
     const files = el("input", { id: "fd-ticket-files", type: "file", multiple: true, "data-testid": "fd-ticket-files" });
     const email = el("input", { id: "fd-ticket-email", type: "email", autocomplete: "email", "data-testid": "fd-ticket-email" });
+    if (pendingHost) email.value = pendingHost.email;
     const code = el("input", { id: "fd-ticket-code", inputmode: "numeric", maxlength: "6", autocomplete: "one-time-code", "data-testid": "fd-ticket-code" });
     const emailField = field("fd-ticket-email", t.ticketEmail, email, true);
     const codeField = field("fd-ticket-code", t.ticketCode, code, true);
@@ -802,6 +830,7 @@
       data.append("source", "widget");
       data.append("page_url", location.href);
       if (state.conversationId) data.append("conversation_id", state.conversationId);
+      if (state.conversationId && state.conversationKey) data.append("conversation_key", state.conversationKey);
       for (const f of files.files || []) data.append("files", f, f.name);
       const r = await jsonFetch("/api/tickets", {
         method: "POST",
@@ -941,6 +970,7 @@
   function askWhoForChat(question, suggestedType) {
     if (messages.querySelector("[data-testid=chat-who]")) return;
     const email = el("input", { type: "email", autocomplete: "email", "aria-label": t.ticketEmail, placeholder: t.ticketEmail, "data-testid": "chat-who-email" });
+    if (pendingHost) email.value = pendingHost.email;
     const code = el("input", { inputmode: "numeric", maxlength: "6", autocomplete: "one-time-code", "aria-label": t.ticketCode, placeholder: t.ticketCode, "data-testid": "chat-who-code", hidden: true });
     const go = el("button", { type: "submit", class: "fd-ticket fd-chat-person", "data-testid": "chat-who-submit", text: t.chatSendCode });
     const status = el("p", { class: "fd-ticket-status", role: "status", "data-testid": "chat-who-status" });
@@ -992,6 +1022,7 @@
     }
     const body = {};
     if (state.conversationId) body.conversation_id = state.conversationId;
+    if (state.conversationId && state.conversationKey) body.conversation_key = state.conversationKey;
     let r;
     try {
       r = await jsonFetch("/api/chats", {
@@ -1463,6 +1494,7 @@
     const body = { question, page_url: location.href, page_title: document.title };
     if (pageLang) body.locale = pageLang;
     if (state.conversationId) body.conversation_id = state.conversationId;
+    if (state.conversationId && state.conversationKey) body.conversation_key = state.conversationKey;
 
     const controller = typeof AbortController === "function" ? new AbortController() : null;
     const timer = controller ? setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS) : null;
@@ -1470,13 +1502,22 @@
     let failure = null;
     let data = null;
     try {
-      const res = await fetch(base + "/api/bot/ask", {
-        method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify(body),
-        credentials: "omit",
-        signal: controller ? controller.signal : undefined,
-      });
+      const post = () =>
+        fetch(base + "/api/bot/ask", {
+          method: "POST",
+          headers: { "Content-Type": "application/json", Accept: "application/json" },
+          body: JSON.stringify(body),
+          credentials: "omit",
+          signal: controller ? controller.signal : undefined,
+        });
+      let res = await post();
+      if (res.status === 404 && body.conversation_id) {
+        // A conversation this browser cannot continue (an older one without
+        // a key): start a new one.
+        delete body.conversation_id;
+        delete body.conversation_key;
+        res = await post();
+      }
       let json = null;
       try {
         json = await res.json();
@@ -1509,7 +1550,11 @@
       return;
     }
 
-    if (typeof data.conversation_id === "string" && data.conversation_id) state.conversationId = data.conversation_id;
+    if (typeof data.conversation_id === "string" && data.conversation_id) {
+      if (data.conversation_id !== state.conversationId) state.conversationKey = null;
+      state.conversationId = data.conversation_id;
+    }
+    if (typeof data.conversation_key === "string" && data.conversation_key) state.conversationKey = data.conversation_key;
     const botMessage = {
       role: "bot",
       text: data.answer,
@@ -1549,7 +1594,7 @@
 
   function newConversation() {
     if (pending) return;
-    state = { conversationId: null, open: true, messages: [] };
+    state = { conversationId: null, conversationKey: null, open: true, messages: [] };
     saveState();
     hideNotice();
     renderAll();

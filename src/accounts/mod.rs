@@ -2,6 +2,7 @@
 //! identity verification. Storage is in `store::users`.
 
 pub mod demo;
+pub mod host_link;
 pub mod identity;
 pub mod invite;
 pub mod password;
@@ -62,6 +63,10 @@ pub fn normalise_email(raw: &str) -> Result<String, &'static str> {
         || domain.chars().any(bad_char)
     {
         return Err("This is not a valid email address.");
+    }
+    // Reserved for accounts that have no mailbox (see `host_link`).
+    if domain == "invalid" || domain.ends_with(".invalid") {
+        return Err("This email address cannot receive mail.");
     }
     Ok(e)
 }

@@ -14,7 +14,7 @@ use crate::accounts::token;
 use crate::store::sessions::DbSessionStore;
 use crate::store::users::{self, User};
 
-const USER_KEY: &str = "user_id";
+use crate::store::sessions::USER_KEY;
 const CSRF_KEY: &str = "csrf";
 /// Header carrying the CSRF token on API calls made with the cookie.
 pub const CSRF_HEADER: &str = "x-csrf-token";

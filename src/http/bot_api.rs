@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use tower_http::cors::{Any, CorsLayer};
 
 use super::AppState;
+use super::auth::Caller;
 use super::error::ApiError;
 use crate::bot::{self, AskInput, BotAnswer};
 use crate::kb::{ArticleLink, pages};
@@ -30,7 +31,11 @@ pub fn widget_cors() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST, Method::PATCH])
-        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            header::HeaderName::from_static(CONVERSATION_KEY_HEADER),
+        ])
 }
 
 pub fn router() -> Router<AppState> {
@@ -50,11 +55,17 @@ struct AskRequest {
     page_title: Option<String>,
     locale: Option<String>,
     conversation_id: Option<String>,
+    /// The key returned with the conversation's first answer.
+    conversation_key: Option<String>,
 }
 
 #[derive(Serialize)]
 struct AskResponse {
     conversation_id: String,
+    /// Given once, with the first answer: send it back with the id to
+    /// continue or read the conversation (the id alone does not suffice).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    conversation_key: Option<String>,
     #[serde(flatten)]
     answer: BotAnswer,
 }
@@ -65,6 +76,7 @@ struct ValidQuestion {
     page_url: Option<String>,
     locale: Option<Locale>,
     conversation_id: Option<String>,
+    conversation_key: Option<String>,
 }
 
 fn validate(req: AskRequest) -> Result<ValidQuestion, ApiError> {
@@ -120,6 +132,7 @@ fn validate(req: AskRequest) -> Result<ValidQuestion, ApiError> {
         page_url,
         locale,
         conversation_id,
+        conversation_key: req.conversation_key.filter(|k| !k.is_empty()),
     })
 }
 
@@ -164,22 +177,31 @@ async fn ask(
     let q = validate(req)?;
 
     // A conversation is stored with its first turn, so one with no earlier
-    // question is unknown: the history read also answers whether it exists.
+    // question is unknown. One that exists is continued only by its owner.
     let history = match &q.conversation_id {
-        Some(id) => conversations::recent_questions(&state.db, id, HISTORY_TURNS).await?,
+        Some(id) => match conversations::owner(&state.db, id).await? {
+            Some(o) if !o.is(None, q.conversation_key.as_deref()) => {
+                return Err(ApiError::NotFound("No such conversation.".into()));
+            }
+            Some(_) => conversations::recent_questions(&state.db, id, HISTORY_TURNS).await?,
+            None => Vec::new(),
+        },
         None => Vec::new(),
     };
-    let (conversation_id, starts) = match &q.conversation_id {
-        Some(id) if !history.is_empty() => (id.clone(), None),
+    let new_key = history.is_empty().then(crate::accounts::token::random_id);
+    let key_hash = new_key.as_deref().map(crate::accounts::token::sha256_hex);
+    let (conversation_id, starts) = match (&q.conversation_id, &key_hash) {
+        (Some(id), None) => (id.clone(), None),
         // An unknown id (e.g. a browser that remembers a conversation from a
         // reset server) starts a new conversation rather than failing.
-        _ => {
+        (_, key_hash) => {
             let locale = q.locale.unwrap_or(DEFAULT_LOCALE);
             let new = NewConversation {
                 locale: locale.code(),
                 page_url: q.page_url.as_deref(),
+                key_hash: key_hash.as_deref().unwrap_or_default(),
             };
-            // 128 random bits: the id is the only key to the conversation.
+            // 128 random bits each: the id names it, the key proves ownership.
             (crate::accounts::token::random_id(), Some(new))
         }
     };
@@ -219,6 +241,7 @@ async fn ask(
     .await?;
     Ok(Json(AskResponse {
         conversation_id,
+        conversation_key: new_key,
         answer,
     }))
 }
@@ -287,15 +310,49 @@ async fn suggestions(
     Ok(Json(Suggestions { articles }))
 }
 
+/// A conversation `user` may attach to a ticket or a chat: theirs by its key
+/// or because it is already part of their account. Unknown and others'
+/// conversations get the same answer.
+pub async fn owned_conversation(
+    state: &AppState,
+    id: &str,
+    user: &crate::store::users::User,
+    key: Option<&str>,
+) -> Result<String, ApiError> {
+    match conversations::owner(&state.db, id).await? {
+        Some(o) if o.is(Some(&user.id), key) => Ok(id.to_string()),
+        _ => Err(ApiError::bad(
+            "unknown_conversation",
+            Some("conversation_id"),
+            "This bot conversation does not exist or is not yours (it may have been started on another server or browser).",
+        )),
+    }
+}
+
+/// The header carrying a conversation's key on reads.
+pub const CONVERSATION_KEY_HEADER: &str = "x-conversation-key";
+
+/// A conversation, for its owner (the browser with its key, or the user it
+/// belongs to) and for staff; anyone else gets 404, as for tickets.
 async fn conversation(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id = id.trim().to_string();
     if !crate::accounts::token::is_id(&id) {
         return Err(ApiError::NotFound("No such conversation.".into()));
     }
-    if !conversations::exists(&state.db, &id).await? {
+    let key = headers
+        .get(CONVERSATION_KEY_HEADER)
+        .and_then(|v| v.to_str().ok());
+    let staff = caller.user().is_some_and(|u| u.role().is_staff());
+    let allowed = match conversations::owner(&state.db, &id).await? {
+        Some(o) => staff || o.is(caller.user().map(|u| u.id.as_str()), key),
+        None => false,
+    };
+    if !allowed {
         return Err(ApiError::NotFound("No such conversation.".into()));
     }
     let messages = conversations::messages(&state.db, &id).await?;
@@ -315,6 +372,7 @@ mod tests {
             page_title: None,
             locale: None,
             conversation_id: None,
+            conversation_key: None,
         }
     }
 

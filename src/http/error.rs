@@ -26,6 +26,9 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0}")]
     Conflict(String),
+    /// A 409 the client acts on, told apart by its code.
+    #[error("{message}")]
+    ConflictCode { code: &'static str, message: String },
     #[error("{message}")]
     TooManyRequests { message: String, retry_after: u64 },
     #[error("{0}")]
@@ -64,6 +67,9 @@ impl IntoResponse for ApiError {
             }
             ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", None, m.clone()),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", None, m.clone()),
+            ApiError::ConflictCode { code, message } => {
+                (StatusCode::CONFLICT, *code, None, message.clone())
+            }
             ApiError::TooManyRequests { message, .. } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_requests",
@@ -103,6 +109,28 @@ impl IntoResponse for ApiError {
             res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
         }
         res
+    }
+}
+
+impl From<crate::accounts::identity::IdentityError> for ApiError {
+    fn from(e: crate::accounts::identity::IdentityError) -> Self {
+        use crate::accounts::identity::IdentityError as I;
+        match e {
+            I::Malformed(m) => ApiError::bad("invalid_identity", None, m),
+            I::NoSecret | I::BadSignature | I::Expired => ApiError::Forbidden(format!(
+                "The identity could not be verified ({e}); continuing as an anonymous visitor."
+            )),
+        }
+    }
+}
+
+impl From<crate::accounts::host_link::LinkError> for ApiError {
+    fn from(e: crate::accounts::host_link::LinkError) -> Self {
+        use crate::accounts::host_link::LinkError as L;
+        match e {
+            L::StaffEmail => ApiError::Forbidden(e.to_string()),
+            L::Store(s) => s.into(),
+        }
     }
 }
 

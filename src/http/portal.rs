@@ -656,7 +656,7 @@ async fn create(State(state): State<AppState>, caller: Caller, form: Multipart) 
     if let Err(e) = state.limits.hit(super::security::TICKET_CREATE, &me.id) {
         return new_ticket_page(&state, &caller, values, Some((None, e.to_string()))).await;
     }
-    let input = match tickets_api::ticket_input(&state, &data, Source::Portal).await {
+    let input = match tickets_api::ticket_input(&state, &me, &data, Source::Portal).await {
         Ok(i) => i,
         Err(ApiError::BadRequest { message, field, .. }) => {
             return new_ticket_page(&state, &caller, values, Some((field, message))).await;
@@ -671,10 +671,31 @@ async fn create(State(state): State<AppState>, caller: Caller, form: Multipart) 
     Ok(Redirect::to(&format!("/portal/tickets/{}?notice=created", t.number)).into_response())
 }
 
+/// Notices are named by a code in the URL (`?notice=replied`); errors are
+/// kept in the session for the next page only, so a link cannot put text of
+/// its choosing on our pages (a phishing aid).
 #[derive(Deserialize, Default)]
 struct NoticeQuery {
     notice: Option<String>,
-    error: Option<String>,
+}
+
+const FLASH_KEY: &str = "flash_error";
+
+/// Redirects to `to`, showing `message` there as an error.
+async fn redirect_with_error(caller: &Caller, to: &str, message: &str) -> Response {
+    // If the session cannot keep it, the page shows without the message.
+    let _ = caller.session.insert(FLASH_KEY, message).await;
+    Redirect::to(to).into_response()
+}
+
+/// The error a redirect left for this page, if any (shown once).
+async fn take_error(caller: &Caller) -> Option<String> {
+    caller
+        .session
+        .remove::<String>(FLASH_KEY)
+        .await
+        .ok()
+        .flatten()
 }
 
 #[derive(Serialize)]
@@ -788,7 +809,7 @@ async fn show(
             actions => actions,
             priorities => opts(Priority::ALL, Priority::as_str, Priority::label),
             notice => notice,
-            error => q.error,
+            error => take_error(&caller).await,
         },
     )
     .await
@@ -844,27 +865,24 @@ async fn reply(
 ) -> PortalResult {
     let me = user(&caller, &format!("/portal/tickets/{number}"))?.clone();
     let t = tickets_api::visible_ticket(&state, &me, &number).await?;
-    let back = |key: &str, msg: &str| {
-        Redirect::to(&format!(
-            "/portal/tickets/{}?{key}={}",
-            t.number,
-            encode(msg)
-        ))
-        .into_response()
-    };
+    let page = format!("/portal/tickets/{}", t.number);
     let data = match ticket_form::read(form, &state.files, &state.desk_config.attachments).await {
         Ok(d) => d,
-        Err(e) => return Ok(back("error", &ApiError::from(e).to_string())),
+        Err(e) => {
+            return Ok(redirect_with_error(&caller, &page, &ApiError::from(e).to_string()).await);
+        }
     };
     check_csrf(&caller, data.text("csrf")).await?;
     let body = data.text("body").unwrap_or("");
     if body.is_empty() && data.files.is_empty() {
-        return Ok(back("error", "Please write a message or attach a file."));
+        return Ok(
+            redirect_with_error(&caller, &page, "Please write a message or attach a file.").await,
+        );
     }
     let internal = matches!(data.text("internal"), Some("true"));
     match state.desk.reply(&t, &me, body, internal, &data.files).await {
-        Ok(_) => Ok(back("notice", "replied")),
-        Err(e) => Ok(back("error", &ApiError::from(e).to_string())),
+        Ok(_) => Ok(Redirect::to(&format!("{page}?notice=replied")).into_response()),
+        Err(e) => Ok(redirect_with_error(&caller, &page, &ApiError::from(e).to_string()).await),
     }
 }
 
@@ -901,17 +919,24 @@ async fn set_status(
         .desk
         .change_status(&t, &me, workflow::actor_for(&me), target, None)
         .await;
-    Ok(after_change(t.number, result.map(|_| ())))
+    Ok(after_change(&caller, t.number, result.map(|_| ())).await)
 }
 
-fn after_change(number: i64, r: Result<(), workflow::WorkflowError>) -> Response {
+async fn after_change(
+    caller: &Caller,
+    number: i64,
+    r: Result<(), workflow::WorkflowError>,
+) -> Response {
     match r {
         Ok(()) => Redirect::to(&format!("/portal/tickets/{number}?notice=updated")).into_response(),
-        Err(e) => Redirect::to(&format!(
-            "/portal/tickets/{number}?error={}",
-            encode(&ApiError::from(e).to_string())
-        ))
-        .into_response(),
+        Err(e) => {
+            redirect_with_error(
+                caller,
+                &format!("/portal/tickets/{number}"),
+                &ApiError::from(e).to_string(),
+            )
+            .await
+        }
     }
 }
 
@@ -931,7 +956,7 @@ async fn set_priority(
     let p = Priority::parse(&f.priority)
         .ok_or_else(|| PortalError::Page(PageError::BadRequest("Unknown priority.".into())))?;
     let r = state.desk.change_priority(&t, &me, p).await;
-    Ok(after_change(t.number, r.map(|_| ())))
+    Ok(after_change(&caller, t.number, r.map(|_| ())).await)
 }
 
 #[derive(Deserialize)]
@@ -949,7 +974,7 @@ async fn log_time(
     let (me, t) = form_target(&state, &caller, &number, &f.csrf).await?;
     let minutes: i64 = f.minutes.trim().parse().unwrap_or(0);
     let r = state.desk.log_time(&t, &me, minutes).await;
-    Ok(after_change(t.number, r))
+    Ok(after_change(&caller, t.number, r).await)
 }
 
 #[derive(Deserialize)]
@@ -992,7 +1017,7 @@ async fn account(
         &caller,
         "portal/account.html",
         "account",
-        context! { title => "My account", locales => locales, notice => notice, error => q.error },
+        context! { title => "My account", locales => locales, notice => notice, error => take_error(&caller).await },
     )
     .await
 }
@@ -1054,16 +1079,19 @@ async fn change_password(
 ) -> PortalResult {
     let me = user(&caller, "/portal/account")?.clone();
     check_csrf(&caller, Some(&f.csrf)).await?;
-    let back_with =
-        |m: &str| Redirect::to(&format!("/portal/account?error={}", encode(m))).into_response();
     if session_api::check_credentials(&state, &me.email, &f.current)
         .await
         .is_err()
     {
-        return Ok(back_with("The current password is wrong."));
+        return Ok(redirect_with_error(
+            &caller,
+            "/portal/account",
+            "The current password is wrong.",
+        )
+        .await);
     }
     if let Err(m) = crate::accounts::password::check_new(&f.new) {
-        return Ok(back_with(&m));
+        return Ok(redirect_with_error(&caller, "/portal/account", &m).await);
     }
     let hash = session_api::hash_password(&f.new).await?;
     users::set_password(&state.db, &me.id, &hash).await?;

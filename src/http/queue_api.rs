@@ -209,6 +209,8 @@ pub async fn read_queue(
 pub struct StartChat {
     /// The bot conversation that came before.
     pub conversation_id: Option<String>,
+    /// Its key, from the bot's first answer.
+    pub conversation_key: Option<String>,
     /// The ticket this chat is about.
     pub ticket: Option<i64>,
     /// A team's name (default: any operator).
@@ -389,14 +391,10 @@ pub async fn start(
         None => None,
     };
     let conversation_id = match body.conversation_id.as_deref() {
-        Some(c) if crate::store::conversations::exists(&state.db, c).await? => Some(c.to_string()),
-        Some(_) => {
-            return Err(ApiError::bad(
-                "unknown_conversation",
-                Some("conversation_id"),
-                "This bot conversation does not exist.",
-            ));
-        }
+        Some(c) => Some(
+            super::bot_api::owned_conversation(&state, c, &me, body.conversation_key.as_deref())
+                .await?,
+        ),
         None => None,
     };
     let t = now();

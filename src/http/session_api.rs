@@ -49,7 +49,12 @@ pub struct Me {
 impl From<&User> for Me {
     fn from(u: &User) -> Self {
         Me {
-            email: u.email.clone(),
+            // Empty for a host user signed without an email.
+            email: if u.has_mailbox() {
+                u.email.clone()
+            } else {
+                String::new()
+            },
             name: u.display_name().to_string(),
             role: u.role().as_str().to_string(),
             locale: u.locale.clone(),

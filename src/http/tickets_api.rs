@@ -104,6 +104,7 @@ fn summary_from(description: &str) -> String {
 /// (the portal asks for a summary, the widget derives it).
 pub async fn ticket_input(
     state: &AppState,
+    requester: &crate::store::users::User,
     form: &FormData,
     source: Source,
 ) -> Result<TicketInput, ApiError> {
@@ -154,16 +155,10 @@ pub async fn ticket_input(
     let impact = code_field(form, "impact", Impact::parse, Impact::codes())?;
     let conversation_id = match form.text("conversation_id") {
         None => None,
-        Some(id) => {
-            if !conversations::exists(&state.db, id).await? {
-                return Err(ApiError::bad(
-                    "unknown_conversation",
-                    Some("conversation_id"),
-                    "This bot conversation does not exist (it may have been started on another server).",
-                ));
-            }
-            Some(id.to_string())
-        }
+        Some(id) => Some(
+            super::bot_api::owned_conversation(state, id, requester, form.text("conversation_key"))
+                .await?,
+        ),
     };
     // Informational only: kept, cut to a sane length.
     let page_url = form.text("page_url").map(|u| {
@@ -214,7 +209,7 @@ pub async fn create(
         Some("portal") => Source::Portal,
         _ => Source::Api,
     };
-    let input = ticket_input(&state, &form, source).await?;
+    let input = ticket_input(&state, &user, &form, source).await?;
     let ticket = state.desk.open_ticket(&user, &input, &form.files).await?;
     Ok((
         StatusCode::CREATED,

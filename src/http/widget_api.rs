@@ -1,6 +1,6 @@
 //! How the widget recognises its user without asking: a portal session on
-//! the same host, the host product's signed identity (user_id + HMAC), or
-//! an email confirmed once with a six-digit code. The last two give the
+//! the same host, the host product's signed identity (a JWT, or a user id
+//! with its HMAC), or an email confirmed once with a six-digit code. The last two give the
 //! browser a visitor token, sent back as `Authorization: Bearer`.
 
 use std::net::SocketAddr;
@@ -17,7 +17,9 @@ use super::auth::{self, Caller, Via};
 use super::error::ApiError;
 use super::security::{self, EMAIL_CODE};
 use super::session_api::{JsonBody, Me, json_body};
-use crate::accounts::{Role, identity, normalise_email};
+use crate::accounts::host_link::{self, Link};
+use crate::accounts::identity::{self, HostUser};
+use crate::accounts::{Role, normalise_email};
 use crate::store::users::{self, NewUser, User};
 
 /// Visitor tokens last a year: "once per browser".
@@ -66,11 +68,15 @@ pub async fn me(caller: Caller) -> Result<Json<WidgetIdentity>, ApiError> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HostIdentity {
-    pub user_id: String,
-    pub email: String,
-    pub name: Option<String>,
-    /// Hex HMAC-SHA256(widget secret, user_id), computed by the host's server.
-    pub user_hash: String,
+    /// A JWT signed by the host's server (HS256 with the widget secret):
+    /// `sub` (the host's user id), `exp`, and optionally `email` and `name`.
+    /// Every claim is signed, so only this form can carry an email.
+    pub token: Option<String>,
+    /// The host's user id, with `user_hash`: vouches for the id alone and
+    /// binds no email (the user follows their tickets in the widget).
+    pub user_id: Option<String>,
+    /// Hex HMAC-SHA256(widget secret, user_id): 64 lowercase hex digits.
+    pub user_hash: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -79,102 +85,43 @@ pub struct VisitorToken {
     pub user: Me,
 }
 
-/// The host product vouches for its user: a right hash gives a visitor
-/// token; a wrong one is refused and the visitor stays anonymous.
+/// The host product vouches for its user. A valid signature gives a
+/// visitor token; a wrong one is refused and the visitor stays anonymous.
+/// A signed email that belongs to an existing account not made for this
+/// host user gets 409 `email_confirmation_required`: confirm it with a code
+/// (`/api/widget/email-code`, then `verify` with this `identity_token`).
 #[utoipa::path(post, path = "/api/widget/identify", tag = "widget", request_body = HostIdentity,
-    responses((status = 200, body = VisitorToken), (status = 400), (status = 403)))]
+    responses((status = 200, body = VisitorToken), (status = 400), (status = 403), (status = 409), (status = 429)))]
 pub async fn identify(
     State(state): State<AppState>,
     body: JsonBody<HostIdentity>,
 ) -> Result<Json<VisitorToken>, ApiError> {
     let body = json_body(body)?;
-    let user_id = body.user_id.trim();
-    if user_id.is_empty() || user_id.len() > 200 {
-        return Err(ApiError::bad(
-            "invalid",
-            Some("user_id"),
-            "user_id must be 1 to 200 characters.",
-        ));
+    let host = verify_host(&state, &body)?;
+    match host_link::link(&state.db, &host).await? {
+        Link::Account(user) => token_for(&state, &user).await,
+        Link::ConfirmEmail { .. } => Err(ApiError::ConflictCode {
+            code: "email_confirmation_required",
+            message: "An account with this email already exists; confirm the email with a code to use it here.".into(),
+        }),
     }
-    if !identity::verify(&state.widget_secret, user_id, &body.user_hash) {
-        return Err(ApiError::Forbidden(
-            "The identity could not be verified (wrong user_hash); continuing as an anonymous visitor."
-                .into(),
-        ));
+}
+
+/// The host user the body's signature vouches for.
+fn verify_host(state: &AppState, body: &HostIdentity) -> Result<HostUser, ApiError> {
+    match (&body.token, &body.user_id, &body.user_hash) {
+        (Some(token), None, None) => Ok(identity::verify_token(
+            &state.widget_secret,
+            token,
+            crate::store::now(),
+        )?),
+        (None, Some(id), Some(hash)) => Ok(identity::verify_hash(&state.widget_secret, id, hash)?),
+        _ => Err(ApiError::bad(
+            "invalid_identity",
+            None,
+            "Send either `token` (a signed JWT) or `user_id` with `user_hash`.",
+        )),
     }
-    let email = normalise_email(&body.email)
-        .map_err(|m| ApiError::bad("invalid_email", Some("email"), m))?;
-    let name: String = body
-        .name
-        .as_deref()
-        .unwrap_or("")
-        .trim()
-        .chars()
-        .take(200)
-        .collect();
-    let user = match users::by_external_id(&state.db, user_id).await? {
-        Some(u) => {
-            if u.email != email
-                && users::by_email(&state.db, &email)
-                    .await?
-                    .is_some_and(|other| other.id != u.id)
-            {
-                return Err(ApiError::Conflict(
-                    "Another account already uses this email; the host's user cannot take it over."
-                        .into(),
-                ));
-            }
-            if u.email != email || (!name.is_empty() && u.name != name) {
-                // The host is the authority on its user's current details.
-                users::update_identity(
-                    &state.db,
-                    &u.id,
-                    &email,
-                    if name.is_empty() { &u.name } else { &name },
-                )
-                .await?;
-            }
-            users::by_id(&state.db, &u.id).await?.unwrap_or(u)
-        }
-        None => {
-            let mut conn = state
-                .db
-                .acquire()
-                .await
-                .map_err(crate::store::StoreError::from)?;
-            match users::by_email(&state.db, &email).await? {
-                // An end user who already has an account is linked to it.
-                Some(u) if u.role() == Role::EndUser => {
-                    let linked = sqlx::query(
-                        "UPDATE users SET external_id = $1 WHERE id = $2 AND (external_id IS NULL OR external_id = $1)",
-                    )
-                    .bind(user_id)
-                    .bind(&u.id)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(crate::store::StoreError::from)?
-                    .rows_affected();
-                    if linked == 0 {
-                        // Already the account of another of the host's users.
-                        return Err(ApiError::Conflict(
-                            "This email belongs to another user of the product.".into(),
-                        ));
-                    }
-                    u
-                }
-                Some(_) => {
-                    return Err(ApiError::Forbidden(
-                        "This email belongs to a staff account, which cannot be used from the widget.".into(),
-                    ));
-                }
-                None => {
-                    users::create(&mut conn, &NewUser::end_user(&email, &name, Some(user_id)))
-                        .await?
-                }
-            }
-        }
-    };
-    token_for(&state, &user).await
 }
 
 async fn token_for(state: &AppState, user: &User) -> Result<Json<VisitorToken>, ApiError> {
@@ -229,6 +176,9 @@ pub async fn send_code(
 pub struct CodeCheck {
     pub email: String,
     pub code: String,
+    /// The host's identity token that got `email_confirmation_required`:
+    /// once the code is right, that host user is linked to this account.
+    pub identity_token: Option<String>,
 }
 
 /// Checks the code; the right one gives this browser a visitor token.
@@ -241,6 +191,15 @@ pub async fn verify_code(
     let body = json_body(body)?;
     let email = normalise_email(&body.email)
         .map_err(|m| ApiError::bad("invalid_email", Some("email"), m))?;
+    // Checked before the code, so a bad token does not use up the code.
+    let host = match &body.identity_token {
+        Some(t) => Some(identity::verify_token(
+            &state.widget_secret,
+            t,
+            crate::store::now(),
+        )?),
+        None => None,
+    };
     if !users::use_email_code(&state.db, &email, &body.code).await? {
         return Err(ApiError::bad(
             "wrong_code",
@@ -264,5 +223,8 @@ pub async fn verify_code(
             users::create(&mut conn, &NewUser::end_user(&email, "", None)).await?
         }
     };
+    if let Some(host) = host {
+        host_link::confirm(&state.db, &user, &host).await?;
+    }
     token_for(&state, &user).await
 }

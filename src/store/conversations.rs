@@ -24,19 +24,42 @@ pub struct NewBotMessage<'a> {
     pub escalated: bool,
 }
 
-/// Whether a conversation exists.
-pub async fn exists(db: &Db, id: &str) -> Result<bool, StoreError> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT id FROM conversations WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db)
-        .await?;
-    Ok(row.is_some())
+/// Who may use a conversation: the browser holding its key, and the user
+/// it became part of (through a ticket or a chat).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Owner {
+    pub user_id: Option<String>,
+    pub key_hash: Option<String>,
+}
+
+impl Owner {
+    /// Whether a caller (`user_id` if known, `key` if sent) owns it.
+    pub fn is(&self, user_id: Option<&str>, key: Option<&str>) -> bool {
+        let by_user = matches!((&self.user_id, user_id), (Some(o), Some(u)) if o == u);
+        let by_key = match (&self.key_hash, key) {
+            (Some(h), Some(k)) => crate::accounts::token::sha256_hex(k) == *h,
+            _ => false,
+        };
+        by_user || by_key
+    }
+}
+
+/// A conversation's owner, or None when there is no such conversation.
+pub async fn owner(db: &Db, id: &str) -> Result<Option<Owner>, StoreError> {
+    Ok(
+        sqlx::query_as::<_, Owner>("SELECT user_id, key_hash FROM conversations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db)
+            .await?,
+    )
 }
 
 /// A conversation that a turn starts: it is stored with that turn.
 pub struct NewConversation<'a> {
     pub locale: &'a str,
     pub page_url: Option<&'a str>,
+    /// The hash of the key given to the browser that starts it.
+    pub key_hash: &'a str,
 }
 
 /// The user's earlier questions, oldest first (at most `limit`).
@@ -69,11 +92,12 @@ pub async fn append_turn(
     let mut tx = db.begin().await?;
     if let Some(new) = starts {
         sqlx::query(
-            "INSERT INTO conversations (id, locale, page_url, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
+            "INSERT INTO conversations (id, locale, page_url, key_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
         )
         .bind(id)
         .bind(new.locale)
         .bind(new.page_url)
+        .bind(new.key_hash)
         .bind(t)
         .execute(&mut *tx)
         .await?;

@@ -27,6 +27,14 @@ impl DbSessionStore {
     }
 }
 
+/// The session key holding the logged-in user's id (also kept in its own
+/// column, so that a password change can end the account's sessions).
+pub const USER_KEY: &str = "user_id";
+
+fn user_of(record: &Record) -> Option<&str> {
+    record.data.get(USER_KEY).and_then(|v| v.as_str())
+}
+
 fn backend(e: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(e.to_string())
 }
@@ -40,11 +48,12 @@ impl SessionStore for DbSessionStore {
             let data = serde_json::to_string(&record.data)
                 .map_err(|e| session_store::Error::Encode(e.to_string()))?;
             let inserted = sqlx::query(
-                "INSERT INTO sessions (id, data, expiry_date) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
+                "INSERT INTO sessions (id, data, expiry_date, user_id) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
             )
             .bind(record.id.to_string())
             .bind(data)
             .bind(record.expiry_date.unix_timestamp())
+            .bind(user_of(record))
             .execute(&self.db)
             .await
             .map_err(backend)?
@@ -59,16 +68,16 @@ impl SessionStore for DbSessionStore {
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = serde_json::to_string(&record.data)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
-        sqlx::query(
-            "INSERT INTO sessions (id, data, expiry_date) VALUES ($1, $2, $3) \
-             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expiry_date = excluded.expiry_date",
-        )
-        .bind(record.id.to_string())
-        .bind(data)
-        .bind(record.expiry_date.unix_timestamp())
-        .execute(&self.db)
-        .await
-        .map_err(backend)?;
+        // An update only: a session deleted meanwhile (logged out, or ended
+        // by a password change) is not brought back by a request in flight.
+        sqlx::query("UPDATE sessions SET data = $2, expiry_date = $3, user_id = $4 WHERE id = $1")
+            .bind(record.id.to_string())
+            .bind(data)
+            .bind(record.expiry_date.unix_timestamp())
+            .bind(user_of(record))
+            .execute(&self.db)
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 

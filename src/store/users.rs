@@ -46,12 +46,31 @@ impl User {
 
     /// The name to show, falling back to the email's local part.
     pub fn display_name(&self) -> &str {
-        if self.name.trim().is_empty() {
+        if !self.name.trim().is_empty() {
+            &self.name
+        } else if self.has_mailbox() {
             self.email.split('@').next().unwrap_or(&self.email)
         } else {
-            &self.name
+            ""
         }
     }
+
+    /// Whether the account has a real email address; a host user signed
+    /// without one has a placeholder under a reserved `.invalid` domain.
+    pub fn has_mailbox(&self) -> bool {
+        !(self.email.ends_with(".invalid") || self.email.ends_with(".invalid."))
+    }
+
+    /// Whether the account can log in (an invited user has not yet chosen
+    /// a password).
+    pub fn is_active(&self) -> bool {
+        self.password_hash.is_some()
+    }
+}
+
+/// Whether `e` is a uniqueness violation (an email or a host id taken).
+pub fn is_unique_violation(e: &StoreError) -> bool {
+    matches!(e, StoreError::Sqlx(sqlx::Error::Database(d)) if d.is_unique_violation())
 }
 
 const COLUMNS: &str = "id, email, name, role, password_hash, locale, organisation_id, notify_status, notify_replies, created_at, last_login_at, previous_login_at";
@@ -133,10 +152,12 @@ pub async fn by_external_id(db: &Db, external_id: &str) -> Result<Option<User>, 
     .await?)
 }
 
-/// The operators and admins, who are told about new tickets.
-pub async fn staff(db: &Db) -> Result<Vec<User>, StoreError> {
+/// The operators and admins who have activated their account (chosen a
+/// password), who are told about new tickets: an invitation not yet
+/// accepted may have gone to a wrong address, so it receives nothing more.
+pub async fn active_staff(db: &Db) -> Result<Vec<User>, StoreError> {
     Ok(sqlx::query_as::<_, User>(&format!(
-        "SELECT {COLUMNS} FROM users WHERE role IN ('operator', 'admin') ORDER BY email"
+        "SELECT {COLUMNS} FROM users WHERE role IN ('operator', 'admin') AND password_hash IS NOT NULL ORDER BY email"
     ))
     .fetch_all(db)
     .await?)
@@ -151,13 +172,52 @@ pub async fn all(db: &Db) -> Result<Vec<User>, StoreError> {
     .await?)
 }
 
+/// Sets the password and, in the same transaction, ends every session and
+/// visitor token of the account: whoever knew the old password (or held a
+/// stolen session) is out. The caller logs its own session in again.
 pub async fn set_password(db: &Db, user_id: &str, hash: &str) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(hash)
         .bind(user_id)
-        .execute(db)
+        .execute(&mut *tx)
+        .await?;
+    end_sign_ins(&mut tx, user_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes every log-in session and widget visitor token of `user_id`.
+async fn end_sign_ins(conn: &mut SqliteConnection, user_id: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM visitor_tokens WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// Binds a host product's user id to an account that has none; false when
+/// the account is bound already or the id belongs to another account.
+pub async fn bind_external_id(
+    db: &Db,
+    user_id: &str,
+    external_id: &str,
+) -> Result<bool, StoreError> {
+    let r = sqlx::query("UPDATE users SET external_id = $1 WHERE id = $2 AND external_id IS NULL")
+        .bind(external_id)
+        .bind(user_id)
+        .execute(db)
+        .await
+        .map_err(StoreError::from);
+    match r {
+        Ok(done) => Ok(done.rows_affected() == 1),
+        Err(e) if is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// Moves the last log-in to "previous" (shown on Home) and stamps now.
@@ -305,6 +365,7 @@ pub async fn redeem_one_time_token(
         .bind(&user_id)
         .execute(&mut *tx)
         .await?;
+    end_sign_ins(&mut tx, &user_id).await?;
     tx.commit().await?;
     Ok(Some(user_id))
 }
