@@ -404,3 +404,41 @@ async fn bot_conversations_belong_to_whoever_started_them() {
     assert_eq!(status, 201, "{body}");
     assert_eq!(read(None, Some(&user)).await, 200);
 }
+
+/// The audit saw 2 in ~1,000 keep-alive calls close without a response:
+/// an early answer (here a 401 before an upload is read) left the body
+/// unread, hyper closed the connection, and the client, not told, sent its
+/// next request into it. Such answers now say `Connection: close`.
+#[tokio::test]
+async fn an_answer_that_leaves_the_body_unread_closes_the_connection_openly() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn_demo(&config()).await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let mut s = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    let body = vec![b'x'; 300_000];
+    let head = format!(
+        "POST /api/tickets HTTP/1.1\r\nHost: {addr}\r\nContent-Type: multipart/form-data; boundary=zz\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).await.expect("head");
+    // The server may answer (and close) before the whole body is sent.
+    let _ = s.write_all(&body).await;
+    let mut got = Vec::new();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), s.read_to_end(&mut got)).await;
+    let text = String::from_utf8_lossy(&got).to_lowercase();
+    assert!(text.starts_with("http/1.1 401"), "{text}");
+    assert!(text.contains("connection: close"), "{text}");
+
+    // A body the handler reads keeps the connection open for the next call.
+    let client = reqwest::Client::new();
+    let r = client
+        .post(app.url("/api/bot/ask"))
+        .json(&json!({ "question": "how do I reset my password" }))
+        .send()
+        .await
+        .expect("ask");
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().get("connection").is_none());
+}

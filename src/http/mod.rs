@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod bot_api;
 pub mod chat_content;
+pub mod connection;
 pub mod error;
 pub mod file_response;
 pub mod help;
@@ -116,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         .layer(sessions)
         .layer(axum::middleware::from_fn(security::headers))
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(connection::close_if_body_unread))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
