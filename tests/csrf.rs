@@ -407,6 +407,40 @@ async fn api_calls_with_the_cookie_and_no_right_token_are_refused_and_change_not
     // The old password still works.
     Who::login(&app, "user@demo.test").await;
 
+    // Another site's script gets no credentialed CORS answer from any of
+    // them (the widget's routes allow any origin, but never credentials).
+    let mut preflights = 0;
+    for (_, method, path, _) in &calls {
+        for p in [path.as_str(), "/api/bot/ask"] {
+            let r = reqwest::Client::new()
+                .request(Method::OPTIONS, app.url(p))
+                .header("Origin", "https://evil.example")
+                .header("Access-Control-Request-Method", method.as_str())
+                .header(
+                    "Access-Control-Request-Headers",
+                    "content-type,x-csrf-token",
+                )
+                .send()
+                .await
+                .expect("preflight");
+            preflights += 1;
+            let h = r.headers();
+            assert!(
+                h.get("access-control-allow-credentials").is_none(),
+                "{method} {p}: credentials allowed for another origin"
+            );
+            let allowed = h
+                .get("access-control-allow-origin")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            assert!(
+                allowed.is_empty() || allowed == "*",
+                "{method} {p}: {allowed}"
+            );
+        }
+    }
+    println!("csrf: {preflights} cross-origin preflights, none with credentials");
+
     // With the right token the same kind of call goes through (so the 403s
     // above were the token's doing).
     let (status, _) = op
@@ -472,6 +506,14 @@ async fn portal_login(app: &TestApp, email: &str) -> reqwest::Client {
     b
 }
 
+/// A portal form: who posts it, how (form or multipart), where, its fields.
+type PortalForm<'a> = (
+    &'a reqwest::Client,
+    &'a str,
+    String,
+    Vec<(&'a str, &'a str)>,
+);
+
 #[tokio::test]
 async fn portal_forms_without_their_token_are_refused_and_change_nothing() {
     let app = TestApp::spawn_demo("").await;
@@ -497,7 +539,7 @@ async fn portal_forms_without_their_token_are_refused_and_change_nothing() {
     }
     let outbox = app.outbox().len();
 
-    let forms: Vec<(&reqwest::Client, &str, String, Vec<(&str, &str)>)> = vec![
+    let forms: Vec<PortalForm> = vec![
         (&user, "form", "/portal/logout".into(), vec![]),
         (
             &user,
