@@ -108,9 +108,14 @@ fn encode(s: &str) -> String {
         .collect()
 }
 
-/// Only paths of this site are followed after log-in (no open redirect).
+/// Only paths of this site are followed after log-in (no open redirect),
+/// and none with control characters (no header could carry them: a 500).
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    if next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control)
+    {
         next
     } else {
         "/portal"

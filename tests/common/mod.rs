@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod live;
+pub mod principals;
 pub mod samples;
 pub mod smtp;
 pub mod who;
