@@ -48,9 +48,6 @@ const fn all(v: [u16; 7]) -> Expect {
 struct Matrix {
     calls: usize,
     failures: Vec<String>,
-    /// Failures of the cases that wait for bot conversations to have an
-    /// owner (the expected values are those of the fixed server).
-    pending: Vec<String>,
     serial: usize,
 }
 
@@ -59,7 +56,6 @@ impl Matrix {
         Matrix {
             calls: 0,
             failures: Vec::new(),
-            pending: Vec::new(),
             serial: 0,
         }
     }
@@ -97,57 +93,28 @@ impl Matrix {
         body: Body,
         expect: Expect,
     ) {
-        self.row_marked(app, cast, method, path, body, expect, false)
-            .await;
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn row_marked(
-        &mut self,
-        app: &TestApp,
-        cast: &Cast,
-        method: Method,
-        path: &str,
-        body: Body,
-        expect: Expect,
-        pending_owner_fix: bool,
-    ) {
         for ((name, who), want) in cast.all().into_iter().zip(expect) {
             let Some(want) = want else { continue };
             let got = self.call(app, who, &method, path, &body).await;
-            self.record(
-                &format!("{method} {path}"),
-                name,
-                got,
-                want,
-                pending_owner_fix,
-            );
+            self.record(&format!("{method} {path}"), name, got, want);
         }
     }
 
-    fn record(&mut self, route: &str, who: &str, got: u16, want: u16, pending: bool) {
+    fn record(&mut self, route: &str, who: &str, got: u16, want: u16) {
         self.calls += 1;
         if got != want {
-            let line = format!("{route} as {who}: got {got}, want {want}");
-            if pending {
-                self.pending
-                    .push(format!("[bot conversation owner] {line}"));
-            } else {
-                self.failures.push(line);
-            }
+            self.failures
+                .push(format!("{route} as {who}: got {got}, want {want}"));
         }
     }
 
     fn finish(self, what: &str) {
         println!(
-            "{what}: {} route × principal calls, {} unexpected, {} unexpected among the cases marked [bot conversation owner]",
+            "{what}: {} route × principal calls, {} unexpected",
             self.calls,
             self.failures.len(),
-            self.pending.len()
         );
-        let mut all = self.failures;
-        all.extend(self.pending);
-        assert!(all.is_empty(), "{}", all.join("\n"));
+        assert!(self.failures.is_empty(), "{}", self.failures.join("\n"));
     }
 }
 
@@ -283,7 +250,6 @@ async fn every_route_gives_each_caller_exactly_its_due() {
         "anonymous",
         r.status().as_u16(),
         303,
-        false,
     );
     assert!(to_login, "anonymous goes to the log-in page");
     m.row(
@@ -320,13 +286,7 @@ async fn every_route_gives_each_caller_exactly_its_due() {
             .send()
             .await
             .expect("post");
-        m.record(
-            &format!("POST {path}"),
-            "user B",
-            r.status().as_u16(),
-            404,
-            false,
-        );
+        m.record(&format!("POST {path}"), "user B", r.status().as_u16(), 404);
     }
     for (path, field, value) in [
         (format!("/portal/tickets/{n}/status"), "status", "closed"),
@@ -345,13 +305,7 @@ async fn every_route_gives_each_caller_exactly_its_due() {
             .send()
             .await
             .expect("post");
-        m.record(
-            &format!("POST {path}"),
-            "user B",
-            r.status().as_u16(),
-            404,
-            false,
-        );
+        m.record(&format!("POST {path}"), "user B", r.status().as_u16(), 404);
     }
     let (_, after) = cast.a.get(&app, &format!("/api/tickets/{n}")).await;
     assert!(!after.to_string().contains("B was here"), "{after}");
@@ -538,43 +492,47 @@ async fn every_route_gives_each_caller_exactly_its_due() {
     let (_, inv_now) = cast.a.get(&app, &inv_path).await;
     assert_eq!(inv_now["status"], "pending", "{inv_now}");
 
-    // ---- A's bot conversation. MARKED: today a conversation has no owner
-    // (its id is the only key); these are the values once it has one:
-    // the owner reads and continues it, everyone else gets 404. Staff are
-    // not asserted (the rule for them is the fix's to set).
+    // ---- A's bot conversation: its owner (signed in when asking) reads and
+    // continues it, staff read it, everyone else gets 404.
     let conv_path = format!("/api/bot/conversations/{}", owned.conversation);
     let (_, conv_before) = cast.a.get(&app, &conv_path).await;
     let turns_before = conv_before["messages"].as_array().map_or(0, Vec::len);
-    m.row_marked(
+    m.row(
         &app,
         &cast,
         Method::GET,
         &conv_path,
         Body::Empty,
-        [Some(404), Some(200), Some(404), Some(404), None, None, None],
-        true,
+        [
+            Some(404),
+            Some(200),
+            Some(404),
+            Some(404),
+            Some(200),
+            Some(200),
+            Some(200),
+        ],
     )
     .await;
     let follow_up = Body::Json(json!({
         "question": "and on my phone?",
         "conversation_id": owned.conversation,
     }));
-    m.row_marked(
+    m.row(
         &app,
         &cast,
         Method::POST,
         "/api/bot/ask",
         follow_up,
         [Some(404), None, Some(404), Some(404), None, None, None],
-        true,
     )
     .await;
     let (_, conv_after) = cast.a.get(&app, &conv_path).await;
     let turns_after = conv_after["messages"].as_array().map_or(0, Vec::len);
     m.calls += 1;
     if turns_after != turns_before {
-        m.pending.push(format!(
-            "[bot conversation owner] others added {} turns to A's conversation",
+        m.failures.push(format!(
+            "others added {} turns to A's conversation",
             turns_after.saturating_sub(turns_before)
         ));
     }
@@ -590,13 +548,7 @@ async fn every_route_gives_each_caller_exactly_its_due() {
             }),
         )
         .await;
-    m.record(
-        "POST /api/bot/ask (follow-up)",
-        "owner A",
-        status,
-        200,
-        false,
-    );
+    m.record("POST /api/bot/ask (follow-up)", "owner A", status, 200);
     assert_eq!(
         answer["conversation_id"].as_str(),
         Some(owned.conversation.as_str())
@@ -607,7 +559,7 @@ async fn every_route_gives_each_caller_exactly_its_due() {
     for (name, who) in [("user B", &cast.b), ("visitor C", &cast.visitor)] {
         for path in ["/api/tickets", "/api/chats", "/api/chat-invitations"] {
             let (status, list) = who.get(&app, path).await;
-            m.record(&format!("GET {path}"), name, status, 200, false);
+            m.record(&format!("GET {path}"), name, status, 200);
             let text = list.to_string();
             if text.contains(&ticket_id)
                 || text.contains(&chat)
@@ -625,13 +577,7 @@ async fn every_route_gives_each_caller_exactly_its_due() {
         .send()
         .await
         .expect("list");
-    m.record(
-        "GET /portal/tickets",
-        "user B",
-        r.status().as_u16(),
-        200,
-        false,
-    );
+    m.record("GET /portal/tickets", "user B", r.status().as_u16(), 200);
     let html = r.text().await.expect("html");
     if html.contains("A&#x27;s private ticket") || html.contains("A's private ticket") {
         m.failures

@@ -373,7 +373,11 @@ mod tests {
     }
 
     fn decode(h: &str) -> Vec<u8> {
-        decode_hex(h).unwrap_or_default()
+        decode_lower_hex(h).unwrap_or_default()
+    }
+
+    fn verify(secret: &str, id: &str, hash: &str) -> bool {
+        verify_hash(secret, id, hash).is_ok()
     }
 
     /// 10,000 forgeries of four kinds for random ids, none accepted, and

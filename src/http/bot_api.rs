@@ -171,16 +171,20 @@ fn validate_page_url(raw: Option<String>) -> Result<Option<String>, ApiError> {
 
 async fn ask(
     State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
     body: Result<Json<AskRequest>, JsonRejection>,
 ) -> Result<Json<AskResponse>, ApiError> {
     let Json(req) = body.map_err(json_error)?;
     let q = validate(req)?;
+    // Asking needs no account; a signed-in caller owns the conversation too
+    // (a stale widget token just asks anonymously).
+    let caller_id = caller.ok().and_then(|c| c.user().map(|u| u.id.clone()));
 
     // A conversation is stored with its first turn, so one with no earlier
     // question is unknown. One that exists is continued only by its owner.
     let history = match &q.conversation_id {
         Some(id) => match conversations::owner(&state.db, id).await? {
-            Some(o) if !o.is(None, q.conversation_key.as_deref()) => {
+            Some(o) if !o.is(caller_id.as_deref(), q.conversation_key.as_deref()) => {
                 return Err(ApiError::NotFound("No such conversation.".into()));
             }
             Some(_) => conversations::recent_questions(&state.db, id, HISTORY_TURNS).await?,
@@ -200,6 +204,7 @@ async fn ask(
                 locale: locale.code(),
                 page_url: q.page_url.as_deref(),
                 key_hash: key_hash.as_deref().unwrap_or_default(),
+                user_id: caller_id.as_deref(),
             };
             // 128 random bits each: the id names it, the key proves ownership.
             (crate::accounts::token::random_id(), Some(new))

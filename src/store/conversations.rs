@@ -60,6 +60,8 @@ pub struct NewConversation<'a> {
     pub page_url: Option<&'a str>,
     /// The hash of the key given to the browser that starts it.
     pub key_hash: &'a str,
+    /// The signed-in user who starts it, if any.
+    pub user_id: Option<&'a str>,
 }
 
 /// The user's earlier questions, oldest first (at most `limit`).
@@ -92,12 +94,13 @@ pub async fn append_turn(
     let mut tx = db.begin().await?;
     if let Some(new) = starts {
         sqlx::query(
-            "INSERT INTO conversations (id, locale, page_url, key_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
+            "INSERT INTO conversations (id, locale, page_url, key_hash, user_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
         )
         .bind(id)
         .bind(new.locale)
         .bind(new.page_url)
         .bind(new.key_hash)
+        .bind(new.user_id)
         .bind(t)
         .execute(&mut *tx)
         .await?;
