@@ -1,16 +1,18 @@
 //! The bot's JSON API, used by the widget: ask a question, and get the
 //! articles relevant to the page the user is on.
 
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Method, header};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tower_http::cors::{Any, CorsLayer};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
-use super::error::ApiError;
+use super::error::{ApiError, ApiPath};
 use crate::bot::{self, AskInput, BotAnswer};
 use crate::kb::{ArticleLink, pages};
 use crate::locale::{DEFAULT_LOCALE, Locale};
@@ -33,29 +35,35 @@ pub fn widget_cors() -> CorsLayer {
         .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
 }
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> OpenApiRouter<AppState> {
     let cors = widget_cors();
-    Router::new()
-        .route("/api/bot/ask", post(ask))
-        .route("/api/bot/suggestions", get(suggestions))
-        .route("/api/bot/conversations/{id}", get(conversation))
+    OpenApiRouter::new()
+        .routes(routes!(ask))
+        .routes(routes!(suggestions))
+        .routes(routes!(conversation))
         .layer(cors)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct AskRequest {
+    /// At most 2000 characters.
     question: String,
+    /// The page the user is on (http(s) URL or a path starting with /).
     page_url: Option<String>,
     page_title: Option<String>,
+    /// en, fr, ro… (default: detected from the question).
     locale: Option<String>,
+    /// From an earlier answer, for a follow-up question.
     conversation_id: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct AskResponse {
     conversation_id: String,
+    /// answer, sources, confidence, escalate, suggested_ticket_type, kind, locale.
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     answer: BotAnswer,
 }
 
@@ -156,6 +164,10 @@ fn validate_page_url(raw: Option<String>) -> Result<Option<String>, ApiError> {
     Ok(Some(url))
 }
 
+/// Ask the bot a question; the answer cites its sources and says whether
+/// to offer a person.
+#[utoipa::path(post, path = "/api/bot/ask", tag = "bot", request_body = AskRequest,
+    responses((status = 200, body = AskResponse), (status = 400), (status = 413), (status = 415), (status = 429)))]
 async fn ask(
     State(state): State<AppState>,
     body: Result<Json<AskRequest>, JsonRejection>,
@@ -253,16 +265,22 @@ struct SuggestionParams {
     locale: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Suggestions {
     articles: Vec<ArticleLink>,
 }
 
+/// Articles relevant to the page the user is on.
+#[utoipa::path(get, path = "/api/bot/suggestions", tag = "bot",
+    params(("page_url" = String, Query, description = "http(s) URL or a path starting with /"),
+           ("locale" = Option<String>, Query)),
+    responses((status = 200, body = Suggestions), (status = 400)))]
 async fn suggestions(
     State(state): State<AppState>,
-    Query(p): Query<SuggestionParams>,
+    p: Result<Query<SuggestionParams>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Json<Suggestions>, ApiError> {
+    let Query(p) = p?;
     let Some(page_url) = validate_page_url(p.page_url)? else {
         return Err(ApiError::bad(
             "missing_page_url",
@@ -287,10 +305,21 @@ async fn suggestions(
     Ok(Json(Suggestions { articles }))
 }
 
+#[derive(Serialize, ToSchema)]
+struct ConversationView {
+    conversation_id: String,
+    /// The questions and answers, oldest first.
+    #[schema(value_type = Vec<Object>)]
+    messages: Vec<conversations::Message>,
+}
+
+/// A bot conversation's messages (the id is its only key).
+#[utoipa::path(get, path = "/api/bot/conversations/{id}", tag = "bot", params(("id" = String, Path)),
+    responses((status = 200, body = ConversationView), (status = 404)))]
 async fn conversation(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<ConversationView>, ApiError> {
     let id = id.trim().to_string();
     if !crate::accounts::token::is_id(&id) {
         return Err(ApiError::NotFound("No such conversation.".into()));
@@ -299,9 +328,10 @@ async fn conversation(
         return Err(ApiError::NotFound("No such conversation.".into()));
     }
     let messages = conversations::messages(&state.db, &id).await?;
-    Ok(Json(
-        serde_json::json!({ "conversation_id": id, "messages": messages }),
-    ))
+    Ok(Json(ConversationView {
+        conversation_id: id,
+        messages,
+    }))
 }
 
 #[cfg(test)]
