@@ -80,7 +80,7 @@ async fn visible(state: &AppState, me: &User, id: &str) -> Result<Invitation, Ap
 
 /// An operator asks the ticket's user to chat (they have two minutes to accept).
 #[utoipa::path(post, path = "/api/tickets/{number}/chat-invitations", tag = "operators",
-    params(("number" = i64, Path)),
+    params(("number" = i64, Path, example = 1001)),
     responses((status = 201, body = InvitationView), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409)))]
 pub async fn invite(
     State(state): State<AppState>,

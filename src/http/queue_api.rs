@@ -763,7 +763,7 @@ pub async fn write_settings(
 
 /// An operator takes a ticket offered to them (new, or overdue with another
 /// operator), or a new one offered to nobody: it is assigned to them.
-#[utoipa::path(post, path = "/api/tickets/{number}/accept", tag = "operators", params(("number" = i64, Path)),
+#[utoipa::path(post, path = "/api/tickets/{number}/accept", tag = "operators", params(("number" = i64, Path, example = 1001)),
     responses((status = 200, body = tickets_api::TicketSummary), (status = 401), (status = 403), (status = 404), (status = 409)))]
 pub async fn accept_ticket(
     State(state): State<AppState>,
@@ -777,7 +777,7 @@ pub async fn accept_ticket(
 }
 
 /// The offered operator declines the ticket; it goes to the next one.
-#[utoipa::path(post, path = "/api/tickets/{number}/decline", tag = "operators", params(("number" = i64, Path)),
+#[utoipa::path(post, path = "/api/tickets/{number}/decline", tag = "operators", params(("number" = i64, Path, example = 1001)),
     responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409)))]
 pub async fn decline_ticket(
     State(state): State<AppState>,

@@ -203,8 +203,10 @@ pub struct Created {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct NewTicketForm {
-    /// question, incident, problem, feature_request or task.
+    /// bug_report, feature_request or settings_help.
+    #[schema(example = "settings_help")]
     r#type: String,
+    #[schema(example = "How do I change my password?")]
     description: String,
     /// Required from the portal; derived from the description otherwise.
     summary: Option<String>,
@@ -517,7 +519,7 @@ pub async fn detail(state: &AppState, user: &User, t: &Ticket) -> Result<TicketD
 
 /// One ticket with its timeline (internal notes for operators only).
 #[utoipa::path(get, path = "/api/tickets/{number}", tag = "tickets",
-    params(("number" = i64, Path)), responses((status = 200, body = TicketDetail), (status = 401), (status = 404)))]
+    params(("number" = i64, Path, example = 1001)), responses((status = 200, body = TicketDetail), (status = 401), (status = 404)))]
 pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
@@ -531,7 +533,7 @@ pub async fn show(
 /// Reply to a ticket (multipart: `body`, optional `internal=true` for
 /// operators' notes, `files`).
 #[utoipa::path(post, path = "/api/tickets/{number}/replies", tag = "tickets",
-    params(("number" = i64, Path)), request_body(content = ReplyForm, content_type = "multipart/form-data"),
+    params(("number" = i64, Path, example = 1001)), request_body(content = ReplyForm, content_type = "multipart/form-data"),
     responses((status = 201, body = TicketSummary), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409), (status = 413), (status = 415)))]
 pub async fn reply(
     State(state): State<AppState>,
@@ -576,7 +578,7 @@ pub struct StatusChange {
 /// Move a ticket in its workflow. Requesters may reopen a resolved ticket
 /// or close it; operators do the rest.
 #[utoipa::path(post, path = "/api/tickets/{number}/status", tag = "tickets",
-    params(("number" = i64, Path)), request_body = StatusChange,
+    params(("number" = i64, Path, example = 1001)), request_body = StatusChange,
     responses((status = 200, body = TicketSummary), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409)))]
 pub async fn set_status(
     State(state): State<AppState>,
@@ -644,7 +646,7 @@ pub struct TicketEdit {
 /// Operators correct a ticket's type, summary or category (recorded in its
 /// history).
 #[utoipa::path(patch, path = "/api/tickets/{number}", tag = "tickets",
-    params(("number" = i64, Path)), request_body = TicketEdit,
+    params(("number" = i64, Path, example = 1001)), request_body = TicketEdit,
     responses((status = 200, body = TicketSummary), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409)))]
 pub async fn edit(
     State(state): State<AppState>,
@@ -716,7 +718,7 @@ pub struct PriorityChange {
 
 /// Operators change a ticket's priority (its response target follows).
 #[utoipa::path(post, path = "/api/tickets/{number}/priority", tag = "tickets",
-    params(("number" = i64, Path)), request_body = PriorityChange,
+    params(("number" = i64, Path, example = 1001)), request_body = PriorityChange,
     responses((status = 200, body = TicketSummary), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409)))]
 pub async fn set_priority(
     State(state): State<AppState>,
@@ -746,7 +748,7 @@ pub struct TimeLog {
 
 /// Operators log time spent on a ticket (charged to its organisation).
 #[utoipa::path(post, path = "/api/tickets/{number}/time", tag = "tickets",
-    params(("number" = i64, Path)), request_body = TimeLog,
+    params(("number" = i64, Path, example = 1001)), request_body = TimeLog,
     responses((status = 204), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409)))]
 pub async fn log_time(
     State(state): State<AppState>,
