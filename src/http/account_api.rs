@@ -2,12 +2,13 @@
 //! one's name, language and notification preferences, change the password,
 //! and read the organisation's support-hours balance by month.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::auth::{self, Caller};
@@ -16,11 +17,11 @@ use super::session_api::{self, JsonBody, json_body};
 use crate::accounts::password;
 use crate::store::{now, organisations, users};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/account", get(read).put(update))
-        .route("/api/account/password", post(change_password))
-        .route("/api/account/hours", get(hours))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(read, update))
+        .routes(routes!(change_password))
+        .routes(routes!(hours))
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]

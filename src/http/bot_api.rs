@@ -1,17 +1,19 @@
 //! The bot's JSON API, used by the widget: ask a question, and get the
 //! articles relevant to the page the user is on.
 
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Method, header};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tower_http::cors::{Any, CorsLayer};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, ApiPath};
 use crate::bot::{self, AskInput, BotAnswer};
 use crate::kb::{ArticleLink, pages};
 use crate::locale::{DEFAULT_LOCALE, Locale};
@@ -38,35 +40,41 @@ pub fn widget_cors() -> CorsLayer {
         ])
 }
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> OpenApiRouter<AppState> {
     let cors = widget_cors();
-    Router::new()
-        .route("/api/bot/ask", post(ask))
-        .route("/api/bot/suggestions", get(suggestions))
-        .route("/api/bot/conversations/{id}", get(conversation))
+    OpenApiRouter::new()
+        .routes(routes!(ask))
+        .routes(routes!(suggestions))
+        .routes(routes!(conversation))
         .layer(cors)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct AskRequest {
+    /// At most 2000 characters.
     question: String,
+    /// The page the user is on (http(s) URL or a path starting with /).
     page_url: Option<String>,
     page_title: Option<String>,
+    /// en, fr, ro… (default: detected from the question).
     locale: Option<String>,
+    /// From an earlier answer, for a follow-up question.
     conversation_id: Option<String>,
     /// The key returned with the conversation's first answer.
     conversation_key: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct AskResponse {
     conversation_id: String,
     /// Given once, with the first answer: send it back with the id to
     /// continue or read the conversation (the id alone does not suffice).
     #[serde(skip_serializing_if = "Option::is_none")]
     conversation_key: Option<String>,
+    /// answer, sources, confidence, escalate, suggested_ticket_type, kind, locale.
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     answer: BotAnswer,
 }
 
@@ -169,6 +177,10 @@ fn validate_page_url(raw: Option<String>) -> Result<Option<String>, ApiError> {
     Ok(Some(url))
 }
 
+/// Ask the bot a question; the answer cites its sources and says whether
+/// to offer a person.
+#[utoipa::path(post, path = "/api/bot/ask", tag = "bot", request_body = AskRequest,
+    responses((status = 200, body = AskResponse), (status = 400), (status = 413), (status = 415), (status = 429)))]
 async fn ask(
     State(state): State<AppState>,
     caller: Result<Caller, ApiError>,
@@ -281,16 +293,22 @@ struct SuggestionParams {
     locale: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Suggestions {
     articles: Vec<ArticleLink>,
 }
 
+/// Articles relevant to the page the user is on.
+#[utoipa::path(get, path = "/api/bot/suggestions", tag = "bot",
+    params(("page_url" = String, Query, description = "http(s) URL or a path starting with /"),
+           ("locale" = Option<String>, Query)),
+    responses((status = 200, body = Suggestions), (status = 400)))]
 async fn suggestions(
     State(state): State<AppState>,
-    Query(p): Query<SuggestionParams>,
+    p: Result<Query<SuggestionParams>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Json<Suggestions>, ApiError> {
+    let Query(p) = p?;
     let Some(page_url) = validate_page_url(p.page_url)? else {
         return Err(ApiError::bad(
             "missing_page_url",
@@ -337,14 +355,25 @@ pub async fn owned_conversation(
 /// The header carrying a conversation's key on reads.
 pub const CONVERSATION_KEY_HEADER: &str = "x-conversation-key";
 
+#[derive(Serialize, ToSchema)]
+struct ConversationView {
+    conversation_id: String,
+    /// The questions and answers, oldest first.
+    #[schema(value_type = Vec<Object>)]
+    messages: Vec<conversations::Message>,
+}
+
 /// A conversation, for its owner (the browser with its key, or the user it
 /// belongs to) and for staff; anyone else gets 404, as for tickets.
+#[utoipa::path(get, path = "/api/bot/conversations/{id}", tag = "bot",
+    params(("id" = String, Path), ("X-Conversation-Key" = Option<String>, Header, description = "The key given with the conversation's first answer")),
+    responses((status = 200, body = ConversationView), (status = 401), (status = 404)))]
 async fn conversation(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ConversationView>, ApiError> {
     let id = id.trim().to_string();
     if !crate::accounts::token::is_id(&id) {
         return Err(ApiError::NotFound("No such conversation.".into()));
@@ -361,9 +390,10 @@ async fn conversation(
         return Err(ApiError::NotFound("No such conversation.".into()));
     }
     let messages = conversations::messages(&state.db, &id).await?;
-    Ok(Json(
-        serde_json::json!({ "conversation_id": id, "messages": messages }),
-    ))
+    Ok(Json(ConversationView {
+        conversation_id: id,
+        messages,
+    }))
 }
 
 #[cfg(test)]

@@ -3,17 +3,20 @@
 //! ticket attachments' gate: name, extension, size, sniffed content) and
 //! their download. Only those who may follow the chat get any of it.
 
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::Json;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, ApiPath};
 use super::ticket_form;
 use crate::live::{self, message_event};
 use crate::store::chat_messages::{self, FileRef, NewMessage};
@@ -23,14 +26,14 @@ use crate::store::queue::{self as q, ChatRequest};
 /// Most messages one read returns; ask again after the last id for more.
 const PAGE: i64 = 500;
 
-pub fn router(upload_limit: usize) -> Router<AppState> {
-    let uploads = Router::new()
-        .route("/api/chats/{id}/files", post(send_file))
+pub fn router(upload_limit: usize) -> OpenApiRouter<AppState> {
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(send_file))
         .layer(DefaultBodyLimit::max(upload_limit));
-    Router::new()
+    OpenApiRouter::new()
         .merge(uploads)
-        .route("/api/chats/{id}/messages", get(messages))
-        .route("/api/chats/{id}/files/{message}", get(download))
+        .routes(routes!(messages))
+        .routes(routes!(download))
         .layer(super::bot_api::widget_cors())
 }
 
@@ -64,11 +67,11 @@ pub struct After {
 /// A chat's messages after a given id, oldest first (at most 500).
 #[utoipa::path(get, path = "/api/chats/{id}/messages", tag = "operators",
     params(("id" = String, Path), ("after" = Option<i64>, Query)),
-    responses((status = 200, body = [Object]), (status = 401), (status = 404)))]
+    responses((status = 200, body = [Object]), (status = 400), (status = 401), (status = 404)))]
 pub async fn messages(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     query: Result<Query<After>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<Value>>, ApiError> {
     let Query(after) = query.map_err(|e| ApiError::bad("invalid", Some("after"), e.body_text()))?;
@@ -78,19 +81,31 @@ pub async fn messages(
     Ok(Json(list.iter().map(message_event).collect()))
 }
 
+/// The form of a file sent into a chat (for the API document).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ChatFileForm {
+    /// The sender's own id for this upload (1 to 64 characters).
+    client_id: String,
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
 /// Sends a file into a chat (multipart/form-data: one `file` and a
 /// `client_id`, the sender's own id for it, so a retried upload is stored
 /// once). Same rules as ticket attachments.
 #[utoipa::path(post, path = "/api/chats/{id}/files", tag = "operators", params(("id" = String, Path)),
+    request_body(content = ChatFileForm, content_type = "multipart/form-data"),
     responses((status = 201, body = Object), (status = 400, description = "refused file or missing client_id"),
-              (status = 401), (status = 404), (status = 409), (status = 413)))]
+              (status = 401), (status = 404), (status = 409), (status = 413), (status = 415)))]
 pub async fn send_file(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
-    form: Multipart,
+    ApiPath(id): ApiPath<String>,
+    form: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let chat = followed_chat(&state, &caller, &id).await?;
+    let form = form?;
     let me = caller.require()?.clone();
     if !matches!(chat.status.as_str(), "waiting" | "offered" | "active") {
         return Err(ApiError::Conflict("This chat has ended.".into()));
@@ -146,7 +161,7 @@ pub async fn send_file(
 pub async fn download(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, message)): Path<(String, String)>,
+    ApiPath((id, message)): ApiPath<(String, String)>,
 ) -> Result<Response, ApiError> {
     let not_found = || ApiError::NotFound("There is no such file you can see.".into());
     let chat = followed_chat(&state, &caller, &id).await?;

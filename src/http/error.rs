@@ -5,7 +5,8 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::search::SearchError;
 use crate::store::StoreError;
@@ -37,6 +38,19 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// The body of every API error (also the schema the API document gives
+/// every 4xx and 5xx response).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// A stable code, e.g. `not_found`, `invalid`, `bad_json`.
+    pub error: &'static str,
+    /// A sentence for the person.
+    pub message: String,
+    /// The request field at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
 }
 
 impl ApiError {
@@ -98,10 +112,11 @@ impl IntoResponse for ApiError {
                 )
             }
         };
-        let mut body = json!({ "error": code, "message": message });
-        if let Some(f) = field {
-            body["field"] = json!(f);
-        }
+        let body = ErrorBody {
+            error: code,
+            message,
+            field,
+        };
         let mut res = (status, Json(body)).into_response();
         if let ApiError::TooManyRequests { retry_after, .. } = &self
             && let Ok(v) = axum::http::HeaderValue::from_str(&retry_after.to_string())
@@ -277,5 +292,60 @@ impl From<crate::ticket_dispatch::TakeError> for ApiError {
             T::Workflow(w) => w.into(),
             T::OfferedToOther | T::Taken => ApiError::Conflict(e.to_string()),
         }
+    }
+}
+
+// Extractor rejections become JSON errors like every other (axum's own are
+// plain text), so a malformed query, path or form gets the documented body.
+impl From<axum::extract::rejection::QueryRejection> for ApiError {
+    fn from(e: axum::extract::rejection::QueryRejection) -> Self {
+        ApiError::bad(
+            "invalid_query",
+            None,
+            format!("The query string is not valid: {}", e.body_text()),
+        )
+    }
+}
+
+impl From<axum::extract::rejection::PathRejection> for ApiError {
+    fn from(e: axum::extract::rejection::PathRejection) -> Self {
+        use axum::extract::rejection::PathRejection as P;
+        match e {
+            // A segment that is not even text (`%FF`) names nothing here.
+            P::FailedToDeserializePathParams(d) => {
+                ApiError::NotFound(format!("Nothing is at this address: {}", d.body_text()))
+            }
+            other => ApiError::Internal(format!("path parameters: {}", other.body_text())),
+        }
+    }
+}
+
+/// `Path`, rejecting with the JSON error (404) rather than axum's text.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        let axum::extract::Path(t) = axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(ApiPath(t))
+    }
+}
+
+impl From<axum::extract::multipart::MultipartRejection> for ApiError {
+    fn from(e: axum::extract::multipart::MultipartRejection) -> Self {
+        ApiError::UnsupportedMediaType(format!(
+            "Send the form as multipart/form-data: {}",
+            e.body_text()
+        ))
     }
 }

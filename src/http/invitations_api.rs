@@ -1,31 +1,32 @@
 //! An operator invites a ticket's user to chat; the user accepts or
 //! declines from their widget (the rules are in `chat_invitations`).
 
+use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, ApiPath};
 use super::tickets_api;
 use crate::chat_invitations::{self as invitations, VALID_SECS};
 use crate::store::invitations::{self as store, Invitation};
 use crate::store::users::User;
 use crate::store::{now, tickets, users};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/tickets/{number}/chat-invitations", post(invite))
-        .route("/api/chat-invitations", get(mine))
-        .route("/api/chat-invitations/{id}", get(show))
-        .route("/api/chat-invitations/{id}/accept", post(accept))
-        .route("/api/chat-invitations/{id}/decline", post(decline))
-        .route("/api/chat-invitations/{id}/cancel", post(cancel))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(invite))
+        .routes(routes!(mine))
+        .routes(routes!(show))
+        .routes(routes!(accept))
+        .routes(routes!(decline))
+        .routes(routes!(cancel))
         .layer(super::bot_api::widget_cors())
 }
 
@@ -79,12 +80,12 @@ async fn visible(state: &AppState, me: &User, id: &str) -> Result<Invitation, Ap
 
 /// An operator asks the ticket's user to chat (they have two minutes to accept).
 #[utoipa::path(post, path = "/api/tickets/{number}/chat-invitations", tag = "operators",
-    params(("number" = i64, Path)),
-    responses((status = 201, body = InvitationView), (status = 403), (status = 404), (status = 409)))]
+    params(("number" = i64, Path, example = 1001)),
+    responses((status = 201, body = InvitationView), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409)))]
 pub async fn invite(
     State(state): State<AppState>,
     caller: Caller,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
 ) -> Result<(StatusCode, Json<InvitationView>), ApiError> {
     let me = caller.require_staff()?.clone();
     let ticket = tickets_api::visible_ticket(&state, &me, &number).await?;
@@ -135,11 +136,11 @@ pub async fn mine(
 /// One invitation (its user or its operator): the operator follows it here
 /// while "Connecting…".
 #[utoipa::path(get, path = "/api/chat-invitations/{id}", tag = "operators", params(("id" = String, Path)),
-    responses((status = 200, body = InvitationView), (status = 404)))]
+    responses((status = 200, body = InvitationView), (status = 401), (status = 404)))]
 pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<InvitationView>, ApiError> {
     let me = caller.require()?;
     let inv = visible(&state, me, &id).await?;
@@ -159,11 +160,11 @@ async fn users_own(state: &AppState, caller: &Caller, id: &str) -> Result<Invita
 
 /// The user accepts: the chat with the operator begins (`chat_id`).
 #[utoipa::path(post, path = "/api/chat-invitations/{id}/accept", tag = "operators", params(("id" = String, Path)),
-    responses((status = 200, body = InvitationView), (status = 403), (status = 404), (status = 409)))]
+    responses((status = 200, body = InvitationView), (status = 401), (status = 403), (status = 404), (status = 409)))]
 pub async fn accept(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<InvitationView>, ApiError> {
     let inv = users_own(&state, &caller, &id).await?;
     let ticket = tickets::by_id(&state.db, &inv.ticket_id)
@@ -175,11 +176,11 @@ pub async fn accept(
 
 /// The user declines.
 #[utoipa::path(post, path = "/api/chat-invitations/{id}/decline", tag = "operators", params(("id" = String, Path)),
-    responses((status = 200, body = InvitationView), (status = 403), (status = 404), (status = 409)))]
+    responses((status = 200, body = InvitationView), (status = 401), (status = 403), (status = 404), (status = 409)))]
 pub async fn decline(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<InvitationView>, ApiError> {
     let inv = users_own(&state, &caller, &id).await?;
     let inv = invitations::close(&state.desk, &state.bus, &inv, "declined", now()).await?;
@@ -188,11 +189,11 @@ pub async fn decline(
 
 /// The operator withdraws the invitation.
 #[utoipa::path(post, path = "/api/chat-invitations/{id}/cancel", tag = "operators", params(("id" = String, Path)),
-    responses((status = 200, body = InvitationView), (status = 403), (status = 404), (status = 409)))]
+    responses((status = 200, body = InvitationView), (status = 401), (status = 403), (status = 404), (status = 409)))]
 pub async fn cancel(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<InvitationView>, ApiError> {
     let me = caller.require()?;
     let inv = visible(&state, me, &id).await?;

@@ -96,21 +96,14 @@ pub fn router(state: AppState) -> Router {
         crate::store::sessions::DbSessionStore::new(state.db.clone()),
         state.desk_config.https(),
     );
+    // The API's routes come with their documentation (see `openapi`).
+    let (api, _) = openapi::api(upload_limit).split_for_parts();
     Router::new()
+        .merge(api)
         .merge(help::router())
-        .merge(bot_api::router())
         .merge(assets::router())
-        .merge(session_api::router())
-        .merge(account_api::router())
-        .merge(widget_api::router())
-        .merge(tickets_api::router(upload_limit))
         .merge(portal::router(upload_limit))
-        .merge(queue_api::router())
-        .merge(chat_content::router(upload_limit))
-        .merge(invitations_api::router())
-        .merge(teams_api::router())
         .merge(live_chat::router())
-        .merge(openapi::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(security::csrf_guard))

@@ -2,17 +2,18 @@
 //! and the life of a chat request (start, accept, decline, end). Real-time
 //! delivery (WebSockets) builds on these states.
 
-use axum::extract::{Path, State};
+use axum::Json;
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::auth::Caller;
 use super::chat_content::followed_chat;
-use super::error::ApiError;
+use super::error::{ApiError, ApiPath};
 use super::session_api::{JsonBody, json_body};
 use super::tickets_api;
 use crate::queue;
@@ -21,28 +22,22 @@ use crate::store::tickets::{self, Filter, Scope, Sort};
 use crate::store::{live_settings, now, users};
 use crate::tickets::{Priority, Status};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/operator/availability",
-            put(set_availability).get(my_availability),
-        )
-        .route("/api/operator/chats", get(my_chats))
-        .route("/api/queue", get(read_queue))
-        .route("/api/chats", post(start).get(mine))
-        .route("/api/chats/availability", get(availability))
-        .route(
-            "/api/admin/live-settings",
-            get(read_settings).put(write_settings),
-        )
-        .route("/api/chats/{id}", get(show))
-        .route("/api/chats/{id}/accept", post(accept))
-        .route("/api/chats/{id}/decline", post(decline))
-        .route("/api/chats/{id}/end", post(end))
-        .route("/api/chats/{id}/transfer", post(transfer))
-        .route("/api/chats/{id}/email-transcript", post(email_transcript))
-        .route("/api/tickets/{number}/accept", post(accept_ticket))
-        .route("/api/tickets/{number}/decline", post(decline_ticket))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(set_availability, my_availability))
+        .routes(routes!(my_chats))
+        .routes(routes!(read_queue))
+        .routes(routes!(start, mine))
+        .routes(routes!(availability))
+        .routes(routes!(read_settings, write_settings))
+        .routes(routes!(show))
+        .routes(routes!(accept))
+        .routes(routes!(decline))
+        .routes(routes!(end))
+        .routes(routes!(transfer))
+        .routes(routes!(email_transcript))
+        .routes(routes!(accept_ticket))
+        .routes(routes!(decline_ticket))
         // The widget calls some of these from host products' pages too.
         .layer(super::bot_api::widget_cors())
 }
@@ -58,7 +53,7 @@ pub struct Availability {
 
 /// An operator sets their availability (and capacity).
 #[utoipa::path(put, path = "/api/operator/availability", tag = "operators", request_body = Availability,
-    responses((status = 200, body = Object), (status = 400), (status = 403)))]
+    responses((status = 200, body = Object), (status = 400), (status = 401), (status = 403)))]
 pub async fn set_availability(
     State(state): State<AppState>,
     caller: Caller,
@@ -99,7 +94,7 @@ pub async fn set_availability(
 
 /// The caller's availability (offline until first set).
 #[utoipa::path(get, path = "/api/operator/availability", tag = "operators",
-    responses((status = 200, body = Object), (status = 403)))]
+    responses((status = 200, body = Object), (status = 401), (status = 403)))]
 pub async fn my_availability(
     State(state): State<AppState>,
     caller: Caller,
@@ -143,7 +138,7 @@ pub struct Queue {
 
 /// The queue: chat requests not yet taken and unassigned tickets, ordered
 /// by priority and by how close each is to its target.
-#[utoipa::path(get, path = "/api/queue", tag = "operators", responses((status = 200, body = Queue), (status = 403)))]
+#[utoipa::path(get, path = "/api/queue", tag = "operators", responses((status = 200, body = Queue), (status = 401), (status = 403)))]
 pub async fn read_queue(
     State(state): State<AppState>,
     caller: Caller,
@@ -348,7 +343,7 @@ async fn chat_state(state: &AppState, r: &ChatRequest) -> Result<ChatState, ApiE
 /// A user asks to chat with a person; it is offered to an operator at once
 /// when one is free.
 #[utoipa::path(post, path = "/api/chats", tag = "operators", request_body = StartChat,
-    responses((status = 201, body = ChatState), (status = 400), (status = 401)))]
+    responses((status = 201, body = ChatState), (status = 400), (status = 401), (status = 404), (status = 409, description = "live chat is off")))]
 pub async fn start(
     State(state): State<AppState>,
     caller: Caller,
@@ -418,11 +413,11 @@ pub async fn start(
 
 /// A chat request's state: position in the queue, operator.
 #[utoipa::path(get, path = "/api/chats/{id}", tag = "operators", params(("id" = String, Path)),
-    responses((status = 200, body = ChatState), (status = 404)))]
+    responses((status = 200, body = ChatState), (status = 401), (status = 404)))]
 pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ChatState>, ApiError> {
     let r = followed_chat(&state, &caller, &id).await?;
     let mut s = chat_state(&state, &r).await?;
@@ -477,7 +472,7 @@ pub async fn mine(
 
 /// The caller's live chats (an operator's tabs).
 #[utoipa::path(get, path = "/api/operator/chats", tag = "operators",
-    responses((status = 200, body = [ChatState]), (status = 403)))]
+    responses((status = 200, body = [ChatState]), (status = 401), (status = 403)))]
 pub async fn my_chats(
     State(state): State<AppState>,
     caller: Caller,
@@ -498,11 +493,11 @@ pub async fn my_chats(
 
 /// An operator takes a chat request; of two at once, exactly one wins.
 #[utoipa::path(post, path = "/api/chats/{id}/accept", tag = "operators", params(("id" = String, Path)),
-    responses((status = 200, body = ChatState), (status = 403), (status = 404), (status = 409)))]
+    responses((status = 200, body = ChatState), (status = 401), (status = 403), (status = 404), (status = 409)))]
 pub async fn accept(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ChatState>, ApiError> {
     let me = caller.require_staff()?.clone();
     let r = followed_chat(&state, &caller, &id).await?;
@@ -528,11 +523,11 @@ pub async fn accept(
 
 /// The offered operator declines; the request goes to the next one.
 #[utoipa::path(post, path = "/api/chats/{id}/decline", tag = "operators", params(("id" = String, Path)),
-    responses((status = 204), (status = 403), (status = 404), (status = 409)))]
+    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409)))]
 pub async fn decline(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     let me = caller.require_staff()?.clone();
     let r = followed_chat(&state, &caller, &id).await?;
@@ -546,11 +541,11 @@ pub async fn decline(
 
 /// The user or the operator ends the chat (or the user gives up waiting).
 #[utoipa::path(post, path = "/api/chats/{id}/end", tag = "operators", params(("id" = String, Path)),
-    responses((status = 204), (status = 404), (status = 409)))]
+    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409)))]
 pub async fn end(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     let me = caller.require()?.clone();
     let r = followed_chat(&state, &caller, &id).await?;
@@ -584,11 +579,11 @@ pub struct Transfer {
 
 /// The chat's operator hands it to another operator or team.
 #[utoipa::path(post, path = "/api/chats/{id}/transfer", tag = "operators", params(("id" = String, Path)),
-    request_body = Transfer, responses((status = 200, body = ChatState), (status = 400), (status = 403), (status = 404), (status = 409)))]
+    request_body = Transfer, responses((status = 200, body = ChatState), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409)))]
 pub async fn transfer(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     body: JsonBody<Transfer>,
 ) -> Result<Json<ChatState>, ApiError> {
     let me = caller.require_staff()?.clone();
@@ -663,11 +658,11 @@ pub async fn transfer(
 
 /// Emails the chat's transcript to its user.
 #[utoipa::path(post, path = "/api/chats/{id}/email-transcript", tag = "operators", params(("id" = String, Path)),
-    responses((status = 202), (status = 404)))]
+    responses((status = 202), (status = 401), (status = 404)))]
 pub async fn email_transcript(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     let r = followed_chat(&state, &caller, &id).await?;
     let user = users::by_id(&state.db, &r.user_id)
@@ -718,7 +713,7 @@ pub async fn availability(
 
 /// The live-chat settings (admins).
 #[utoipa::path(get, path = "/api/admin/live-settings", tag = "operators",
-    responses((status = 200, body = live_settings::LiveSettings), (status = 403)))]
+    responses((status = 200, body = live_settings::LiveSettings), (status = 401), (status = 403)))]
 pub async fn read_settings(
     State(state): State<AppState>,
     caller: Caller,
@@ -729,7 +724,7 @@ pub async fn read_settings(
 
 /// Changes the live-chat settings (admins); every value is checked.
 #[utoipa::path(put, path = "/api/admin/live-settings", tag = "operators", request_body = live_settings::LiveSettings,
-    responses((status = 200, body = live_settings::LiveSettings), (status = 400), (status = 403)))]
+    responses((status = 200, body = live_settings::LiveSettings), (status = 400), (status = 401), (status = 403)))]
 pub async fn write_settings(
     State(state): State<AppState>,
     caller: Caller,
@@ -766,12 +761,12 @@ pub async fn write_settings(
 
 /// An operator takes a ticket offered to them (new, or overdue with another
 /// operator), or a new one offered to nobody: it is assigned to them.
-#[utoipa::path(post, path = "/api/tickets/{number}/accept", tag = "operators", params(("number" = i64, Path)),
-    responses((status = 200, body = tickets_api::TicketSummary), (status = 403), (status = 404), (status = 409)))]
+#[utoipa::path(post, path = "/api/tickets/{number}/accept", tag = "operators", params(("number" = i64, Path, example = 1001)),
+    responses((status = 200, body = tickets_api::TicketSummary), (status = 401), (status = 403), (status = 404), (status = 409)))]
 pub async fn accept_ticket(
     State(state): State<AppState>,
     caller: Caller,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
 ) -> Result<Json<tickets_api::TicketSummary>, ApiError> {
     let me = caller.require_staff()?.clone();
     let t = tickets_api::visible_ticket(&state, &me, &number).await?;
@@ -780,12 +775,12 @@ pub async fn accept_ticket(
 }
 
 /// The offered operator declines the ticket; it goes to the next one.
-#[utoipa::path(post, path = "/api/tickets/{number}/decline", tag = "operators", params(("number" = i64, Path)),
-    responses((status = 204), (status = 403), (status = 404), (status = 409)))]
+#[utoipa::path(post, path = "/api/tickets/{number}/decline", tag = "operators", params(("number" = i64, Path, example = 1001)),
+    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409)))]
 pub async fn decline_ticket(
     State(state): State<AppState>,
     caller: Caller,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     let me = caller.require_staff()?.clone();
     let t = tickets_api::visible_ticket(&state, &me, &number).await?;

@@ -41,14 +41,8 @@ pub async fn headers(req: Request, next: Next) -> Response {
 /// carry the session's CSRF token in `X-CSRF-Token`. Bearer-token calls
 /// (the widget) and calls with no logged-in session are not at risk.
 pub async fn csrf_guard(session: Session, req: Request, next: Next) -> Response {
-    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let path = req.uri().path();
-    // Logging in needs no token (there is no session yet to forge).
-    let exempt = !path.starts_with("/api/")
-        || path.starts_with("/api/bot/")
-        || (path == "/api/session" && req.method() == Method::POST);
     let bearer = req.headers().contains_key(header::AUTHORIZATION);
-    if unsafe_method && !exempt && !bearer {
+    if csrf_checked(req.method(), req.uri().path()) && !bearer {
         let logged_in = matches!(auth::session_user_id(&session).await, Ok(Some(_)));
         let given = req
             .headers()
@@ -64,6 +58,17 @@ pub async fn csrf_guard(session: Session, req: Request, next: Next) -> Response 
         }
     }
     next.run(req).await
+}
+
+/// Whether a cookie call of `method` on `path` needs the CSRF token (the
+/// API document lists its 403 from this same rule).
+pub fn csrf_checked(method: &Method, path: &str) -> bool {
+    let unsafe_method = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+    // Logging in needs no token (there is no session yet to forge).
+    let exempt = !path.starts_with("/api/")
+        || path.starts_with("/api/bot/")
+        || (path == "/api/session" && method == Method::POST);
+    unsafe_method && !exempt
 }
 
 /// Fixed-window counters per (bucket, key), in memory: enough for one

@@ -2,12 +2,13 @@
 
 use std::net::SocketAddr;
 
+use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::auth::{self, Caller};
@@ -16,12 +17,12 @@ use super::security::{self, LOGIN};
 use crate::accounts::{self, Role, password};
 use crate::store::users::{self, TokenPurpose, User};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/session", post(log_in).delete(log_out).get(current))
-        .route("/api/invitations", post(invite))
-        .route("/api/password/forgot", post(forgot))
-        .route("/api/password/reset", post(reset))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(log_in, log_out, current))
+        .routes(routes!(invite))
+        .routes(routes!(forgot))
+        .routes(routes!(reset))
 }
 
 pub type JsonBody<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
@@ -97,7 +98,7 @@ pub async fn check_credentials(
 
 /// Log in with email and password; sets the session cookie.
 #[utoipa::path(post, path = "/api/session", tag = "accounts", request_body = Credentials,
-    responses((status = 200, body = SessionInfo), (status = 401), (status = 429)))]
+    responses((status = 200, body = SessionInfo), (status = 400), (status = 401, description = "wrong email or password"), (status = 429)))]
 pub async fn log_in(
     State(state): State<AppState>,
     info: ConnectInfo<SocketAddr>,
@@ -119,14 +120,14 @@ pub async fn log_in(
 }
 
 /// Log out: the session is deleted on the server.
-#[utoipa::path(delete, path = "/api/session", tag = "accounts", responses((status = 204)))]
+#[utoipa::path(delete, path = "/api/session", tag = "accounts", responses((status = 204), (status = 401)))]
 pub async fn log_out(caller: Caller) -> Result<StatusCode, ApiError> {
     auth::log_out(&caller.session).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Who is logged in, and the CSRF token for this session.
-#[utoipa::path(get, path = "/api/session", tag = "accounts", responses((status = 200, body = SessionInfo)))]
+#[utoipa::path(get, path = "/api/session", tag = "accounts", responses((status = 200, body = SessionInfo), (status = 401)))]
 pub async fn current(caller: Caller) -> Result<Json<SessionInfo>, ApiError> {
     Ok(Json(SessionInfo {
         user: caller.user().map(Me::from),
@@ -149,7 +150,7 @@ pub const LINK_VALID_HOURS: i64 = 72;
 /// Admins invite someone by email: the account is created without a
 /// password and a one-time link to set it is emailed.
 #[utoipa::path(post, path = "/api/invitations", tag = "accounts", request_body = Invitation,
-    responses((status = 201), (status = 400), (status = 403), (status = 409)))]
+    responses((status = 201), (status = 400), (status = 401), (status = 403), (status = 409)))]
 pub async fn invite(
     State(state): State<AppState>,
     caller: Caller,
@@ -188,7 +189,7 @@ pub struct Forgot {
 /// Emails a password-reset link if the account exists (the answer is the
 /// same either way, so nobody can probe for accounts).
 #[utoipa::path(post, path = "/api/password/forgot", tag = "accounts", request_body = Forgot,
-    responses((status = 202), (status = 429)))]
+    responses((status = 202), (status = 400), (status = 429)))]
 pub async fn forgot(
     State(state): State<AppState>,
     info: ConnectInfo<SocketAddr>,

@@ -1,26 +1,24 @@
 //! Admins manage operators' teams: list, create, add and remove members.
 
-use axum::extract::{Path, State};
+use axum::Json;
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, put};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, ApiPath};
 use super::session_api::{JsonBody, json_body};
 use crate::store::{now, queue};
 use crate::teams::{self, TeamError};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/admin/teams", get(list).post(create))
-        .route(
-            "/api/admin/teams/{name}/members/{email}",
-            put(add_member).delete(remove_member),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(add_member, remove_member))
 }
 
 impl From<TeamError> for ApiError {
@@ -52,7 +50,7 @@ pub struct NewTeam {
 
 /// The teams and their members (admins).
 #[utoipa::path(get, path = "/api/admin/teams", tag = "operators",
-    responses((status = 200, body = [Team]), (status = 403)))]
+    responses((status = 200, body = [Team]), (status = 401), (status = 403)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -69,7 +67,7 @@ pub async fn list(
 
 /// Creates a team (admins).
 #[utoipa::path(post, path = "/api/admin/teams", tag = "operators", request_body = NewTeam,
-    responses((status = 201, body = Team), (status = 400), (status = 403), (status = 409)))]
+    responses((status = 201, body = Team), (status = 400), (status = 401), (status = 403), (status = 409)))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -90,11 +88,11 @@ pub async fn create(
 /// Adds an operator or admin to a team (admins).
 #[utoipa::path(put, path = "/api/admin/teams/{name}/members/{email}", tag = "operators",
     params(("name" = String, Path), ("email" = String, Path)),
-    responses((status = 204), (status = 400), (status = 403), (status = 404)))]
+    responses((status = 204), (status = 400), (status = 401), (status = 403), (status = 404)))]
 pub async fn add_member(
     State(state): State<AppState>,
     caller: Caller,
-    Path((name, email)): Path<(String, String)>,
+    ApiPath((name, email)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     caller.require_admin()?;
     teams::add_member(&state.db, &name, &email).await?;
@@ -104,11 +102,11 @@ pub async fn add_member(
 /// Removes a member from a team (admins).
 #[utoipa::path(delete, path = "/api/admin/teams/{name}/members/{email}", tag = "operators",
     params(("name" = String, Path), ("email" = String, Path)),
-    responses((status = 204), (status = 400), (status = 403), (status = 404)))]
+    responses((status = 204), (status = 400), (status = 401), (status = 403), (status = 404)))]
 pub async fn remove_member(
     State(state): State<AppState>,
     caller: Caller,
-    Path((name, email)): Path<(String, String)>,
+    ApiPath((name, email)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     caller.require_admin()?;
     teams::remove_member(&state.db, &name, &email).await?;

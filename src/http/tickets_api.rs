@@ -5,17 +5,19 @@
 //! reveal nothing.
 
 use axum::Json;
-use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, ApiPath};
 use super::security::TICKET_CREATE;
 use super::ticket_form::{self, FormData, FormError};
 use crate::store::tickets::{self, Attachment, Event, Filter, Scope, Sort, Ticket};
@@ -24,18 +26,18 @@ use crate::store::{conversations, organisations};
 use crate::tickets::{Impact, Priority, Reproducibility, Source, Status, TicketKind};
 use crate::workflow::{self, TicketInput};
 
-pub fn router(upload_limit: usize) -> Router<AppState> {
-    let uploads = Router::new()
-        .route("/api/tickets", post(create).get(list))
-        .route("/api/tickets/{number}/replies", post(reply))
+pub fn router(upload_limit: usize) -> OpenApiRouter<AppState> {
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(reply))
         .layer(DefaultBodyLimit::max(upload_limit));
-    Router::new()
+    OpenApiRouter::new()
         .merge(uploads)
-        .route("/api/tickets/{number}", get(show).patch(edit))
-        .route("/api/tickets/{number}/status", post(set_status))
-        .route("/api/tickets/{number}/priority", post(set_priority))
-        .route("/api/tickets/{number}/time", post(log_time))
-        .route("/api/attachments/{id}", get(download))
+        .routes(routes!(show, edit))
+        .routes(routes!(set_status))
+        .routes(routes!(set_priority))
+        .routes(routes!(log_time))
+        .routes(routes!(download))
         // Widgets on host products' pages call with a visitor token.
         .layer(super::bot_api::widget_cors())
 }
@@ -192,16 +194,55 @@ pub struct Created {
     pub url: String,
 }
 
+/// A new ticket's form (for the API document; read by `ticket_input`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct NewTicketForm {
+    /// bug_report, feature_request or settings_help.
+    #[schema(example = "settings_help")]
+    r#type: String,
+    #[schema(example = "How do I change my password?")]
+    description: String,
+    /// Required from the portal; derived from the description otherwise.
+    summary: Option<String>,
+    priority: Option<String>,
+    category: Option<String>,
+    reproducibility: Option<String>,
+    impact: Option<String>,
+    steps: Option<String>,
+    additional_info: Option<String>,
+    /// The bot conversation that came before.
+    conversation_id: Option<String>,
+    page_url: Option<String>,
+    /// widget, portal or api (default).
+    source: Option<String>,
+    #[schema(value_type = Option<Vec<String>>, format = Binary)]
+    files: Option<Vec<Vec<u8>>>,
+}
+
+/// A reply's form (for the API document).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ReplyForm {
+    body: Option<String>,
+    /// `true`: an internal note (operators).
+    internal: Option<String>,
+    #[schema(value_type = Option<Vec<String>>, format = Binary)]
+    files: Option<Vec<Vec<u8>>>,
+}
+
 /// Open a ticket (multipart/form-data: the fields and `files`).
 #[utoipa::path(post, path = "/api/tickets", tag = "tickets",
+    request_body(content = NewTicketForm, content_type = "multipart/form-data"),
     responses((status = 201, body = Created), (status = 400, description = "invalid field or refused file"),
-              (status = 401), (status = 413), (status = 429)))]
+              (status = 401), (status = 403), (status = 409), (status = 413), (status = 415), (status = 429)))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    form: Multipart,
+    form: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let user = caller.require()?.clone();
+    let form = form?;
     state.limits.hit(TICKET_CREATE, &user.id)?;
     let form = ticket_form::read(form, &state.files, &state.desk_config.attachments).await?;
     let source = match form.text("source") {
@@ -366,13 +407,14 @@ pub fn summary_of(state: &AppState, t: &Ticket) -> TicketSummary {
 #[utoipa::path(get, path = "/api/tickets", tag = "tickets",
     params(("status" = Option<String>, Query), ("type" = Option<String>, Query), ("priority" = Option<String>, Query),
            ("q" = Option<String>, Query), ("sort" = Option<String>, Query), ("limit" = Option<i64>, Query)),
-    responses((status = 200, body = [TicketSummary]), (status = 401)))]
+    responses((status = 200, body = [TicketSummary]), (status = 400), (status = 401)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<ListQuery>,
+    q: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<Vec<TicketSummary>>, ApiError> {
     let user = caller.require()?;
+    let Query(q) = q?;
     let filter = q.filter()?;
     let list = visible_tickets(&state, user, &filter).await?;
     Ok(Json(list.iter().map(|t| summary_of(&state, t)).collect()))
@@ -472,11 +514,11 @@ pub async fn detail(state: &AppState, user: &User, t: &Ticket) -> Result<TicketD
 
 /// One ticket with its timeline (internal notes for operators only).
 #[utoipa::path(get, path = "/api/tickets/{number}", tag = "tickets",
-    params(("number" = i64, Path)), responses((status = 200, body = TicketDetail), (status = 401), (status = 404)))]
+    params(("number" = i64, Path, example = 1001)), responses((status = 200, body = TicketDetail), (status = 401), (status = 404)))]
 pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
 ) -> Result<Json<TicketDetail>, ApiError> {
     let user = caller.require()?;
     let t = visible_ticket(&state, user, &number).await?;
@@ -486,14 +528,16 @@ pub async fn show(
 /// Reply to a ticket (multipart: `body`, optional `internal=true` for
 /// operators' notes, `files`).
 #[utoipa::path(post, path = "/api/tickets/{number}/replies", tag = "tickets",
-    params(("number" = i64, Path)), responses((status = 201, body = TicketSummary), (status = 400), (status = 401), (status = 404), (status = 409)))]
+    params(("number" = i64, Path, example = 1001)), request_body(content = ReplyForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = TicketSummary), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409), (status = 413), (status = 415)))]
 pub async fn reply(
     State(state): State<AppState>,
     caller: Caller,
-    Path(number): Path<String>,
-    form: Multipart,
+    ApiPath(number): ApiPath<String>,
+    form: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<TicketSummary>), ApiError> {
     let user = caller.require()?.clone();
+    let form = form?;
     let t = visible_ticket(&state, &user, &number).await?;
     if t.status.is_read_only() {
         return Err(ApiError::Conflict(
@@ -529,12 +573,12 @@ pub struct StatusChange {
 /// Move a ticket in its workflow. Requesters may reopen a resolved ticket
 /// or close it; operators do the rest.
 #[utoipa::path(post, path = "/api/tickets/{number}/status", tag = "tickets",
-    params(("number" = i64, Path)), request_body = StatusChange,
-    responses((status = 200, body = TicketSummary), (status = 400), (status = 403), (status = 404), (status = 409)))]
+    params(("number" = i64, Path, example = 1001)), request_body = StatusChange,
+    responses((status = 200, body = TicketSummary), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409)))]
 pub async fn set_status(
     State(state): State<AppState>,
     caller: Caller,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
     body: Result<Json<StatusChange>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<TicketSummary>, ApiError> {
     let user = caller.require()?.clone();
@@ -597,12 +641,12 @@ pub struct TicketEdit {
 /// Operators correct a ticket's type, summary or category (recorded in its
 /// history).
 #[utoipa::path(patch, path = "/api/tickets/{number}", tag = "tickets",
-    params(("number" = i64, Path)), request_body = TicketEdit,
-    responses((status = 200, body = TicketSummary), (status = 400), (status = 403), (status = 404), (status = 409)))]
+    params(("number" = i64, Path, example = 1001)), request_body = TicketEdit,
+    responses((status = 200, body = TicketSummary), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409)))]
 pub async fn edit(
     State(state): State<AppState>,
     caller: Caller,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
     body: Result<Json<TicketEdit>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<TicketSummary>, ApiError> {
     let user = caller.require()?.clone();
@@ -669,12 +713,12 @@ pub struct PriorityChange {
 
 /// Operators change a ticket's priority (its response target follows).
 #[utoipa::path(post, path = "/api/tickets/{number}/priority", tag = "tickets",
-    params(("number" = i64, Path)), request_body = PriorityChange,
-    responses((status = 200, body = TicketSummary), (status = 400), (status = 403), (status = 404)))]
+    params(("number" = i64, Path, example = 1001)), request_body = PriorityChange,
+    responses((status = 200, body = TicketSummary), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409)))]
 pub async fn set_priority(
     State(state): State<AppState>,
     caller: Caller,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
     body: Result<Json<PriorityChange>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<TicketSummary>, ApiError> {
     let user = caller.require()?.clone();
@@ -699,12 +743,12 @@ pub struct TimeLog {
 
 /// Operators log time spent on a ticket (charged to its organisation).
 #[utoipa::path(post, path = "/api/tickets/{number}/time", tag = "tickets",
-    params(("number" = i64, Path)), request_body = TimeLog,
-    responses((status = 204), (status = 400), (status = 403), (status = 404)))]
+    params(("number" = i64, Path, example = 1001)), request_body = TimeLog,
+    responses((status = 204), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409)))]
 pub async fn log_time(
     State(state): State<AppState>,
     caller: Caller,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
     body: Result<Json<TimeLog>, axum::extract::rejection::JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let user = caller.require()?.clone();
@@ -722,7 +766,7 @@ pub async fn log_time(
 pub async fn download(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let user = caller.require()?;
     let not_found = || ApiError::NotFound("There is no such attachment you can see.".into());

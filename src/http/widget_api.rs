@@ -5,12 +5,13 @@
 
 use std::net::SocketAddr;
 
+use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::auth::{self, Caller, Via};
@@ -25,12 +26,12 @@ use crate::store::users::{self, NewUser, User};
 /// Visitor tokens last a year: "once per browser".
 const VISITOR_TOKEN_SECS: i64 = 365 * 86_400;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/widget/me", get(me))
-        .route("/api/widget/identify", post(identify))
-        .route("/api/widget/email-code", post(send_code))
-        .route("/api/widget/email-code/verify", post(verify_code))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(me))
+        .routes(routes!(identify))
+        .routes(routes!(send_code))
+        .routes(routes!(verify_code))
         .layer(super::bot_api::widget_cors())
 }
 
@@ -44,7 +45,7 @@ pub struct WidgetIdentity {
 }
 
 /// Who the widget's user is.
-#[utoipa::path(get, path = "/api/widget/me", tag = "widget", responses((status = 200, body = WidgetIdentity)))]
+#[utoipa::path(get, path = "/api/widget/me", tag = "widget", responses((status = 200, body = WidgetIdentity), (status = 401, description = "expired visitor token")))]
 pub async fn me(caller: Caller) -> Result<Json<WidgetIdentity>, ApiError> {
     Ok(Json(match &caller.user {
         Some((u, Via::Cookie)) => WidgetIdentity {
@@ -183,7 +184,7 @@ pub struct CodeCheck {
 
 /// Checks the code; the right one gives this browser a visitor token.
 #[utoipa::path(post, path = "/api/widget/email-code/verify", tag = "widget", request_body = CodeCheck,
-    responses((status = 200, body = VisitorToken), (status = 400), (status = 429)))]
+    responses((status = 200, body = VisitorToken), (status = 400), (status = 403), (status = 429)))]
 pub async fn verify_code(
     State(state): State<AppState>,
     body: JsonBody<CodeCheck>,

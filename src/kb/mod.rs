@@ -96,7 +96,7 @@ pub struct CategoryNode {
     pub children: Vec<CategoryNode>,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct ArticleLink {
     pub title: String,
     pub url: String,
