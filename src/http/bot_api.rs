@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use tower_http::cors::{Any, CorsLayer};
 
 use super::AppState;
+use super::auth::Caller;
 use super::error::ApiError;
+use super::security::ClientIp;
 use crate::bot::{self, AskInput, BotAnswer};
 use crate::kb::{ArticleLink, pages};
 use crate::locale::{DEFAULT_LOCALE, Locale};
@@ -158,8 +160,17 @@ fn validate_page_url(raw: Option<String>) -> Result<Option<String>, ApiError> {
 
 async fn ask(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    caller: Result<Caller, ApiError>,
     body: Result<Json<AskRequest>, JsonRejection>,
 ) -> Result<Json<AskResponse>, ApiError> {
+    // Limited per user when known (a widget visitor or a logged-in user),
+    // else per address; an expired token only makes the caller anonymous.
+    let client = match caller.ok().as_ref().and_then(Caller::user) {
+        Some(u) => format!("user:{}", u.id),
+        None => format!("ip:{ip}"),
+    };
+    state.limits.ask(&client)?;
     let Json(req) = body.map_err(json_error)?;
     let q = validate(req)?;
 
@@ -196,6 +207,7 @@ async fn ask(
                 page_url: page_url.as_deref(),
                 locale,
                 history: &history,
+                client: &client,
             },
         )
     })
