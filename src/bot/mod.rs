@@ -140,8 +140,7 @@ pub fn ask(
         text,
         query.clone(),
         page_path.as_deref(),
-        input.history,
-        input.client,
+        input,
     )?;
 
     // An article that exists only in English still answers a question asked
@@ -241,9 +240,10 @@ fn best_retrieval(
     text: &str,
     query: Query,
     page_path: Option<&str>,
-    history: &[String],
-    client: &str,
+    // Its earlier questions and who asks.
+    input: &AskInput<'_>,
 ) -> Result<Retrieval, SearchError> {
+    let (history, client) = (input.history, input.client);
     let alone = retrieve(knowledge, locale, &query, mode, page_path, None)?;
     let Some(previous) = history.last() else {
         return Ok(alone);
