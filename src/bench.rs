@@ -531,9 +531,9 @@ async fn noisy_neighbour(
         }));
     }
     // The flood, not the first burst each client is allowed: wait until
-    // every abusive client has been refused once (or a few seconds).
+    // every abusive client has been refused once (or a minute).
     let warm = Instant::now();
-    while refused_once.load(Ordering::Relaxed) < ABUSIVE && warm.elapsed() < Duration::from_secs(10)
+    while refused_once.load(Ordering::Relaxed) < ABUSIVE && warm.elapsed() < Duration::from_secs(60)
     {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

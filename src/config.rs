@@ -113,7 +113,7 @@ impl Default for Limits {
 /// room for a school or office sharing one address.
 pub const DEFAULT_ASKS_PER_MINUTE: u32 = 60;
 /// A widget identifies its user once per page load at most.
-pub const DEFAULT_IDENTIFY_PER_MINUTE: u32 = 30;
+pub const DEFAULT_IDENTIFY_PER_MINUTE: u32 = 60;
 
 /// An address or a CIDR range (`10.0.0.0/8`, `2001:db8::/32`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

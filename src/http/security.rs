@@ -178,13 +178,16 @@ impl RateLimiter {
         Ok(())
     }
 
-    /// Takes one of `per_minute` tokens a minute for `key`, with bursts of
-    /// up to half a minute's worth; 0 means no limit.
+    /// Takes `cost` of the `per_minute` tokens a minute for `key`, with
+    /// bursts of up to ten seconds' worth; 0 means no limit. A costly call
+    /// is let through while a token is left and leaves the bucket in debt
+    /// (down to minus a burst), so its cost is paid by waiting after it.
     fn take(
         &self,
         bucket: &'static str,
         key: &str,
         per_minute: u32,
+        cost: f64,
         what: &str,
     ) -> Result<(), ApiError> {
         if per_minute == 0 {
@@ -192,12 +195,12 @@ impl RateLimiter {
         }
         let now = Instant::now();
         let rate = f64::from(per_minute) / 60.0;
-        let capacity = f64::from((per_minute / 2).max(1));
+        let capacity = f64::from((per_minute / 6).max(1));
         let mut c = self.lock();
         if c.buckets.len() > SWEEP_ABOVE {
-            // A bucket idle for a minute is full again: forgetting it is the same.
+            // A bucket idle for two minutes is full again: forgetting it is the same.
             c.buckets
-                .retain(|_, (at, _)| now.duration_since(*at) < Duration::from_secs(60));
+                .retain(|_, (at, _)| now.duration_since(*at) < Duration::from_secs(120));
         }
         let entry = c
             .buckets
@@ -205,20 +208,28 @@ impl RateLimiter {
             .or_insert((now, capacity));
         let tokens = (entry.1 + now.duration_since(entry.0).as_secs_f64() * rate).min(capacity);
         if tokens < 1.0 {
-            entry.1 = tokens;
-            entry.0 = now;
+            *entry = (now, tokens);
             return Err(too_many(
                 Duration::from_secs_f64((1.0 - tokens) / rate),
                 what,
             ));
         }
-        *entry = (now, tokens - 1.0);
+        *entry = (now, (tokens - cost).max(-capacity));
         Ok(())
     }
 
-    /// One question to the bot from `client` (a user id or an address).
-    pub fn ask(&self, client: &str) -> Result<(), ApiError> {
-        self.take("ask", client, self.settings.asks_per_minute, "questions")
+    /// One question to the bot from `client` (a user id or an address):
+    /// one token, and one more per 500 characters, as a long question costs
+    /// more to read and embed.
+    pub fn ask(&self, client: &str, question_chars: usize) -> Result<(), ApiError> {
+        let cost = 1.0 + (question_chars / 500) as f64;
+        self.take(
+            "ask",
+            client,
+            self.settings.asks_per_minute,
+            cost,
+            "questions",
+        )
     }
 
     /// One widget identification from `ip`.
@@ -227,6 +238,7 @@ impl RateLimiter {
             "identify",
             &ip.to_string(),
             self.settings.identify_per_minute,
+            1.0,
             "identification attempts",
         )
     }
@@ -378,7 +390,7 @@ mod tests {
                 .iter()
                 .map(|p| IpRange::parse(p).expect("range"))
                 .collect(),
-            asks_per_minute: 10,
+            asks_per_minute: 30,
             ..Limits::default()
         })
     }
@@ -454,19 +466,25 @@ mod tests {
     #[test]
     fn buckets_allow_a_burst_then_the_rate() {
         let l = limiter(&[]);
-        // 10 a minute: bursts of 5.
+        // 30 a minute: bursts of 5, then one every 2 s.
         for _ in 0..5 {
-            assert!(l.ask("visitor").is_ok());
+            assert!(l.ask("visitor", 20).is_ok());
         }
-        let Err(ApiError::TooManyRequests { retry_after, .. }) = l.ask("visitor") else {
+        let Err(ApiError::TooManyRequests { retry_after, .. }) = l.ask("visitor", 20) else {
             panic!("over the burst");
         };
-        assert!((1..=6).contains(&retry_after), "{retry_after}");
-        assert!(l.ask("someone else").is_ok());
+        assert!((1..=2).contains(&retry_after), "{retry_after}");
+        // A 2,000-character question costs five: the next one waits longer.
+        assert!(l.ask("verbose", 2000).is_ok());
+        let Err(ApiError::TooManyRequests { retry_after, .. }) = l.ask("verbose", 20) else {
+            panic!("in debt");
+        };
+        assert!((2..=4).contains(&retry_after), "{retry_after}");
+        assert!(l.ask("someone else", 20).is_ok());
         let off = RateLimiter::new(Limits {
             asks_per_minute: 0,
             ..Limits::default()
         });
-        assert!((0..1000).all(|_| off.ask("x").is_ok()));
+        assert!((0..1000).all(|_| off.ask("x", 2000).is_ok()));
     }
 }
