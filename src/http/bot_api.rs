@@ -170,12 +170,10 @@ async fn ask(
         Some(u) => format!("user:{}", u.id),
         None => format!("ip:{ip}"),
     };
+    state.limits.ask(&client)?;
     let Json(req) = body.map_err(json_error)?;
-    state.limits.ask(
-        &client,
-        req.question.chars().count().min(MAX_QUESTION_CHARS),
-    )?;
     let q = validate(req)?;
+    state.limits.ask_length(&client, q.question.chars().count());
 
     // A conversation is stored with its first turn, so one with no earlier
     // question is unknown: the history read also answers whether it exists.

@@ -218,18 +218,29 @@ impl RateLimiter {
         Ok(())
     }
 
-    /// One question to the bot from `client` (a user id or an address):
-    /// one token, and one more per 500 characters, as a long question costs
-    /// more to read and embed.
-    pub fn ask(&self, client: &str, question_chars: usize) -> Result<(), ApiError> {
-        let cost = 1.0 + (question_chars / 500) as f64;
+    /// One question to the bot from `client` (a user id or an address).
+    pub fn ask(&self, client: &str) -> Result<(), ApiError> {
         self.take(
             "ask",
             client,
             self.settings.asks_per_minute,
-            cost,
+            1.0,
             "questions",
         )
+    }
+
+    /// What a valid question of `chars` characters costs `client` beyond
+    /// the token `ask` took: one more per 500 characters, as a long
+    /// question costs more to read and embed. Paid by waiting later.
+    pub fn ask_length(&self, client: &str, chars: usize) {
+        let (per_minute, extra) = (self.settings.asks_per_minute, (chars / 500) as f64);
+        if per_minute == 0 || extra == 0.0 {
+            return;
+        }
+        let capacity = f64::from((per_minute / 6).max(1));
+        if let Some(entry) = self.lock().buckets.get_mut(&("ask", client.to_string())) {
+            entry.1 = (entry.1 - extra).max(-capacity);
+        }
     }
 
     /// One widget identification from `ip`.
@@ -468,23 +479,24 @@ mod tests {
         let l = limiter(&[]);
         // 30 a minute: bursts of 5, then one every 2 s.
         for _ in 0..5 {
-            assert!(l.ask("visitor", 20).is_ok());
+            assert!(l.ask("visitor").is_ok());
         }
-        let Err(ApiError::TooManyRequests { retry_after, .. }) = l.ask("visitor", 20) else {
+        let Err(ApiError::TooManyRequests { retry_after, .. }) = l.ask("visitor") else {
             panic!("over the burst");
         };
         assert!((1..=2).contains(&retry_after), "{retry_after}");
         // A 2,000-character question costs five: the next one waits longer.
-        assert!(l.ask("verbose", 2000).is_ok());
-        let Err(ApiError::TooManyRequests { retry_after, .. }) = l.ask("verbose", 20) else {
+        assert!(l.ask("verbose").is_ok());
+        l.ask_length("verbose", 2000);
+        let Err(ApiError::TooManyRequests { retry_after, .. }) = l.ask("verbose") else {
             panic!("in debt");
         };
         assert!((2..=4).contains(&retry_after), "{retry_after}");
-        assert!(l.ask("someone else", 20).is_ok());
+        assert!(l.ask("someone else").is_ok());
         let off = RateLimiter::new(Limits {
             asks_per_minute: 0,
             ..Limits::default()
         });
-        assert!((0..1000).all(|_| off.ask("x", 2000).is_ok()));
+        assert!((0..1000).all(|_| off.ask("x").is_ok()));
     }
 }
