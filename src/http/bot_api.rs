@@ -170,7 +170,15 @@ async fn ask(
         Some(u) => format!("user:{}", u.id),
         None => format!("ip:{ip}"),
     };
-    state.limits.ask(&client)?;
+    if let Err(refused) = state.limits.ask(&client) {
+        // The refusal is held back up to a second (no CPU is spent
+        // waiting): a client looping on 429s gets about one a second per
+        // connection instead of burning the cores on refusals.
+        if let ApiError::TooManyRequests { retry_after, .. } = &refused {
+            tokio::time::sleep(std::time::Duration::from_secs((*retry_after).min(1))).await;
+        }
+        return Err(refused);
+    }
     let Json(req) = body.map_err(json_error)?;
     let q = validate(req)?;
     state.limits.ask_length(&client, q.question.chars().count());
