@@ -119,22 +119,38 @@ impl Batcher {
 
 /// Waiting texts, one per client in turn, up to the token limit (at least
 /// one). A client whose text is taken moves to the back of the turn order.
+/// Texts of very different lengths are not mixed: a short question would
+/// wait for a long one's pass, so a client's long text is left (keeping its
+/// turn) for a pass of its own kind.
 fn take_batch(waiting: &mut VecDeque<(String, VecDeque<Text>)>) -> Vec<Text> {
     let mut batch = Vec::new();
     let mut tokens = 0;
-    while let Some((client, mut texts)) = waiting.pop_front() {
+    let mut first_len = 0;
+    let mut skipped = Vec::new();
+    for _ in 0..waiting.len() {
+        let Some((client, mut texts)) = waiting.pop_front() else {
+            break;
+        };
         let Some(len) = texts.front().map(|(_, ids)| ids.len()) else {
             continue;
         };
-        if !batch.is_empty() && tokens + len > MAX_TOKENS_PER_PASS {
+        if batch.is_empty() {
+            first_len = len;
+        } else if tokens + len > MAX_TOKENS_PER_PASS {
             waiting.push_front((client, texts));
             break;
+        } else if len.max(first_len) > 2 * len.min(first_len) + 16 {
+            skipped.push((client, texts));
+            continue;
         }
         tokens += len;
         batch.extend(texts.pop_front());
         if !texts.is_empty() {
             waiting.push_back((client, texts));
         }
+    }
+    for s in skipped.into_iter().rev() {
+        waiting.push_front(s);
     }
     batch
 }
@@ -190,6 +206,19 @@ mod tests {
             passes.load(Ordering::SeqCst) < 16,
             "waiting texts share passes"
         );
+    }
+
+    #[test]
+    fn short_texts_are_not_held_up_by_long_ones() {
+        let mut waiting = VecDeque::from([
+            ("long".to_string(), VecDeque::from([(1, vec![0; 128])])),
+            ("short".to_string(), VecDeque::from([(2, vec![0; 12])])),
+            ("short too".to_string(), VecDeque::from([(3, vec![0; 15])])),
+        ]);
+        let ids = |b: Vec<Text>| b.into_iter().map(|(id, _)| id).collect::<Vec<_>>();
+        assert_eq!(ids(take_batch(&mut waiting)), vec![1]);
+        assert_eq!(ids(take_batch(&mut waiting)), vec![2, 3]);
+        assert!(waiting.is_empty());
     }
 
     #[test]
@@ -251,9 +280,11 @@ mod tests {
             t.join().expect("thread").expect("embedding");
         }
         let passes = passes.lock().expect("passes");
+        // It has a pass of its own (it is much shorter) at once, not after
+        // the flood's four.
         assert!(
-            passes[1].contains(&100),
-            "the other client's text joins the first pass after the blocker: {passes:?}"
+            passes[1..3].iter().any(|p| p.contains(&100)),
+            "the other client's text is in the first passes after the blocker: {passes:?}"
         );
         assert_eq!(passes.iter().map(Vec::len).sum::<usize>(), 22);
     }
