@@ -170,6 +170,8 @@ async fn ask(
         Some(u) => format!("user:{}", u.id),
         None => format!("ip:{ip}"),
     };
+    // A body that is not a question costs nothing to refuse: not counted.
+    let Json(req) = body.map_err(json_error)?;
     if let Err(refused) = state.limits.ask(&client) {
         // The refusal is held back up to a second (no CPU is spent
         // waiting): a client looping on 429s gets about one a second per
@@ -179,7 +181,6 @@ async fn ask(
         }
         return Err(refused);
     }
-    let Json(req) = body.map_err(json_error)?;
     let q = validate(req)?;
     state.limits.ask_length(&client, q.question.chars().count());
 
