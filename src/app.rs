@@ -76,7 +76,9 @@ pub async fn build_state(
         desk: Arc::new(desk),
         desk_config: Arc::new(desk_config),
         files: Arc::new(files),
-        limits: Arc::new(crate::http::security::RateLimiter::default()),
+        limits: Arc::new(crate::http::security::RateLimiter::new(
+            config.limits.clone(),
+        )),
         widget_secret: Arc::new(widget_secret),
         bus: crate::bus::Bus::default(),
         consoles: crate::consoles::Consoles::default(),

@@ -66,6 +66,24 @@ pub struct BenchReport {
     pub ask_keyword_large: Latency,
     /// Peak resident memory of the process while serving the hybrid base.
     pub peak_memory_mb: f64,
+    /// Normal users' asks over HTTP alone, then beside abusive clients.
+    pub noisy_neighbour: NoisyNeighbour,
+}
+
+/// What abusive clients cost everyone else: normal users' latency alone,
+/// then while `abusive_clients` each send 2,000-character questions back to
+/// back (ignoring 429s), in the same run on the same server.
+#[derive(Debug, Serialize)]
+pub struct NoisyNeighbour {
+    pub normal_clients: usize,
+    pub abusive_clients: usize,
+    pub alone: Latency,
+    pub with_abusers: Latency,
+    /// `with_abusers.p95_ms / alone.p95_ms`; the target is at most 2.
+    pub p95_ratio: f64,
+    /// Abusive questions answered, and refused with 429, while measuring.
+    pub abusive_answered: usize,
+    pub abusive_refused: usize,
 }
 
 /// The text report: every figure, with the target it is held to where there
@@ -150,6 +168,27 @@ impl std::fmt::Display for BenchReport {
                 "target < 500 MB",
             ),
         ];
+        let n = &self.noisy_neighbour;
+        let rows = rows.into_iter().chain([
+            (
+                format!("ask p95 over HTTP, {} users alone", n.normal_clients),
+                l(&n.alone),
+                "",
+            ),
+            (
+                format!("  … beside {} abusive clients", n.abusive_clients),
+                l(&n.with_abusers),
+                "",
+            ),
+            (
+                "  noisy neighbour: p95 ratio".into(),
+                format!(
+                    "{:.2}× ({} abusive asks answered, {} refused)",
+                    n.p95_ratio, n.abusive_answered, n.abusive_refused
+                ),
+                "target <= 2×",
+            ),
+        ]);
         for (what, value, target) in rows {
             writeln!(f, "{what:<38} {value:<46} {target}")?;
         }
@@ -250,6 +289,7 @@ fn time_asks(
                     page_url: None,
                     locale: None,
                     history: &[],
+                    client: "bench",
                 },
             )?;
             samples.push(t.elapsed());
@@ -339,6 +379,16 @@ async fn http_throughput(
 }
 
 async fn read_response(stream: &mut tokio::net::TcpStream, buf: &mut [u8]) -> anyhow::Result<()> {
+    let status = read_any_response(stream, buf).await?;
+    anyhow::ensure!(status == 200, "unexpected response status {status}");
+    Ok(())
+}
+
+/// Reads one response; returns its status.
+async fn read_any_response(
+    stream: &mut tokio::net::TcpStream,
+    buf: &mut [u8],
+) -> anyhow::Result<u16> {
     let mut got = Vec::new();
     loop {
         let n = stream.read(buf).await?;
@@ -346,11 +396,13 @@ async fn read_response(stream: &mut tokio::net::TcpStream, buf: &mut [u8]) -> an
         got.extend_from_slice(&buf[..n]);
         if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
             let head = String::from_utf8_lossy(&got[..end]).to_ascii_lowercase();
-            anyhow::ensure!(
-                head.starts_with("http/1.1 200"),
-                "unexpected response: {}",
-                head.lines().next().unwrap_or("")
-            );
+            let status: u16 = head
+                .strip_prefix("http/1.1 ")
+                .and_then(|h| h.get(..3))
+                .and_then(|c| c.parse().ok())
+                .with_context(|| {
+                    format!("unexpected response: {}", head.lines().next().unwrap_or(""))
+                })?;
             let len: usize = head
                 .lines()
                 .find_map(|l| l.strip_prefix("content-length:"))
@@ -361,9 +413,146 @@ async fn read_response(stream: &mut tokio::net::TcpStream, buf: &mut [u8]) -> an
                 anyhow::ensure!(n > 0, "connection closed");
                 got.extend_from_slice(&buf[..n]);
             }
-            return Ok(());
+            return Ok(status);
         }
     }
+}
+
+/// An ask from `client` (sent as `X-Forwarded-For`, the bench's server
+/// trusting the loopback proxy); returns the status.
+async fn ask_as(
+    stream: &mut tokio::net::TcpStream,
+    buf: &mut [u8],
+    client: &str,
+    question: &str,
+) -> anyhow::Result<u16> {
+    let body = serde_json::json!({ "question": question }).to_string();
+    let req = format!(
+        "POST /api/bot/ask HTTP/1.1\r\nHost: bench\r\nX-Forwarded-For: {client}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(req.as_bytes()).await?;
+    read_any_response(stream, buf).await
+}
+
+/// Normal users: `clients` connections asking `total` questions in all, a
+/// short pause between two (people read the answer); each simulated user
+/// (its own address) asks four. Returns the latencies.
+async fn normal_users(
+    addr: std::net::SocketAddr,
+    questions: Arc<Vec<String>>,
+    clients: usize,
+    total: usize,
+) -> anyhow::Result<Latency> {
+    let per_client = total.div_ceil(clients);
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let questions = questions.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut stream = tokio::net::TcpStream::connect(addr).await?;
+            let mut buf = vec![0u8; 64 * 1024];
+            let mut samples = Vec::new();
+            for i in 0..per_client {
+                let user = i / 4;
+                let client = format!("10.{c}.{}.{}", user / 256 % 256, user % 256);
+                let q = &questions[(c * 31 + i) % questions.len()];
+                let t = Instant::now();
+                let status = ask_as(&mut stream, &mut buf, &client, q).await?;
+                anyhow::ensure!(status == 200, "a normal user got status {status}");
+                samples.push(t.elapsed());
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            anyhow::Ok(samples)
+        }));
+    }
+    let mut samples = Vec::new();
+    for t in tasks {
+        samples.extend(t.await??);
+    }
+    Ok(latency(samples))
+}
+
+/// Normal users alone, then beside abusive clients on the same server.
+async fn noisy_neighbour(
+    addr: std::net::SocketAddr,
+    questions: Arc<Vec<String>>,
+    total: usize,
+) -> anyhow::Result<NoisyNeighbour> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    const NORMAL: usize = 2;
+    const ABUSIVE: usize = 3;
+    let alone = normal_users(addr, questions.clone(), NORMAL, total).await?;
+
+    // The longest question accepted, of real words.
+    let mut long = String::new();
+    for q in questions.iter().cycle() {
+        if long.chars().count() + q.chars().count() + 1 > crate::http::bot_api::MAX_QUESTION_CHARS {
+            break;
+        }
+        long.push_str(q);
+        long.push(' ');
+    }
+    let long = Arc::new(long);
+    let stop = Arc::new(AtomicBool::new(false));
+    let measuring = Arc::new(AtomicBool::new(false));
+    let (answered, refused) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let refused_once = Arc::new(AtomicUsize::new(0));
+    let mut abusers = Vec::new();
+    for a in 0..ABUSIVE {
+        let (long, stop, measuring) = (long.clone(), stop.clone(), measuring.clone());
+        let (answered, refused, refused_once) =
+            (answered.clone(), refused.clone(), refused_once.clone());
+        abusers.push(tokio::spawn(async move {
+            let mut stream = tokio::net::TcpStream::connect(addr).await?;
+            let mut buf = vec![0u8; 64 * 1024];
+            let client = format!("192.0.2.{}", a + 1);
+            let mut first_refusal = true;
+            while !stop.load(Ordering::Relaxed) {
+                let status = ask_as(&mut stream, &mut buf, &client, &long).await?;
+                let counting = measuring.load(Ordering::Relaxed);
+                match status {
+                    200 if counting => {
+                        answered.fetch_add(1, Ordering::Relaxed);
+                    }
+                    429 => {
+                        if counting {
+                            refused.fetch_add(1, Ordering::Relaxed);
+                        }
+                        if first_refusal {
+                            first_refusal = false;
+                            refused_once.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    200 => {}
+                    other => anyhow::bail!("an abusive client got status {other}"),
+                }
+            }
+            anyhow::Ok(())
+        }));
+    }
+    // The flood, not the first burst each client is allowed: wait until
+    // every abusive client has been refused once (or a minute).
+    let warm = Instant::now();
+    while refused_once.load(Ordering::Relaxed) < ABUSIVE && warm.elapsed() < Duration::from_secs(60)
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    measuring.store(true, Ordering::Relaxed);
+    let with_abusers = normal_users(addr, questions, NORMAL, total).await;
+    stop.store(true, Ordering::Relaxed);
+    for a in abusers {
+        a.await??;
+    }
+    let with_abusers = with_abusers?;
+    Ok(NoisyNeighbour {
+        normal_clients: NORMAL,
+        abusive_clients: ABUSIVE,
+        p95_ratio: with_abusers.p95_ms / alone.p95_ms.max(f64::MIN_POSITIVE),
+        alone,
+        with_abusers,
+        abusive_answered: answered.load(Ordering::Relaxed),
+        abusive_refused: refused.load(Ordering::Relaxed),
+    })
 }
 
 pub fn run(options: &BenchOptions, questions: Vec<String>) -> anyhow::Result<BenchReport> {
@@ -406,7 +595,7 @@ pub fn run(options: &BenchOptions, questions: Vec<String>) -> anyhow::Result<Ben
     let cpu_before = cpu_seconds("thread-self");
     for q in questions.iter().cycle().take(200) {
         let t = Instant::now();
-        embedder.embed(q)?;
+        embedder.embed("bench", q)?;
         samples.push(t.elapsed());
     }
     let query_embedding_cpu_ms = match (cpu_before, cpu_seconds("thread-self")) {
@@ -424,19 +613,31 @@ pub fn run(options: &BenchOptions, questions: Vec<String>) -> anyhow::Result<Ben
         .enable_all()
         .build()?;
     let handle = Arc::new(handle);
-    let (rps2, rps16, cpu16, keyword16) = runtime.block_on(async {
+    let (rps2, rps16, cpu16, keyword16, noisy) = runtime.block_on(async {
         let db = store::open(&work.path().join("bench.db")).await?;
-        let config = crate::config::Config::load(
+        // The throughput runs send everything from one address: no limit.
+        let unlimited = crate::config::Config::load(
             None,
             crate::config::Overrides {
                 data: Some(work.path().to_path_buf()),
+                asks_per_minute: Some(0),
                 ..Default::default()
             },
         )?;
-        let serve = |bot: BotConfig| {
-            let (config, handle, db) = (&config, handle.clone(), db.clone());
+        // The noisy-neighbour run: the default limits, and each simulated
+        // client its own address behind a trusted proxy (loopback).
+        let proxied = crate::config::Config::load(
+            None,
+            crate::config::Overrides {
+                data: Some(work.path().to_path_buf()),
+                trusted_proxies: Some(vec!["127.0.0.1".into()]),
+                ..Default::default()
+            },
+        )?;
+        let serve = |config: &crate::config::Config, bot: BotConfig| {
+            let (config, handle, db) = (config.clone(), handle.clone(), db.clone());
             async move {
-                let state = crate::app::build_state(config, handle, db, bot).await?;
+                let state = crate::app::build_state(&config, handle, db, bot).await?;
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
                 let addr = listener.local_addr()?;
                 let server = tokio::spawn(async move {
@@ -448,7 +649,7 @@ pub fn run(options: &BenchOptions, questions: Vec<String>) -> anyhow::Result<Ben
             }
         };
         let qs = Arc::new(questions.clone());
-        let (addr, server) = serve(BotConfig::default()).await?;
+        let (addr, server) = serve(&unlimited, BotConfig::default()).await?;
         let r2 = http_throughput(addr, qs.clone(), 2, options.requests).await?;
         let cpu_before = cpu_seconds("self");
         let r16 = http_throughput(addr, qs.clone(), 16, options.requests).await?;
@@ -464,10 +665,14 @@ pub fn run(options: &BenchOptions, questions: Vec<String>) -> anyhow::Result<Ben
             mode: Mode::Keyword,
             ..BotConfig::default()
         };
-        let (addr, server) = serve(keyword).await?;
-        let k16 = http_throughput(addr, qs, 16, options.requests).await?;
+        let (addr, server) = serve(&unlimited, keyword).await?;
+        let k16 = http_throughput(addr, qs.clone(), 16, options.requests).await?;
         server.abort();
-        anyhow::Ok((r2, r16, cpu16, k16))
+        eprintln!("noisy neighbour: normal users alone, then beside abusive clients…");
+        let (addr, server) = serve(&proxied, BotConfig::default()).await?;
+        let noisy = noisy_neighbour(addr, qs, (options.requests / 4).max(16)).await?;
+        server.abort();
+        anyhow::Ok((r2, r16, cpu16, k16, noisy))
     })?;
 
     let peak_memory = peak_memory_mb();
@@ -499,5 +704,6 @@ pub fn run(options: &BenchOptions, questions: Vec<String>) -> anyhow::Result<Ben
         keyword_sections: big.kb.articles.iter().map(|a| a.sections.len()).sum(),
         ask_keyword_large,
         peak_memory_mb: peak_memory,
+        noisy_neighbour: noisy,
     })
 }

@@ -1,7 +1,7 @@
 //! Configuration: defaults that just work, overridden by `frontdesk.toml`,
 //! then by `FRONTDESK_*` environment variables and command-line options.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -44,6 +44,13 @@ pub struct Settings {
     pub maintenance_secs: Option<u64>,
     /// First retry delay (seconds) of an email that could not be sent; it doubles each time.
     pub mail_retry_secs: Option<u64>,
+    /// Addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For`
+    /// names the client (default: none; the direct peer is the client).
+    pub trusted_proxies: Option<Vec<String>>,
+    /// Questions to the bot a minute per client (user, else address); 0: no limit.
+    pub asks_per_minute: Option<u32>,
+    /// Widget identifications a minute per client address; 0: no limit.
+    pub identify_per_minute: Option<u32>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -78,6 +85,84 @@ pub struct Config {
     pub embedding_cache: PathBuf,
     /// Tickets, accounts and email.
     pub desk: DeskConfig,
+    /// Who the client is behind proxies, and the per-client limits.
+    pub limits: Limits,
+}
+
+/// The settled client-address and rate-limit settings.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub trusted_proxies: Vec<IpRange>,
+    /// 0: no limit.
+    pub asks_per_minute: u32,
+    /// 0: no limit.
+    pub identify_per_minute: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            trusted_proxies: Vec::new(),
+            asks_per_minute: DEFAULT_ASKS_PER_MINUTE,
+            identify_per_minute: DEFAULT_IDENTIFY_PER_MINUTE,
+        }
+    }
+}
+
+/// One question a second on average, far more than anyone types, with
+/// room for a school or office sharing one address.
+pub const DEFAULT_ASKS_PER_MINUTE: u32 = 60;
+/// A widget identifies its user once per page load at most.
+pub const DEFAULT_IDENTIFY_PER_MINUTE: u32 = 60;
+
+/// An address or a CIDR range (`10.0.0.0/8`, `2001:db8::/32`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpRange {
+    net: IpAddr,
+    prefix: u8,
+}
+
+impl IpRange {
+    pub fn parse(s: &str) -> Result<IpRange, String> {
+        let s = s.trim();
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s, None),
+        };
+        let net: IpAddr = addr
+            .parse()
+            .map_err(|_| format!("`{s}` is not an IP address or CIDR range"))?;
+        let max = if net.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("`{s}`: the prefix length must be 0 to {max}"))?,
+        };
+        Ok(IpRange { net, prefix })
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        // An IPv4 peer may show as IPv4-mapped IPv6 on a dual-stack socket.
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        let bits = |a: IpAddr| -> (u128, u32) {
+            match a {
+                IpAddr::V4(v) => (u32::from(v) as u128, 32),
+                IpAddr::V6(v) => (u128::from(v), 128),
+            }
+        };
+        let ((n, width), (a, width_a)) = (bits(self.net), bits(ip));
+        if width != width_a {
+            return false;
+        }
+        let shift = width - u32::from(self.prefix);
+        shift >= width || (n >> shift) == (a >> shift)
+    }
 }
 
 /// The settled helpdesk settings.
@@ -131,6 +216,7 @@ impl Config {
             None => Settings::default(),
         };
         let desk_settings = overrides_desk(&overrides, &file_config);
+        let limits = limits_config(&overrides, &file_config)?;
         let bind_raw = overrides
             .bind
             .or(file_config.bind)
@@ -164,6 +250,7 @@ impl Config {
             .unwrap_or_else(|| PathBuf::from("data"));
         Ok(Config {
             desk,
+            limits,
             bind,
             embedding_cache: overrides
                 .embedding_cache
@@ -305,6 +392,32 @@ fn desk_config(bind: &SocketAddr, s: Settings) -> Result<DeskConfig, ConfigError
     })
 }
 
+fn limits_config(o: &Settings, f: &Settings) -> Result<Limits, ConfigError> {
+    let trusted_proxies = o
+        .trusted_proxies
+        .clone()
+        .or(f.trusted_proxies.clone())
+        .unwrap_or_default()
+        .iter()
+        .map(|r| IpRange::parse(r))
+        .collect::<Result<_, _>>()
+        .map_err(|message| ConfigError::Invalid {
+            key: "trusted_proxies",
+            message,
+        })?;
+    Ok(Limits {
+        trusted_proxies,
+        asks_per_minute: o
+            .asks_per_minute
+            .or(f.asks_per_minute)
+            .unwrap_or(DEFAULT_ASKS_PER_MINUTE),
+        identify_per_minute: o
+            .identify_per_minute
+            .or(f.identify_per_minute)
+            .unwrap_or(DEFAULT_IDENTIFY_PER_MINUTE),
+    })
+}
+
 fn read_file(path: &Path) -> Result<Settings, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
         path: path.to_path_buf(),
@@ -356,10 +469,27 @@ mod tests {
             ("widget_secret = \"short\"\n", "widget_secret"),
             ("[response_targets]\nlow = \"1w\"\n", "response_targets"),
             ("[smtp]\nhost = \"x\"\nport = \"many\"\n", "line 3"),
+            ("trusted_proxies = [\"10.0.0.0/33\"]\n", "trusted_proxies"),
+            ("trusted_proxies = [\"proxy.local\"]\n", "trusted_proxies"),
         ] {
             let err = load(text).expect_err(text);
             assert!(err.to_string().contains(key), "{text}: {err}");
         }
+        let c = load("trusted_proxies = [\"10.0.0.0/8\", \"::1\"]\nasks_per_minute = 0\n")
+            .expect("valid");
+        assert_eq!(c.limits.asks_per_minute, 0);
+        let ip = |s: &str| s.parse::<IpAddr>().expect("ip");
+        let proxies = &c.limits.trusted_proxies;
+        assert!(proxies[0].contains(ip("10.1.2.3")));
+        assert!(proxies[0].contains(ip("::ffff:10.1.2.3")));
+        assert!(!proxies[0].contains(ip("11.1.2.3")));
+        assert!(proxies[1].contains(ip("::1")));
+        assert!(!proxies[1].contains(ip("127.0.0.1")));
+        assert!(
+            IpRange::parse("0.0.0.0/0")
+                .expect("all")
+                .contains(ip("8.8.8.8"))
+        );
         let c = load("public_url = \"https://support.example.com/\"\n").expect("valid");
         assert!(c.desk.https());
         assert_eq!(c.desk.public_url, "https://support.example.com");

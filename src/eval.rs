@@ -219,6 +219,7 @@ pub fn run_one(
             page_url: q.page_url.as_deref(),
             locale,
             history: &[],
+            client: "eval",
         },
     )?;
     let rank = answer

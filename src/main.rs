@@ -343,6 +343,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     page_url: page.as_deref(),
                     locale,
                     history: &[],
+                    client: "cli",
                 },
             )?;
             if json {

@@ -280,11 +280,21 @@ fn bench_measures_every_figure_on_a_small_base() {
     ] {
         assert!(r[figure].as_f64().unwrap_or(0.0) > 0.0, "{figure}: {r}");
     }
-    for latency in ["ask_keyword", "ask_hybrid", "ask_keyword_large"] {
-        let p50 = r[latency]["p50_ms"].as_f64().unwrap_or(0.0);
-        let p99 = r[latency]["p99_ms"].as_f64().unwrap_or(0.0);
+    let noisy = &r["noisy_neighbour"];
+    for latency in [
+        &r["ask_keyword"],
+        &r["ask_hybrid"],
+        &r["ask_keyword_large"],
+        &noisy["alone"],
+        &noisy["with_abusers"],
+    ] {
+        let p50 = latency["p50_ms"].as_f64().unwrap_or(0.0);
+        let p99 = latency["p99_ms"].as_f64().unwrap_or(0.0);
         assert!(p50 > 0.0 && p99 >= p50, "{latency}: {r}");
     }
+    // The noisy-neighbour figure: the abusive clients were refused.
+    assert!(noisy["p95_ratio"].as_f64().unwrap_or(0.0) > 0.0, "{r}");
+    assert!(noisy["abusive_refused"].as_u64().unwrap_or(0) > 0, "{r}");
     // Too small a run is refused with a message.
     let (ok, _, err) = run(frontdesk(data.path()).args(["bench", "--requests", "3"]));
     assert!(!ok);

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use frontdesk::embed::{DIMENSIONS, Embedder, Engine};
+use frontdesk::embed::{DIMENSIONS, Embedder, Engine, MAX_QUESTION_TOKENS, MAX_TOKENS};
 use frontdesk::kb::KnowledgeBase;
 use frontdesk::search::vector::section_text;
 
@@ -88,7 +88,7 @@ fn embeddings_match_the_reference_one_by_one_and_in_a_padded_batch() {
 fn matches_the_reference(m: &Embedder) {
     let refs = references();
     for r in &refs {
-        let v = m.embed(&r.text).expect("embed");
+        let v = m.embed("test", &r.text).expect("embed");
         assert_eq!(v.len(), DIMENSIONS);
         let c = cosine(&v, &r.embedding);
         assert!(c > 0.999, "{}: cosine {c}", r.text);
@@ -166,10 +166,24 @@ fn a_configuration_the_encoder_lacks_runs_on_candle() {
     std::fs::write(dir.path().join("config.json"), config.to_string()).expect("write");
     let relu = Embedder::load(dir.path()).expect("falls back to candle");
     let text = "how do I reopen a resolved ticket";
-    let v = relu.embed(text).expect("embed");
+    let v = relu.embed("test", text).expect("embed");
     assert_eq!(v.len(), DIMENSIONS);
     assert!((dot(&v, &v) - 1.0).abs() < 1e-4);
     // A different activation gives a different (still related) embedding.
-    let gelu = model().embed(text).expect("embed");
+    let gelu = model().embed("test", text).expect("embed");
     assert!(dot(&v, &gelu) < 0.999, "{}", dot(&v, &gelu));
+}
+
+#[test]
+fn a_long_question_costs_no_more_than_its_first_tokens() {
+    let m = model();
+    let long = "how do I reopen a resolved ticket when the answer did not help ".repeat(10);
+    let longer = format!("{long} and what about attachments, exams and grading?");
+    let n = m.token_ids(&long).expect("tokens").len();
+    assert!(n > MAX_QUESTION_TOKENS && n + 20 < MAX_TOKENS, "{n}");
+    // Past the cap, more words change nothing: the pass never sees them.
+    assert_eq!(
+        m.embed("test", &long).expect("embed"),
+        m.embed("test", &longer).expect("embed")
+    );
 }

@@ -52,6 +52,9 @@ pub struct AskInput<'a> {
     pub locale: Option<Locale>,
     /// Earlier questions of the same conversation, oldest first.
     pub history: &'a [String],
+    /// Who asks (a user id or an address): the embedding batcher serves
+    /// clients in turn, so one cannot hold up the others.
+    pub client: &'a str,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -127,7 +130,7 @@ pub fn ask(
     let query = if mode == Mode::Keyword {
         query
     } else {
-        query.embedded(knowledge, text)
+        query.embedded(knowledge, text, input.client)
     };
 
     let mut retrieval = best_retrieval(
@@ -137,7 +140,7 @@ pub fn ask(
         text,
         query.clone(),
         page_path.as_deref(),
-        input.history,
+        input,
     )?;
 
     // An article that exists only in English still answers a question asked
@@ -237,8 +240,10 @@ fn best_retrieval(
     text: &str,
     query: Query,
     page_path: Option<&str>,
-    history: &[String],
+    // Its earlier questions and who asks.
+    input: &AskInput<'_>,
 ) -> Result<Retrieval, SearchError> {
+    let (history, client) = (input.history, input.client);
     let alone = retrieve(knowledge, locale, &query, mode, page_path, None)?;
     let Some(previous) = history.last() else {
         return Ok(alone);
@@ -253,7 +258,7 @@ fn best_retrieval(
     let combined_query = if mode == Mode::Keyword {
         combined_query
     } else {
-        combined_query.embedded(knowledge, &format!("{previous} {text}"))
+        combined_query.embedded(knowledge, &format!("{previous} {text}"), client)
     };
     let combined = retrieve(knowledge, locale, &combined_query, mode, page_path, None)?;
     let bonus = if marked { 0.1 } else { 0.0 };

@@ -41,15 +41,32 @@ pub struct Query {
     pub vector: Option<Vec<f32>>,
 }
 
+/// Most distinct terms read from a question: real ones have a handful; the
+/// cap bounds the keyword search a 2,000-character question costs.
+pub const MAX_QUERY_TERMS: usize = 64;
+/// Most unknown terms of a question looked up for a spelling correction.
+const MAX_CORRECTIONS: usize = 16;
+
 impl Query {
     pub fn read(knowledge: &Knowledge, locale: Locale, text: &str) -> Query {
         let filler: Vec<String> = knowledge.index.analyze(locale, filler(locale));
         let mut terms: Vec<String> = Vec::new();
+        let mut corrections = 0;
         for t in knowledge.index.analyze(locale, text) {
+            if terms.len() >= MAX_QUERY_TERMS {
+                break;
+            }
             if filler.contains(&t) {
                 continue;
             }
-            let t = knowledge.vocab.correct(locale, &t).unwrap_or(t);
+            // Correcting scans the vocabulary: bounded, so that a long
+            // question of made-up words cannot cost seconds.
+            let t = if knowledge.vocab.knows(locale, &t) || corrections >= MAX_CORRECTIONS {
+                t
+            } else {
+                corrections += 1;
+                knowledge.vocab.correct(locale, &t).unwrap_or(t)
+            };
             if !terms.contains(&t) {
                 terms.push(t);
             }
@@ -61,10 +78,11 @@ impl Query {
         }
     }
 
-    /// Adds the embedding of `text` (a failure leaves keyword retrieval).
-    pub fn embedded(mut self, knowledge: &Knowledge, text: &str) -> Query {
+    /// Adds the embedding of `text`, asked by `client` (a failure leaves
+    /// keyword retrieval).
+    pub fn embedded(mut self, knowledge: &Knowledge, text: &str, client: &str) -> Query {
         if let Some(e) = &knowledge.embedder {
-            match e.embed(text) {
+            match e.embed(client, text) {
                 Ok(v) => self.vector = Some(v),
                 Err(err) => tracing::warn!("cannot embed a question: {err}"),
             }

@@ -29,6 +29,10 @@ pub const MODEL_SHA256: &str = "53aa51172d142c89d9012cce15ae4d6cc0ca689589511437
 /// 512 and sentence-transformers uses 256 for it. Sections are chunked to
 /// about 220 words, so 256 keeps nearly all of each one.
 pub const MAX_TOKENS: usize = 256;
+/// Longest question in tokens: real questions are a sentence or two (well
+/// under 64 tokens); the cap bounds what one question, however long, costs
+/// every other user of the shared passes.
+pub const MAX_QUESTION_TOKENS: usize = 128;
 /// Texts handed to `embed_batch` at a time by the indexer (stacked, not
 /// padded, in one forward pass).
 pub const BATCH: usize = 16;
@@ -200,14 +204,15 @@ impl Embedder {
         Ok(enc.get_ids().to_vec())
     }
 
-    /// The embedding of a question: a forward pass on one thread, shared
-    /// with the questions asked at the same moment (see `batcher`), so that
-    /// concurrent questions use the cores side by side and read the weights
-    /// once for several of them.
-    pub fn embed(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
-        let ids = self.token_ids(text)?;
+    /// The embedding of a question of `client` (who asks: a user or an
+    /// address): a forward pass on one thread, shared with the questions
+    /// asked at the same moment (see `batcher`), so that concurrent
+    /// questions use the cores side by side and read the weights once for
+    /// several of them. Only its first `MAX_QUESTION_TOKENS` tokens count.
+    pub fn embed(&self, client: &str, text: &str) -> Result<Vec<f32>, EmbedError> {
+        let ids = question_ids(self.token_ids(text)?);
         self.batcher
-            .embed(ids, |texts| self.forward.embed(texts, Threads::One))
+            .embed(client, ids, |texts| self.forward.embed(texts, Threads::One))
     }
 
     /// Embeds several texts (indexing) in one pass over every core; none is
@@ -225,6 +230,33 @@ impl Embedder {
     }
 }
 
+/// A question's token ids cut to `MAX_QUESTION_TOKENS`, keeping the final
+/// separator token the model expects.
+fn question_ids(mut ids: Vec<u32>) -> Vec<u32> {
+    if ids.len() > MAX_QUESTION_TOKENS
+        && let Some(&last) = ids.last()
+    {
+        ids.truncate(MAX_QUESTION_TOKENS - 1);
+        ids.push(last);
+    }
+    ids
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_questions_are_cut_keeping_the_separator() {
+        let long: Vec<u32> = (0..400).collect();
+        let cut = question_ids(long);
+        assert_eq!(cut.len(), MAX_QUESTION_TOKENS);
+        assert_eq!(cut[MAX_QUESTION_TOKENS - 2], MAX_QUESTION_TOKENS as u32 - 2);
+        assert_eq!(cut.last(), Some(&399));
+        assert_eq!(question_ids(vec![101, 7, 102]), vec![101, 7, 102]);
+    }
 }

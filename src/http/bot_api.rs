@@ -14,6 +14,7 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::auth::Caller;
 use super::error::{ApiError, ApiPath};
+use super::security::ClientIp;
 use crate::bot::{self, AskInput, BotAnswer};
 use crate::kb::{ArticleLink, pages};
 use crate::locale::{DEFAULT_LOCALE, Locale};
@@ -183,14 +184,33 @@ fn validate_page_url(raw: Option<String>) -> Result<Option<String>, ApiError> {
     responses((status = 200, body = AskResponse), (status = 400), (status = 413), (status = 415), (status = 429)))]
 async fn ask(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     caller: Result<Caller, ApiError>,
     body: Result<Json<AskRequest>, JsonRejection>,
 ) -> Result<Json<AskResponse>, ApiError> {
-    let Json(req) = body.map_err(json_error)?;
-    let q = validate(req)?;
     // Asking needs no account; a signed-in caller owns the conversation too
-    // (a stale widget token just asks anonymously).
-    let caller_id = caller.ok().and_then(|c| c.user().map(|u| u.id.clone()));
+    // and is limited as a user, others per address (a stale widget token
+    // just asks anonymously).
+    let caller_id = caller
+        .ok()
+        .and_then(|c| c.user().map(|u| u.id.clone()));
+    let client = match &caller_id {
+        Some(id) => format!("user:{id}"),
+        None => format!("ip:{ip}"),
+    };
+    // A body that is not a question costs nothing to refuse: not counted.
+    let Json(req) = body.map_err(json_error)?;
+    if let Err(refused) = state.limits.ask(&client) {
+        // The refusal is held back up to a second (no CPU is spent
+        // waiting): a client looping on 429s gets about one a second per
+        // connection instead of burning the cores on refusals.
+        if let ApiError::TooManyRequests { retry_after, .. } = &refused {
+            tokio::time::sleep(std::time::Duration::from_secs((*retry_after).min(1))).await;
+        }
+        return Err(refused);
+    }
+    let q = validate(req)?;
+    state.limits.ask_length(&client, q.question.chars().count());
 
     // A conversation is stored with its first turn, so one with no earlier
     // question is unknown. One that exists is continued only by its owner.
@@ -235,6 +255,7 @@ async fn ask(
                 page_url: page_url.as_deref(),
                 locale,
                 history: &history,
+                client: &client,
             },
         )
     })

@@ -158,6 +158,7 @@ struct SearchResult {
 
 async fn search(
     State(state): State<AppState>,
+    super::security::ClientIp(ip): super::security::ClientIp,
     Query(p): Query<SearchParams>,
     headers: HeaderMap,
 ) -> Result<Html<String>, PageError> {
@@ -176,7 +177,8 @@ async fn search(
     } else {
         let k2 = k.clone();
         let q = query.clone();
-        tokio::task::spawn_blocking(move || search_results(&k2, locale, &q)).await??
+        let client = format!("ip:{ip}");
+        tokio::task::spawn_blocking(move || search_results(&k2, locale, &q, &client)).await??
     };
     let title = if query.is_empty() {
         t.search_title.to_string()
@@ -206,12 +208,13 @@ fn search_results(
     k: &Knowledge,
     locale: Locale,
     text: &str,
+    client: &str,
 ) -> Result<Vec<SearchResult>, PageError> {
     let query = SearchQuery::read(k, locale, text);
     if query.is_empty() {
         return Ok(Vec::new());
     }
-    let query = query.embedded(k, text);
+    let query = query.embedded(k, text, client);
     let retrieval = retrieve::retrieve(k, locale, &query, retrieve::Mode::Hybrid, None, None)?;
     let top = retrieval.top().map(|t| t.score).unwrap_or(0.0);
     Ok(retrieval

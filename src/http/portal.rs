@@ -266,21 +266,12 @@ struct LoginForm {
 
 async fn login(
     State(state): State<AppState>,
-    info: axum::extract::ConnectInfo<std::net::SocketAddr>,
+    super::security::ClientIp(ip): super::security::ClientIp,
     caller: Caller,
     Form(f): Form<LoginForm>,
 ) -> PortalResult {
     check_csrf(&caller, Some(&f.csrf)).await?;
-    let ip = super::security::client_ip(&info);
-    let attempt = state.limits.hit(
-        super::security::LOGIN,
-        &format!("{ip}|{}", f.email.trim().to_lowercase()),
-    );
-    let result = match attempt {
-        Ok(()) => session_api::check_credentials(&state, &f.email, &f.password).await,
-        Err(e) => Err(e),
-    };
-    match result {
+    match session_api::throttled_credentials(&state, ip, &f.email, &f.password).await {
         Ok(u) => {
             auth::log_in(&caller.session, &u).await?;
             users::record_login(&state.db, &u.id).await?;
@@ -333,12 +324,11 @@ struct ForgotForm {
 
 async fn forgot(
     State(state): State<AppState>,
-    info: axum::extract::ConnectInfo<std::net::SocketAddr>,
+    super::security::ClientIp(ip): super::security::ClientIp,
     caller: Caller,
     Form(f): Form<ForgotForm>,
 ) -> PortalResult {
     check_csrf(&caller, Some(&f.csrf)).await?;
-    let ip = super::security::client_ip(&info);
     state
         .limits
         .hit(super::security::EMAIL_CODE, &format!("reset|{ip}"))?;

@@ -1,9 +1,9 @@
 //! Log-in and account JSON API: sessions, invitations, password resets.
 
-use std::net::SocketAddr;
+use std::net::IpAddr;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::auth::{self, Caller};
 use super::error::ApiError;
-use super::security::{self, LOGIN};
+use super::security::{self, ClientIp};
 use crate::accounts::{self, Role, password};
 use crate::store::users::{self, TokenPurpose, User};
 
@@ -96,21 +96,37 @@ pub async fn check_credentials(
     }
 }
 
+/// `check_credentials` behind the log-in throttle (OWASP ASVS 2.2.1): only
+/// failures count, per client address (password spraying) and per account
+/// (guessing one password), and an account's wait is short and increasing,
+/// so others' failures never keep its owner out for long.
+pub async fn throttled_credentials(
+    state: &AppState,
+    ip: IpAddr,
+    email: &str,
+    given: &str,
+) -> Result<User, ApiError> {
+    state.limits.login_allowed(ip, email)?;
+    let result = check_credentials(state, email, given).await;
+    match &result {
+        Ok(_) => state.limits.login_succeeded(email),
+        Err(ApiError::Unauthorized(_)) => state.limits.login_failed(ip, email),
+        Err(_) => {}
+    }
+    result
+}
+
 /// Log in with email and password; sets the session cookie.
 #[utoipa::path(post, path = "/api/session", tag = "accounts", request_body = Credentials,
     responses((status = 200, body = SessionInfo), (status = 400), (status = 401, description = "wrong email or password"), (status = 429)))]
 pub async fn log_in(
     State(state): State<AppState>,
-    info: ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     caller: Caller,
     body: JsonBody<Credentials>,
 ) -> Result<Json<SessionInfo>, ApiError> {
     let body = json_body(body)?;
-    let ip = security::client_ip(&info);
-    state
-        .limits
-        .hit(LOGIN, &format!("{ip}|{}", body.email.trim().to_lowercase()))?;
-    let user = check_credentials(&state, &body.email, &body.password).await?;
+    let user = throttled_credentials(&state, ip, &body.email, &body.password).await?;
     auth::log_in(&caller.session, &user).await?;
     users::record_login(&state.db, &user.id).await?;
     Ok(Json(SessionInfo {
@@ -192,11 +208,10 @@ pub struct Forgot {
     responses((status = 202), (status = 400), (status = 429)))]
 pub async fn forgot(
     State(state): State<AppState>,
-    info: ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     body: JsonBody<Forgot>,
 ) -> Result<StatusCode, ApiError> {
     let body = json_body(body)?;
-    let ip = security::client_ip(&info);
     state
         .limits
         .hit(security::EMAIL_CODE, &format!("reset|{ip}"))?;

@@ -3,10 +3,8 @@
 //! with its HMAC), or an email confirmed once with a six-digit code. The last two give the
 //! browser a visitor token, sent back as `Authorization: Bearer`.
 
-use std::net::SocketAddr;
-
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -16,7 +14,7 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::auth::{self, Caller, Via};
 use super::error::ApiError;
-use super::security::{self, EMAIL_CODE};
+use super::security::{self, ClientIp, EMAIL_CODE};
 use super::session_api::{JsonBody, Me, json_body};
 use crate::accounts::host_link::{self, Link};
 use crate::accounts::identity::{self, HostUser};
@@ -95,8 +93,10 @@ pub struct VisitorToken {
     responses((status = 200, body = VisitorToken), (status = 400), (status = 403), (status = 409), (status = 429)))]
 pub async fn identify(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     body: JsonBody<HostIdentity>,
 ) -> Result<Json<VisitorToken>, ApiError> {
+    state.limits.identify(ip)?;
     let body = json_body(body)?;
     let host = verify_host(&state, &body)?;
     match host_link::link(&state.db, &host).await? {
@@ -147,13 +147,12 @@ pub struct CodeRequest {
     responses((status = 202), (status = 400), (status = 429)))]
 pub async fn send_code(
     State(state): State<AppState>,
-    info: ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     body: JsonBody<CodeRequest>,
 ) -> Result<StatusCode, ApiError> {
     let body = json_body(body)?;
     let email = normalise_email(&body.email)
         .map_err(|m| ApiError::bad("invalid_email", Some("email"), m))?;
-    let ip = security::client_ip(&info);
     state.limits.hit(EMAIL_CODE, &email)?;
     state.limits.hit(
         security::Limit {
@@ -187,8 +186,10 @@ pub struct CodeCheck {
     responses((status = 200, body = VisitorToken), (status = 400), (status = 403), (status = 429)))]
 pub async fn verify_code(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     body: JsonBody<CodeCheck>,
 ) -> Result<Json<VisitorToken>, ApiError> {
+    state.limits.hit(security::CODE_CHECK, &ip.to_string())?;
     let body = json_body(body)?;
     let email = normalise_email(&body.email)
         .map_err(|m| ApiError::bad("invalid_email", Some("email"), m))?;
