@@ -191,9 +191,7 @@ async fn ask(
     // Asking needs no account; a signed-in caller owns the conversation too
     // and is limited as a user, others per address (a stale widget token
     // just asks anonymously).
-    let caller_id = caller
-        .ok()
-        .and_then(|c| c.user().map(|u| u.id.clone()));
+    let caller_id = caller.ok().and_then(|c| c.user().map(|u| u.id.clone()));
     let client = match &caller_id {
         Some(id) => format!("user:{id}"),
         None => format!("ip:{ip}"),
