@@ -155,7 +155,7 @@ mod tests {
         assert_eq!(full("archive.tar.pdf"), "archive_tar.pdf");
         let exe = clean("setup.exe").expect_err("must be refused").to_string();
         assert!(exe.starts_with("setup.exe: .exe files are not accepted (accepted: gif,"));
-        assert!(exe.ends_with("mov, msi)"));
+        assert!(exe.ends_with("mp4, mov)"));
     }
 
     #[test]

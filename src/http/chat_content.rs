@@ -3,7 +3,7 @@
 //! ticket attachments' gate: name, extension, size, sniffed content) and
 //! their download. Only those who may follow the chat get any of it.
 
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -88,7 +88,7 @@ pub async fn send_file(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    form: Multipart,
+    form: ticket_form::Upload,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let chat = followed_chat(&state, &caller, &id).await?;
     let me = caller.require()?.clone();

@@ -6,7 +6,7 @@
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -44,8 +44,11 @@ impl From<FormError> for ApiError {
     fn from(e: FormError) -> Self {
         match e {
             FormError::File(f) => f.into(),
+            e @ FormError::UnreadableFileName(_) => {
+                ApiError::bad("bad_name", Some("files"), e.to_string())
+            }
             FormError::FieldTooLong(name) => ApiError::PayloadTooLarge(format!(
-                "The field `{name}` is too long (at most 64 KB)."
+                "The field `{name}` is too long (at most 64 KiB)."
             )),
             other => ApiError::bad("bad_form", None, other.to_string()),
         }
@@ -204,7 +207,7 @@ pub struct Created {
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    form: Multipart,
+    form: ticket_form::Upload,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let user = caller.require()?.clone();
     state.limits.hit(TICKET_CREATE, &user.id)?;
@@ -496,7 +499,7 @@ pub async fn reply(
     State(state): State<AppState>,
     caller: Caller,
     Path(number): Path<String>,
-    form: Multipart,
+    form: ticket_form::Upload,
 ) -> Result<(StatusCode, Json<TicketSummary>), ApiError> {
     let user = caller.require()?.clone();
     let t = visible_ticket(&state, &user, &number).await?;
