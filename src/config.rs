@@ -281,7 +281,9 @@ fn desk_config(bind: &SocketAddr, s: Settings) -> Result<DeskConfig, ConfigError
         } else if !allow_msi && listed {
             return Err(invalid(
                 "attachment_types",
-                format!("{ext} (Windows installers) is accepted only with attachment_allow_msi = true"),
+                format!(
+                    "{ext} (Windows installers) is accepted only with attachment_allow_msi = true"
+                ),
             ));
         }
     }
@@ -366,7 +368,10 @@ mod tests {
                 "attachment_types",
             ),
             ("attachment_types = [\"webp\"]\n", "attachment_types"),
-            ("attachment_types = [\"pdf\", \"msi\"]\n", "attachment_allow_msi"),
+            (
+                "attachment_types = [\"pdf\", \"msi\"]\n",
+                "attachment_allow_msi",
+            ),
             ("attachment_allow_msi = \"yes\"\n", "attachment_allow_msi"),
             ("attachment_max_mb = 0\n", "attachment_max_mb"),
             ("auto_close = \"soon\"\n", "auto_close"),

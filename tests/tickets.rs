@@ -1371,7 +1371,10 @@ async fn no_file_is_dropped_for_its_name_it_is_stored_or_refused_by_name() {
     let (status, body) = post_raw(
         &app,
         &user,
-        &[(b"form-data; name=\"files\"; filename=\"caf\xe9.txt\"", &text)],
+        &[(
+            b"form-data; name=\"files\"; filename=\"caf\xe9.txt\"",
+            &text,
+        )],
     )
     .await;
     assert_eq!(status, 201, "{body}");
@@ -1400,10 +1403,17 @@ async fn no_file_is_dropped_for_its_name_it_is_stored_or_refused_by_name() {
     let (status, body) = post_raw(
         &app,
         &user,
-        &[(b"form-data; name=\"files\"; filename=\"two\nlines.txt\"", &text)],
+        &[(
+            b"form-data; name=\"files\"; filename=\"two\nlines.txt\"",
+            &text,
+        )],
     )
     .await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("bad_name")), "{body}");
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("bad_name")),
+        "{body}"
+    );
     assert_eq!(
         body["message"],
         "two lines.txt: the file name has a line break or another control character; \
@@ -1443,23 +1453,41 @@ async fn office_files_must_be_real_packages_and_zip_bombs_are_refused() {
     let (status, body) = user
         .multipart(&app, "/api/tickets", send("report.docx", plain.clone()))
         .await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("content_mismatch")), "{body}");
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("content_mismatch")),
+        "{body}"
+    );
     assert_eq!(
         body["message"],
         "report.docx: its content is not a Word document (it has no [Content_Types].xml)"
     );
     let (status, body) = user
-        .multipart(&app, "/api/tickets", send("sheet.xlsx", samples::sample("docx")))
+        .multipart(
+            &app,
+            "/api/tickets",
+            send("sheet.xlsx", samples::sample("docx")),
+        )
         .await;
     assert_eq!(status, 400, "{body}");
-    assert!(body["message"].as_str().unwrap_or("").starts_with("sheet.xlsx: "), "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("sheet.xlsx: "),
+        "{body}"
+    );
     // A real zip bomb: 19 MiB of zeros deflated to about 120 KiB.
     let bomb = samples::zip_bomb_docx(19);
     assert!(bomb.len() < 200 * 1024, "{}", bomb.len());
     let (status, body) = user
         .multipart(&app, "/api/tickets", send("invoice.docx", bomb))
         .await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("zip_bomb")), "{body}");
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("zip_bomb")),
+        "{body}"
+    );
     assert_eq!(
         body["message"],
         "invoice.docx: refused as a possible zip bomb (an entry would expand more than 100 times)"
@@ -1469,7 +1497,11 @@ async fn office_files_must_be_real_packages_and_zip_bombs_are_refused() {
     assert_eq!(std::fs::read_dir(&tmp).map(|d| d.count()).unwrap_or(0), 0);
     // Real documents still go through.
     let (status, body) = user
-        .multipart(&app, "/api/tickets", send("letter.docx", samples::sample("docx")))
+        .multipart(
+            &app,
+            "/api/tickets",
+            send("letter.docx", samples::sample("docx")),
+        )
         .await;
     assert_eq!(status, 201, "{body}");
 }
@@ -1519,7 +1551,12 @@ async fn installers_are_accepted_only_when_an_admin_opts_in_and_limits_say_mib()
         (400, Some("type_not_allowed")),
         "{body}"
     );
-    assert!(body["message"].as_str().unwrap_or("").starts_with("setup.msi: .msi files are not accepted"));
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("setup.msi: .msi files are not accepted")
+    );
     // The limit is in binary units and says so, in the API and the portal.
     let mut big = samples::sample("txt");
     big.resize(20 * 1024 * 1024 + 1, b'a');

@@ -146,7 +146,9 @@ struct Directory {
 
 fn locate_directory<R: ReadAt>(src: &mut R, len: u64) -> Result<Directory, PackageError> {
     if len < EOCD_LEN {
-        return Err(PackageError::Malformed("it is too short to be a ZIP archive"));
+        return Err(PackageError::Malformed(
+            "it is too short to be a ZIP archive",
+        ));
     }
     // The end record is in the last 22 + 65535 (comment) bytes.
     let tail_len = len.min(EOCD_LEN + MAX_COMMENT);
@@ -311,7 +313,8 @@ fn check_directory(
             return Err(PackageError::Malformed("it has two entries with one name"));
         }
         has_types |= lower == b"[content_types].xml";
-        has_folder |= lower.len() > kind.folder().len() && lower.starts_with(kind.folder().as_bytes());
+        has_folder |=
+            lower.len() > kind.folder().len() && lower.starts_with(kind.folder().as_bytes());
         entries.push(Entry {
             local_offset,
             min_span: LOCAL_LEN
@@ -327,7 +330,10 @@ fn check_directory(
     entries.sort_by_key(|e| e.local_offset);
     for (i, e) in entries.iter().enumerate() {
         let next = entries.get(i + 1).map_or(dir.offset, |n| n.local_offset);
-        if e.local_offset.checked_add(e.min_span).is_none_or(|end| end > next) {
+        if e.local_offset
+            .checked_add(e.min_span)
+            .is_none_or(|end| end > next)
+        {
             return Err(PackageError::Malformed(
                 "its entries overlap or run past the directory",
             ));
@@ -427,4 +433,397 @@ fn too_big_directory() -> PackageError {
 
 fn multi_disk() -> PackageError {
     PackageError::Malformed("it is a multi-part archive")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attachments::samples::{ZipEntry, sample, zip, zip_bomb_docx, zip_of};
+
+    fn put_u16(v: &mut [u8], at: usize, x: u16) {
+        v[at..at + 2].copy_from_slice(&x.to_le_bytes());
+    }
+
+    fn put_u32(v: &mut [u8], at: usize, x: u32) {
+        v[at..at + 4].copy_from_slice(&x.to_le_bytes());
+    }
+
+    /// Offset of the central directory of an archive without a comment.
+    fn central(v: &[u8]) -> usize {
+        let eocd = v.len() - 22;
+        u32::from_le_bytes(v[eocd + 16..eocd + 20].try_into().expect("4 bytes")) as usize
+    }
+
+    fn err(v: &[u8], kind: OfficeKind) -> String {
+        match check_bytes(v, kind) {
+            Ok(s) => panic!("accepted: {s:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    fn entry(name: &str, method: u16, data: Vec<u8>, uncompressed: u32) -> ZipEntry {
+        ZipEntry {
+            name: name.into(),
+            method,
+            data,
+            uncompressed,
+            crc: 0,
+        }
+    }
+
+    fn types() -> ZipEntry {
+        entry("[Content_Types].xml", 0, b"<Types/>".to_vec(), 8)
+    }
+
+    #[test]
+    fn real_packages_pass() {
+        for (ext, kind) in [
+            ("docx", OfficeKind::Word),
+            ("xlsx", OfficeKind::Excel),
+            ("pptx", OfficeKind::PowerPoint),
+        ] {
+            let s = check_bytes(&sample(ext), kind).unwrap_or_else(|e| panic!("{ext}: {e}"));
+            assert_eq!(s.entries, 2, "{ext}");
+            assert_eq!(OfficeKind::for_extension(ext), Some(kind));
+        }
+        assert_eq!(OfficeKind::for_extension("DOCX"), Some(OfficeKind::Word));
+        assert_eq!(OfficeKind::for_extension("doc"), None);
+        // Part names are case-insensitive in OPC.
+        let v = zip(&[("[content_types].XML", b"x"), ("Word/document.xml", b"x")]);
+        assert!(check_bytes(&v, OfficeKind::Word).is_ok());
+    }
+
+    #[test]
+    fn any_zip_is_not_a_package() {
+        let v = zip(&[("photo.jpg", b"jpeg")]);
+        assert_eq!(err(&v, OfficeKind::Word), "it has no [Content_Types].xml");
+        let v = zip(&[("[Content_Types].xml", b"x"), ("photo.jpg", b"jpeg")]);
+        assert_eq!(err(&v, OfficeKind::Excel), "it has no xl/ folder");
+        assert_eq!(
+            err(&sample("docx"), OfficeKind::PowerPoint),
+            "it has no ppt/ folder"
+        );
+        // The folder itself, empty, is not a part.
+        let v = zip(&[("[Content_Types].xml", b"x"), ("word/", b"")]);
+        assert_eq!(err(&v, OfficeKind::Word), "it has no word/ folder");
+    }
+
+    #[test]
+    fn bombs_are_found_from_the_directory() {
+        // A real deflate stream: 20 MiB of zeros in 130 KiB.
+        assert_eq!(
+            err(&zip_bomb_docx(20), OfficeKind::Word),
+            "an entry would expand more than 100 times"
+        );
+        // Each entry under the ratio, the whole over 1 GiB: 11 MiB of data
+        // declared to expand 98 times.
+        let data = vec![0u8; 11 * 1024 * 1024];
+        let v = zip_of(&[
+            types(),
+            entry("word/document.xml", 8, data, 98 * 11 * 1024 * 1024),
+        ]);
+        assert_eq!(
+            err(&v, OfficeKind::Word),
+            "it would expand to more than 1024 MiB"
+        );
+        // Small, very repetitive parts are fine.
+        let v = zip_of(&[
+            types(),
+            entry("word/document.xml", 8, vec![0; 100], 100 * 1024),
+        ]);
+        assert!(check_bytes(&v, OfficeKind::Word).is_ok());
+    }
+
+    #[test]
+    fn overlapping_entries_are_refused() {
+        // Two directory entries for the same bytes: how non-recursive bombs
+        // multiply one compressed kernel.
+        let mut v = zip_of(&[
+            types(),
+            entry("word/a.xml", 0, vec![b'a'; 64], 64),
+            entry("word/b.xml", 0, vec![b'b'; 64], 64),
+        ]);
+        let cd = central(&v);
+        let second = cd + 46 + "[Content_Types].xml".len();
+        let third = second + 46 + "word/a.xml".len();
+        let a_offset = u32::from_le_bytes(v[second + 42..second + 46].try_into().expect("4"));
+        put_u32(&mut v, third + 42, a_offset);
+        assert_eq!(
+            err(&v, OfficeKind::Word),
+            "its entries overlap or run past the directory"
+        );
+        // An entry claiming more compressed bytes than there are.
+        let mut v = sample("docx");
+        let cd = central(&v);
+        let second = cd + 46 + "[Content_Types].xml".len();
+        put_u32(&mut v, second + 20, 10_000);
+        put_u32(&mut v, second + 24, 10_000);
+        assert_eq!(
+            err(&v, OfficeKind::Word),
+            "its entries overlap or run past the directory"
+        );
+    }
+
+    #[test]
+    fn hostile_structures_are_refused_without_panicking() {
+        let good = sample("docx");
+        let cd = central(&good);
+        let eocd = good.len() - 22;
+        let cases: Vec<(&str, Box<dyn Fn(&mut Vec<u8>)>)> = vec![
+            (
+                "it is too short to be a ZIP archive",
+                Box::new(|v| v.truncate(10)),
+            ),
+            (
+                "it is not a complete ZIP archive",
+                Box::new(|v| v.truncate(v.len() - 1)),
+            ),
+            ("it is not a complete ZIP archive", Box::new(|v| v.push(0))),
+            (
+                "the archive is empty",
+                Box::new(move |v| {
+                    put_u16(v, eocd + 8, 0);
+                    put_u16(v, eocd + 10, 0);
+                }),
+            ),
+            (
+                "it is a multi-part archive",
+                Box::new(move |v| put_u16(v, eocd + 4, 1)),
+            ),
+            (
+                "it is a multi-part archive",
+                Box::new(move |v| put_u16(v, eocd + 8, 1)),
+            ),
+            (
+                "it has more than 10000 entries",
+                Box::new(move |v| {
+                    put_u16(v, eocd + 8, 10_001);
+                    put_u16(v, eocd + 10, 10_001);
+                }),
+            ),
+            (
+                "its central directory is truncated",
+                Box::new(move |v| {
+                    put_u16(v, eocd + 8, 3);
+                    put_u16(v, eocd + 10, 3);
+                }),
+            ),
+            (
+                "its central directory is outside the file",
+                Box::new(move |v| {
+                    put_u32(v, eocd + 16, u32::MAX - 2);
+                }),
+            ),
+            (
+                "its central directory is outside the file",
+                Box::new(move |v| {
+                    put_u32(v, eocd + 12, 1_000_000);
+                }),
+            ),
+            (
+                "its central directory is too large",
+                Box::new(move |v| {
+                    put_u32(v, eocd + 12, u32::MAX);
+                }),
+            ),
+            (
+                "its central directory is damaged",
+                Box::new(move |v| put_u32(v, cd, 0)),
+            ),
+            (
+                "it has encrypted entries",
+                Box::new(move |v| put_u16(v, cd + 8, 1)),
+            ),
+            (
+                "it uses a compression method Office does not",
+                Box::new(move |v| {
+                    put_u16(v, cd + 10, 12);
+                }),
+            ),
+            (
+                "its entry sizes do not agree",
+                Box::new(move |v| put_u32(v, cd + 24, 9)),
+            ),
+            (
+                "its central directory is truncated",
+                Box::new(move |v| put_u16(v, cd + 28, 60_000)),
+            ),
+        ];
+        for (want, damage) in cases {
+            let mut v = good.clone();
+            damage(&mut v);
+            assert_eq!(err(&v, OfficeKind::Word), want);
+        }
+        let v = zip(&[
+            ("[Content_Types].xml", b"x"),
+            ("word/a.xml", b"x"),
+            ("WORD/A.xml", b"y"),
+        ]);
+        assert_eq!(
+            err(&v, OfficeKind::Word),
+            "it has two entries with one name"
+        );
+    }
+
+    #[test]
+    fn a_signature_in_the_comment_is_not_the_end_record() {
+        let mut v = sample("docx");
+        let real_end = v[v.len() - 22..].to_vec();
+        // A comment holding a fake end record pointing nowhere.
+        let mut fake = real_end.clone();
+        put_u32(&mut fake, 16, 1);
+        let comment_len = (fake.len() + 3) as u16;
+        let n = v.len();
+        put_u16(&mut v, n - 2, comment_len);
+        v.extend_from_slice(&fake);
+        v.extend_from_slice(b"end");
+        assert!(check_bytes(&v, OfficeKind::Word).is_ok());
+    }
+
+    /// The sample Word document rewritten as ZIP64: sizes and offsets in
+    /// extra fields, ZIP64 end record and locator.
+    fn zip64(declared_uncompressed: Option<u64>) -> Vec<u8> {
+        let entries = [
+            ("[Content_Types].xml", b"<Types/>".to_vec()),
+            ("word/document.xml", b"<w:document/>".to_vec()),
+        ];
+        let mut v = Vec::new();
+        let mut offsets = Vec::new();
+        for (name, data) in &entries {
+            offsets.push(v.len() as u64);
+            v.extend_from_slice(b"PK\x03\x04");
+            v.extend_from_slice(&[45, 0, 0, 0, 0, 0, 0, 0, 0x21, 0, 0, 0, 0, 0]);
+            v.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            v.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            v.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            v.extend_from_slice(&0u16.to_le_bytes());
+            v.extend_from_slice(name.as_bytes());
+            v.extend_from_slice(data);
+        }
+        let cd = v.len() as u64;
+        for ((name, data), offset) in entries.iter().zip(offsets) {
+            let uncompressed = match declared_uncompressed {
+                Some(n) if name.starts_with("word/") => n,
+                _ => data.len() as u64,
+            };
+            v.extend_from_slice(b"PK\x01\x02");
+            v.extend_from_slice(&[45, 0, 45, 0, 0, 0, 8, 0, 0, 0, 0x21, 0, 0, 0, 0, 0]);
+            v.extend_from_slice(&u32::MAX.to_le_bytes()); // compressed
+            v.extend_from_slice(&u32::MAX.to_le_bytes()); // uncompressed
+            v.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            v.extend_from_slice(&28u16.to_le_bytes()); // extra
+            v.extend_from_slice(&[0; 6]); // comment length, disk, internal attributes
+            v.extend_from_slice(&0u32.to_le_bytes()); // external attributes
+            v.extend_from_slice(&u32::MAX.to_le_bytes()); // offset
+            v.extend_from_slice(name.as_bytes());
+            v.extend_from_slice(&1u16.to_le_bytes());
+            v.extend_from_slice(&24u16.to_le_bytes());
+            v.extend_from_slice(&uncompressed.to_le_bytes());
+            v.extend_from_slice(&(data.len() as u64).to_le_bytes());
+            v.extend_from_slice(&offset.to_le_bytes());
+        }
+        let cd_len = v.len() as u64 - cd;
+        let record = v.len() as u64;
+        v.extend_from_slice(b"PK\x06\x06");
+        v.extend_from_slice(&44u64.to_le_bytes());
+        v.extend_from_slice(&[45, 0, 45, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        v.extend_from_slice(&2u64.to_le_bytes());
+        v.extend_from_slice(&2u64.to_le_bytes());
+        v.extend_from_slice(&cd_len.to_le_bytes());
+        v.extend_from_slice(&cd.to_le_bytes());
+        v.extend_from_slice(b"PK\x06\x07");
+        v.extend_from_slice(&0u32.to_le_bytes());
+        v.extend_from_slice(&record.to_le_bytes());
+        v.extend_from_slice(&1u32.to_le_bytes());
+        v.extend_from_slice(b"PK\x05\x06");
+        v.extend_from_slice(&[0; 4]);
+        v.extend_from_slice(&[0xFF; 12]); // counts, size and offset: see ZIP64
+        v.extend_from_slice(&0u16.to_le_bytes());
+        v
+    }
+
+    #[test]
+    fn zip64_archives_are_read_too() {
+        let s = check_bytes(&zip64(None), OfficeKind::Word).expect("a valid ZIP64 package");
+        assert_eq!(s.entries, 2);
+        // The 64-bit sizes are the ones checked.
+        assert_eq!(
+            err(&zip64(Some(5 << 30)), OfficeKind::Word),
+            "an entry would expand more than 100 times"
+        );
+        let mut v = zip64(None);
+        let at = v.len() - 22 - 20 + 8;
+        v[at..at + 8].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert_eq!(
+            err(&v, OfficeKind::Word),
+            "its ZIP64 end record is outside the file"
+        );
+    }
+
+    #[test]
+    fn files_on_disk_are_read_the_same() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("x.docx");
+        let data = sample("docx");
+        std::fs::write(&path, &data).expect("write");
+        let mut file = std::fs::File::open(&path).expect("open");
+        let s = check(&mut file, data.len() as u64, OfficeKind::Word).expect("valid");
+        assert_eq!(s, check_bytes(&data, OfficeKind::Word).expect("valid"));
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn arbitrary_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..600)) {
+                let _ = check_bytes(&data, OfficeKind::Word);
+            }
+
+            /// Damage to a valid package anywhere (most of all in its
+            /// directory) is refused or accepted, never a panic.
+            #[test]
+            fn damaged_packages_never_panic(
+                edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+                cut in 0usize..64,
+                zip64_form in any::<bool>(),
+            ) {
+                let mut v = if zip64_form { zip64(None) } else { sample("docx") };
+                for (at, byte) in edits {
+                    let i = at.index(v.len());
+                    v[i] = byte;
+                }
+                v.truncate(v.len().saturating_sub(cut));
+                if let Ok(s) = check_bytes(&v, OfficeKind::Word) {
+                    prop_assert!(s.entries > 0);
+                    prop_assert!(s.total_uncompressed <= MAX_TOTAL_UNCOMPRESSED);
+                }
+            }
+
+            /// Whatever a valid package's entries declare, the verdict
+            /// follows the limits.
+            #[test]
+            fn declared_sizes_decide(compressed in 0u32..2000, uncompressed in any::<u32>()) {
+                let v = zip_of(&[
+                    types(),
+                    entry("word/document.xml", 8, vec![0; compressed as usize], uncompressed),
+                ]);
+                let bomb = u64::from(uncompressed) > RATIO_GRACE_BYTES
+                    && u64::from(uncompressed) / MAX_RATIO > u64::from(compressed);
+                match check_bytes(&v, OfficeKind::Word) {
+                    Ok(s) => {
+                        prop_assert!(!bomb);
+                        prop_assert_eq!(s.total_uncompressed, u64::from(uncompressed) + 8);
+                    }
+                    Err(e) => {
+                        prop_assert!(bomb, "{}", e);
+                        prop_assert!(matches!(e, PackageError::Bomb(_)), "{}", e);
+                    }
+                }
+            }
+        }
+    }
 }

@@ -582,9 +582,14 @@ mod tests {
             assert_eq!(err.code(), "type_forbidden");
         }
         // Angle brackets alone are not markup.
-        save_bytes(&store, "notes.txt", b"if a<b and c>d: <alice> said so", &policy)
-            .await
-            .expect("plain text");
+        save_bytes(
+            &store,
+            "notes.txt",
+            b"if a<b and c>d: <alice> said so",
+            &policy,
+        )
+        .await
+        .expect("plain text");
         assert_eq!(tmp_entries(&store).await, 0);
     }
 

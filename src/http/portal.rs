@@ -630,7 +630,11 @@ async fn new_ticket(
     .await
 }
 
-async fn create(State(state): State<AppState>, caller: Caller, form: ticket_form::Upload) -> PortalResult {
+async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    form: ticket_form::Upload,
+) -> PortalResult {
     let me = user(&caller, "/portal/tickets/new")?.clone();
     let read = ticket_form::read(form, &state.files, &state.desk_config.attachments).await;
     let data = match read {

@@ -72,7 +72,11 @@ fn disposition_params(header: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
         while !matches!(at(i), None | Some(b'=' | b';')) {
             i += 1;
         }
-        let key = header.get(key_start..i).unwrap_or_default().trim_ascii().to_vec();
+        let key = header
+            .get(key_start..i)
+            .unwrap_or_default()
+            .trim_ascii()
+            .to_vec();
         if at(i) != Some(b'=') {
             continue;
         }
@@ -99,7 +103,11 @@ fn disposition_params(header: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
             while !matches!(at(i), None | Some(b';')) {
                 i += 1;
             }
-            value = header.get(start..i).unwrap_or_default().trim_ascii_end().to_vec();
+            value = header
+                .get(start..i)
+                .unwrap_or_default()
+                .trim_ascii_end()
+                .to_vec();
         }
         params.push((key, value));
     }
@@ -391,5 +399,167 @@ pub async fn read(upload: Upload, store: &Store, policy: &Policy) -> Result<Form
     match failure {
         Some(e) => Err(e),
         None => Ok(data),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn file_name(header: &[u8]) -> Option<String> {
+        disposition_file_name(header)
+    }
+
+    #[test]
+    fn file_names_from_raw_headers() {
+        assert_eq!(
+            file_name(b"form-data; name=\"files\"; filename=\"a b.png\""),
+            Some("a b.png".into())
+        );
+        assert_eq!(file_name(b"form-data; name=\"files\""), None);
+        assert_eq!(
+            file_name(b"form-data; name=\"f\"; filename=\"\""),
+            Some("".into())
+        );
+        assert_eq!(
+            file_name(b"form-data; filename=plain.txt; name=f"),
+            Some("plain.txt".into())
+        );
+        assert_eq!(
+            file_name(b"form-data; name=\"f\"; filename=\"caf\xe9.txt\""),
+            Some("caf\u{e9}.txt".into())
+        );
+        assert_eq!(
+            file_name(b"form-data; filename=\"say \\\"hi\\\".txt\""),
+            Some("say \"hi\".txt".into())
+        );
+        assert_eq!(
+            file_name(b"form-data; filename*=UTF-8''%E2%82%AC.txt; filename=\"eur.txt\""),
+            Some("\u{20ac}.txt".into())
+        );
+        // A broken extended value falls back to the plain one.
+        assert_eq!(
+            file_name(b"form-data; filename*=UTF-8''%E2%8.txt; filename=\"eur.txt\""),
+            Some("eur.txt".into())
+        );
+        assert_eq!(
+            file_name(b"form-data; filename*=iso-8859-1'en'caf%E9.txt"),
+            Some("caf\u{e9}.txt".into())
+        );
+        // `name` is not `filename`, nor is `xfilename`.
+        assert_eq!(
+            file_name(b"form-data; name=\"filename\"; xfilename=\"a\""),
+            None
+        );
+    }
+
+    fn body(parts: &[(String, Vec<u8>)], boundary: &str) -> Vec<u8> {
+        let mut v = b"preamble\r\n".to_vec();
+        for (disposition, content) in parts {
+            v.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n").as_bytes(),
+            );
+            v.extend_from_slice(content);
+            v.extend_from_slice(b"\r\n");
+        }
+        v.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        v
+    }
+
+    #[test]
+    fn a_broken_part_is_named() {
+        let boundary = "XyZ";
+        let mut log = HeaderLog::new(Some(boundary.as_bytes().to_vec()));
+        let parts = vec![
+            ("form-data; name=\"type\"".to_string(), b"bug".to_vec()),
+            (
+                "form-data; name=\"files\"; filename=\"two\nlines.txt\"".to_string(),
+                b"x".to_vec(),
+            ),
+        ];
+        log.feed(&body(&parts, boundary));
+        assert!(matches!(
+            log.failure(1, "bad".into()),
+            FormError::UnreadableFileName(n) if n == "two lines.txt"
+        ));
+        assert!(matches!(
+            log.failure(0, "bad".into()),
+            FormError::Malformed(_)
+        ));
+        assert!(matches!(
+            log.failure(5, "bad".into()),
+            FormError::Malformed(_)
+        ));
+        assert_eq!(
+            boundary_of(b"multipart/form-data; boundary=\"a b\""),
+            Some(b"a b".to_vec())
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn arbitrary_headers_never_panic(header in prop::collection::vec(any::<u8>(), 0..200)) {
+            let _ = file_name(&header);
+            let _ = boundary_of(&header);
+            if let Some(line) = disposition_line(&header) {
+                prop_assert!(line.len() < header.len());
+            }
+        }
+
+        /// Quoted names come back as written, quotes escaped or not.
+        #[test]
+        fn quoted_names_round_trip(name in "[^\"\\\\\r\n]{0,40}", quote in any::<bool>()) {
+            let name = if quote { format!("{name}\"x") } else { name };
+            let quoted = name.replace('"', "\\\"");
+            let header = format!("form-data; name=\"files\"; filename=\"{quoted}\"");
+            prop_assert_eq!(file_name(header.as_bytes()), Some(name));
+        }
+
+        /// RFC 5987 names: any text, percent-encoded, comes back.
+        #[test]
+        fn extended_names_round_trip(name in any::<String>()) {
+            let encoded: String = name.bytes().map(|b| format!("%{b:02X}")).collect();
+            let header = format!("form-data; name=\"f\"; filename*=UTF-8''{encoded}");
+            prop_assert_eq!(file_name(header.as_bytes()), Some(name));
+        }
+
+        /// However the body is cut into chunks, the same header blocks are
+        /// found, one per part.
+        #[test]
+        fn header_blocks_do_not_depend_on_chunking(
+            names in prop::collection::vec("[a-z .\n\u{e9}]{0,20}", 1..6),
+            content in prop::collection::vec(any::<u8>(), 0..300),
+            cuts in prop::collection::vec(1usize..200, 0..20),
+        ) {
+            let boundary = "----bound4ry";
+            let parts: Vec<(String, Vec<u8>)> = names
+                .iter()
+                .map(|n| (format!("form-data; name=\"files\"; filename=\"{n}\""), content.clone()))
+                .collect();
+            prop_assume!(!content.windows(boundary.len()).any(|w| w == boundary.as_bytes()));
+            let data = body(&parts, boundary);
+            let mut whole = HeaderLog::new(Some(boundary.as_bytes().to_vec()));
+            whole.feed(&data);
+            let mut chunked = HeaderLog::new(Some(boundary.as_bytes().to_vec()));
+            let mut rest = &data[..];
+            for cut in cuts.iter().cycle().take(1000) {
+                if rest.is_empty() {
+                    break;
+                }
+                let (a, b) = rest.split_at((*cut).min(rest.len()));
+                chunked.feed(a);
+                rest = b;
+            }
+            chunked.feed(rest);
+            prop_assert_eq!(&whole.blocks, &chunked.blocks);
+            prop_assert_eq!(whole.blocks.len(), names.len());
+            for (i, n) in names.iter().enumerate() {
+                let line = disposition_line(&whole.blocks[i]).expect("a disposition line");
+                prop_assert_eq!(file_name(line), Some(n.clone()));
+            }
+        }
     }
 }
