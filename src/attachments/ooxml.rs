@@ -564,12 +564,14 @@ mod tests {
         );
     }
 
+    type Damage = Box<dyn Fn(&mut Vec<u8>)>;
+
     #[test]
     fn hostile_structures_are_refused_without_panicking() {
         let good = sample("docx");
         let cd = central(&good);
         let eocd = good.len() - 22;
-        let cases: Vec<(&str, Box<dyn Fn(&mut Vec<u8>)>)> = vec![
+        let cases: Vec<(&str, Damage)> = vec![
             (
                 "it is too short to be a ZIP archive",
                 Box::new(|v| v.truncate(10)),
