@@ -32,10 +32,12 @@ pub struct Settings {
     pub mail_from: Option<String>,
     /// SMTP server; without it emails are written to `<data>/outbox/`.
     pub smtp: Option<crate::mail::SmtpConfig>,
-    /// Largest attachment, in MB.
+    /// Largest attachment, in MiB.
     pub attachment_max_mb: Option<u64>,
     /// Accepted attachment extensions.
     pub attachment_types: Option<Vec<String>>,
+    /// Accept Windows installers (`.msi`) too; off unless set.
+    pub attachment_allow_msi: Option<bool>,
     /// Response-time target per priority, e.g. `{ urgent = "1h", normal = "1bd" }`.
     pub response_targets: Option<TargetSettings>,
     /// When resolved tickets close: `end_of_month` or a delay such as `7d`.
@@ -293,6 +295,7 @@ fn overrides_desk(o: &Settings, f: &Settings) -> Settings {
         smtp: o.smtp.clone().or(f.smtp.clone()),
         attachment_max_mb: o.attachment_max_mb.or(f.attachment_max_mb),
         attachment_types: o.attachment_types.clone().or(f.attachment_types.clone()),
+        attachment_allow_msi: o.attachment_allow_msi.or(f.attachment_allow_msi),
         response_targets: o.response_targets.clone().or(f.response_targets.clone()),
         auto_close: o.auto_close.clone().or(f.auto_close.clone()),
         maintenance_secs: o.maintenance_secs.or(f.maintenance_secs),
@@ -351,7 +354,22 @@ fn desk_config(bind: &SocketAddr, s: Settings) -> Result<DeskConfig, ConfigError
                 format!(
                     "{} cannot be accepted (no content check for it, or never safe); choose among: {}",
                     unsupported.join(", "),
-                    crate::attachments::DEFAULT_ALLOWED.join(", ")
+                    crate::attachments::CONFIGURABLE.join(", ")
+                ),
+            ));
+        }
+    }
+    // An installer runs code when opened: accepted only when said in so many words.
+    let allow_msi = s.attachment_allow_msi.unwrap_or(false);
+    for ext in crate::attachments::OPT_IN {
+        let listed = policy.allowed.iter().any(|a| a == ext);
+        if allow_msi && !listed {
+            policy.allowed.push((*ext).to_owned());
+        } else if !allow_msi && listed {
+            return Err(invalid(
+                "attachment_types",
+                format!(
+                    "{ext} (Windows installers) is accepted only with attachment_allow_msi = true"
                 ),
             ));
         }
@@ -463,6 +481,11 @@ mod tests {
                 "attachment_types",
             ),
             ("attachment_types = [\"webp\"]\n", "attachment_types"),
+            (
+                "attachment_types = [\"pdf\", \"msi\"]\n",
+                "attachment_allow_msi",
+            ),
+            ("attachment_allow_msi = \"yes\"\n", "attachment_allow_msi"),
             ("attachment_max_mb = 0\n", "attachment_max_mb"),
             ("auto_close = \"soon\"\n", "auto_close"),
             ("public_url = \"ftp://x\"\n", "public_url"),
@@ -490,6 +513,14 @@ mod tests {
                 .expect("all")
                 .contains(ip("8.8.8.8"))
         );
+        // Installers are opt-in, with or without a list of types.
+        assert!(!load("").expect("valid").desk.attachments.accepts("msi"));
+        let c = load("attachment_allow_msi = true\n").expect("valid");
+        assert!(c.desk.attachments.accepts("msi"));
+        assert!(c.desk.attachments.accepts("pdf"));
+        let c = load("attachment_allow_msi = true\nattachment_types = [\"msi\", \"pptx\"]\n")
+            .expect("valid");
+        assert_eq!(c.desk.attachments.accepted_list(), "msi, pptx");
         let c = load("public_url = \"https://support.example.com/\"\n").expect("valid");
         assert!(c.desk.https());
         assert_eq!(c.desk.public_url, "https://support.example.com");

@@ -101,6 +101,14 @@ async fn files_in_a_chat_are_checked_delivered_and_kept_on_the_ticket() {
             b"<svg xmlns='http://www.w3.org/2000/svg'/>".to_vec(),
             400,
         ),
+        // Markup named .txt, a zip bomb named .docx, any ZIP named .xlsx.
+        (
+            "notes.txt",
+            b"<html><script>1</script></html>".to_vec(),
+            400,
+        ),
+        ("report.docx", samples::zip_bomb_docx(10), 400),
+        ("sheet.xlsx", samples::zip(&[("a.txt", b"a")]), 400),
     ] {
         let (status, body) = user
             .multipart(&app, &path, upload(name, bytes, "f-bad"))

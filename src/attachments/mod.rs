@@ -3,13 +3,16 @@
 //! Every upload goes through the same gate: the name is cleaned
 //! ([`clean_filename`]), the extension must be accepted by the [`Policy`],
 //! the bytes are streamed to disk under the size limit, and the content is
-//! sniffed and must match the extension ([`sniff`]). Accepted files are
-//! stored content-addressed ([`Store`]).
+//! sniffed and must match the extension ([`sniff`]): text must not be
+//! markup or a script, and an Office file must be a real package that does
+//! not expand too much ([`ooxml`]). Accepted files are stored
+//! content-addressed ([`Store`]).
 //!
 //! Nothing uploaded may be served inline except raster images
 //! ([`inline_allowed`]); everything else goes out as a download.
 
 mod filename;
+pub mod ooxml;
 mod sniff;
 mod store;
 
@@ -24,10 +27,20 @@ pub(crate) mod samples;
 /// The extensions accepted when the configuration says nothing.
 pub const DEFAULT_ALLOWED: &[&str] = &[
     "gif", "jpeg", "jpg", "png", "heic", "dng", "pdf", "txt", "doc", "docx", "xls", "xlsx", "mp3",
-    "oga", "ogg", "mp4", "mov", "msi",
+    "oga", "ogg", "mp4", "mov",
 ];
 
-/// 20 MB per file.
+/// Extensions accepted only when an administrator opts in by name
+/// (`attachment_allow_msi`): a Windows installer runs code when opened.
+pub const OPT_IN: &[&str] = &["msi"];
+
+/// Extensions that may be configured (`attachment_types`).
+pub const CONFIGURABLE: &[&str] = &[
+    "gif", "jpeg", "jpg", "png", "heic", "dng", "pdf", "txt", "doc", "docx", "xls", "xlsx", "pptx",
+    "mp3", "oga", "ogg", "mp4", "mov", "msi",
+];
+
+/// 20 MiB per file.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
 
 /// 10 files per message.
@@ -118,6 +131,16 @@ pub enum AttachmentError {
     },
     #[error("{name}: SVG and HTML files are never accepted")]
     Forbidden { name: String, ext: String },
+    #[error("{name}: its content is HTML, SVG or a script, which is never accepted")]
+    ActiveContent { name: String },
+    #[error("{name}: its content is not {} ({reason})", describe(.ext))]
+    NotPackage {
+        name: String,
+        ext: String,
+        reason: String,
+    },
+    #[error("{name}: refused as a possible zip bomb ({reason})")]
+    ZipBomb { name: String, reason: String },
     #[error("{name}: larger than the {} limit", human_size(*.limit_bytes))]
     TooLarge { name: String, limit_bytes: u64 },
     #[error("at most {limit} files per message")]
@@ -139,7 +162,9 @@ impl AttachmentError {
         match self {
             Self::EmptyName | Self::NoExtension { .. } => "bad_name",
             Self::NotAllowed { .. } => "type_not_allowed",
-            Self::Forbidden { .. } => "type_forbidden",
+            Self::Forbidden { .. } | Self::ActiveContent { .. } => "type_forbidden",
+            Self::NotPackage { .. } => "content_mismatch",
+            Self::ZipBomb { .. } => "zip_bomb",
             Self::TooLarge { .. } => "too_large",
             Self::TooMany { .. } => "too_many_files",
             Self::Empty { .. } => "empty_file",
@@ -169,18 +194,19 @@ pub fn inline_allowed(content_type: &str) -> bool {
         .any(|t| essence.eq_ignore_ascii_case(t))
 }
 
-/// "20 MB", "1.5 MB", "500 KB", "10 bytes" (binary units, as the limit is).
+/// "20 MiB", "1.5 MiB", "500 KiB", "10 bytes": binary units, named as
+/// such, since the limits are multiples of 1024.
 fn human_size(bytes: u64) -> String {
-    const KB: u64 = 1024;
-    const MB: u64 = 1024 * 1024;
-    if bytes >= MB {
-        if bytes.is_multiple_of(MB) {
-            format!("{} MB", bytes / MB)
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB {
+        if bytes.is_multiple_of(MIB) {
+            format!("{} MiB", bytes / MIB)
         } else {
-            format!("{:.1} MB", bytes as f64 / MB as f64)
+            format!("{:.1} MiB", bytes as f64 / MIB as f64)
         }
-    } else if bytes >= KB && bytes.is_multiple_of(KB) {
-        format!("{} KB", bytes / KB)
+    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
+        format!("{} KiB", bytes / KIB)
     } else {
         format!("{bytes} bytes")
     }
@@ -195,12 +221,18 @@ mod tests {
         let p = Policy::default();
         assert_eq!(p.max_file_bytes, 20 * 1024 * 1024);
         assert_eq!(p.max_files, 10);
-        assert_eq!(p.allowed.len(), 18);
+        assert_eq!(p.allowed.len(), 17);
         assert!(p.unsupported().is_empty());
         assert_eq!(
             p.accepted_list(),
-            "gif, jpeg, jpg, png, heic, dng, pdf, txt, doc, docx, xls, xlsx, mp3, oga, ogg, mp4, mov, msi"
+            "gif, jpeg, jpg, png, heic, dng, pdf, txt, doc, docx, xls, xlsx, mp3, oga, ogg, mp4, mov"
         );
+        // Installers only on an administrator's say-so.
+        assert!(!p.accepts("msi"));
+        for ext in DEFAULT_ALLOWED.iter().chain(OPT_IN) {
+            assert!(CONFIGURABLE.contains(ext), "{ext}");
+            assert!(expected(ext).is_some(), "{ext}");
+        }
     }
 
     #[test]
@@ -262,7 +294,7 @@ mod tests {
         };
         assert_eq!(
             too_large.to_string(),
-            "video.mp4: larger than the 20 MB limit"
+            "video.mp4: larger than the 20 MiB limit"
         );
         assert_eq!(too_large.code(), "too_large");
         assert_eq!(too_large.status(), 413);
@@ -287,9 +319,9 @@ mod tests {
 
     #[test]
     fn human_sizes() {
-        assert_eq!(human_size(20 * 1024 * 1024), "20 MB");
-        assert_eq!(human_size(1024 * 1024 + 512 * 1024), "1.5 MB");
-        assert_eq!(human_size(500 * 1024), "500 KB");
+        assert_eq!(human_size(20 * 1024 * 1024), "20 MiB");
+        assert_eq!(human_size(1024 * 1024 + 512 * 1024), "1.5 MiB");
+        assert_eq!(human_size(500 * 1024), "500 KiB");
         assert_eq!(human_size(10), "10 bytes");
     }
 }

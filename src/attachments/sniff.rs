@@ -15,9 +15,12 @@ pub enum Detected {
     Tiff,
     Pdf,
     Text,
+    /// UTF-8 text a browser would render or run: HTML, SVG, an XML
+    /// stylesheet, or a script (see [`is_markup`]).
+    Markup,
     /// Compound File Binary: doc, xls, msi.
     Ole2,
-    /// docx, xlsx.
+    /// docx, xlsx, pptx (the package itself is checked by `ooxml`).
     Zip,
     Mp3,
     Ogg,
@@ -63,6 +66,12 @@ const FORMATS: &[(&str, Detected, &str, &str)] = &[
         Detected::Zip,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "an Excel spreadsheet",
+    ),
+    (
+        "pptx",
+        Detected::Zip,
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "a PowerPoint presentation",
     ),
     ("mp3", Detected::Mp3, "audio/mpeg", "an MP3 audio file"),
     ("oga", Detected::Ogg, "audio/ogg", "an Ogg audio file"),
@@ -140,7 +149,11 @@ pub fn sniff(head: &[u8]) -> Option<Detected> {
     } else if is_id3(head) || is_mp3_frame(head) {
         Some(Detected::Mp3)
     } else if is_text(head) {
-        Some(Detected::Text)
+        if is_markup(head) {
+            Some(Detected::Markup)
+        } else {
+            Some(Detected::Text)
+        }
     } else if is_legacy_quicktime(head) {
         // After text: "Get free stuff" has "free" at offset 4 too.
         Some(Detected::QuickTime)
@@ -240,6 +253,89 @@ fn is_text(head: &[u8]) -> bool {
     valid
         .bytes()
         .all(|b| !(b < 0x20 || b == 0x7F) || matches!(b, b'\t' | b'\n' | b'\r' | 0x0C))
+}
+
+/// Tags that make a text an HTML page when it starts with one (after a
+/// BOM and white space): the list browsers use to sniff HTML, plus SVG.
+const MARKUP_STARTS: &[&str] = &[
+    "!doctype",
+    "html",
+    "head",
+    "script",
+    "iframe",
+    "h1",
+    "div",
+    "font",
+    "table",
+    "a",
+    "style",
+    "title",
+    "b",
+    "body",
+    "br",
+    "p",
+    "!--",
+    "svg",
+    "?xml-stylesheet",
+    "xsl:stylesheet",
+];
+
+/// Tags that are active content wherever they are in the first
+/// [`HEAD_LEN`] bytes.
+const MARKUP_ANYWHERE: &[&str] = &[
+    "!doctype html",
+    "html",
+    "script",
+    "svg",
+    "iframe",
+    "frameset",
+    "object",
+    "embed",
+    "body",
+    "?xml-stylesheet",
+    "xsl:stylesheet",
+];
+
+/// Namespaces of documents a browser renders.
+const MARKUP_NAMESPACES: &[&str] = &["http://www.w3.org/1999/xhtml", "http://www.w3.org/2000/svg"];
+
+/// Whether text (already known to be UTF-8) is HTML, SVG or a script in
+/// disguise: it starts with a shebang or a markup tag, or has an active
+/// tag or an XHTML/SVG namespace near the start. A text attachment is
+/// always served as plain text, but the file could still run once saved
+/// and opened from disk.
+fn is_markup(head: &[u8]) -> bool {
+    let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let body = body.trim_ascii_start();
+    if body.starts_with(b"#!") {
+        return true;
+    }
+    let lower = body.to_ascii_lowercase();
+    let tag_at = |at: &[u8], tag: &str| {
+        at.strip_prefix(tag.as_bytes())
+            // A tag name ends there: "<b>" and "<b " are tags, "<bold" is not.
+            .is_some_and(|rest| {
+                tag.ends_with(['-', ' '])
+                    || rest.first().is_none_or(|c| {
+                        matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0C | b'>' | b'/')
+                    })
+            })
+    };
+    if let Some(first) = lower.strip_prefix(b"<")
+        && MARKUP_STARTS.iter().any(|t| tag_at(first, t))
+    {
+        return true;
+    }
+    let opens = lower.iter().enumerate().filter(|(_, c)| **c == b'<');
+    for (i, _) in opens {
+        let at = lower.get(i + 1..).unwrap_or_default();
+        if MARKUP_ANYWHERE.iter().any(|t| tag_at(at, t)) {
+            return true;
+        }
+    }
+    MARKUP_NAMESPACES
+        .iter()
+        .any(|ns| lower.windows(ns.len()).any(|w| w == ns.as_bytes()))
 }
 
 #[cfg(test)]
@@ -370,5 +466,75 @@ mod tests {
         assert_eq!(sniff(b"PK\x05\x06\0\0"), None);
         assert_eq!(sniff(&[0xD0, 0xCF, 0x11, 0xE0, 0, 0, 0, 0]), None);
         assert_eq!(sniff(b"MZ\x90\0"), None);
+    }
+
+    #[test]
+    fn markup_in_text_is_found() {
+        for text in [
+            "<!doctype html>",
+            "  \n<HTML lang=en>",
+            "\u{feff}<svg/>",
+            "<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+            "<?xml version=\"1.0\"?><html xmlns=\"http://www.w3.org/1999/xhtml\">",
+            "<?xml-stylesheet href=\"x.xsl\"?>",
+            "<p>Hello",
+            "<b>bold</b>",
+            "<!-- comment -->",
+            "Dear support,\n\n<script src=//evil></script>",
+            "log line\n<iframe src=x>",
+            "#!/usr/bin/env python\nprint(1)",
+        ] {
+            assert_eq!(sniff(text.as_bytes()), Some(Detected::Markup), "{text:?}");
+        }
+        for text in [
+            "a < b and b > c",
+            "<alice> hello",
+            "use Vec<String> here",
+            "price <5 EUR",
+            "the <bold> claim",
+            "# heading\n#!not a shebang",
+            "<?xml version=\"1.0\"?><invoice/>",
+        ] {
+            assert_eq!(sniff(text.as_bytes()), Some(Detected::Text), "{text:?}");
+        }
+        // Beyond the head, nothing is looked at.
+        let mut long = "a".repeat(HEAD_LEN);
+        long.push_str("<script>");
+        assert_eq!(sniff(long.as_bytes()), Some(Detected::Text));
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn arbitrary_bytes_never_panic(data in prop::collection::vec(any::<u8>(), 0..HEAD_LEN + 64)) {
+                let got = sniff(&data);
+                // Only the head counts.
+                prop_assert_eq!(got, sniff(&data[..data.len().min(HEAD_LEN)]));
+            }
+
+            /// Prose without angle brackets or binary signatures is text.
+            #[test]
+            fn plain_prose_is_text(text in "[a-zA-Z0-9 ,.;:!?()'\n\t\u{e9}\u{4e2d}-]{1,400}") {
+                prop_assume!(!["GIF8", "%PDF-", "OggS", "#!"].iter().any(|m| text.trim_start().starts_with(m)));
+                prop_assume!(text.get(4..8) != Some("ftyp"));
+                prop_assert_eq!(sniff(text.as_bytes()), Some(Detected::Text));
+            }
+
+            /// An active tag anywhere in the head makes text markup.
+            #[test]
+            fn active_tags_anywhere_are_markup(
+                before in "[a-zA-Z0-9 ,.\n]{0,2000}",
+                tag in prop::sample::select(vec!["<script>", "<SVG ", "<iframe/", "<html>", "<object\n", "<body>"]),
+                after in "[a-zA-Z0-9 ,.\n]{0,200}",
+            ) {
+                let text = format!("{before}{tag}{after}");
+                prop_assert_eq!(sniff(text.as_bytes()), Some(Detected::Markup));
+            }
+        }
     }
 }

@@ -16,6 +16,7 @@ use tokio::fs::{self, File};
 use tokio::io::AsyncWriteExt;
 
 use super::filename::clean_filename;
+use super::ooxml::{self, OfficeKind, PackageError};
 use super::sniff::{HEAD_LEN, content_type, expected, sniff};
 use super::{AttachmentError, Detected, Policy};
 
@@ -220,6 +221,11 @@ impl Store {
             let file = tmp.file()?;
             file.flush().await?;
             file.sync_all().await?;
+            // An Office file's directory is at its end, so it is checked
+            // once the whole file is on disk.
+            if let Some(kind) = OfficeKind::for_extension(&ext) {
+                check_package(tmp.path.clone(), size, kind, &name, &ext).await?;
+            }
             Ok(())
         }
         .await;
@@ -253,13 +259,45 @@ fn check_content(
     name: &str,
     ext: &str,
 ) -> Result<(), AttachmentError> {
-    if sniff(head) == Some(want) {
-        Ok(())
-    } else {
-        Err(AttachmentError::ContentMismatch {
+    match sniff(head) {
+        Some(got) if got == want => Ok(()),
+        Some(Detected::Markup) if want == Detected::Text => Err(AttachmentError::ActiveContent {
+            name: name.to_owned(),
+        }),
+        _ => Err(AttachmentError::ContentMismatch {
             name: name.to_owned(),
             ext: ext.to_owned(),
-        })
+        }),
+    }
+}
+
+/// Reads the stored upload's ZIP directory back (blocking reads, off the
+/// async threads) and checks it is a package of `kind`.
+async fn check_package(
+    path: PathBuf,
+    len: u64,
+    kind: OfficeKind,
+    name: &str,
+    ext: &str,
+) -> Result<(), AttachmentError> {
+    let outcome = tokio::task::spawn_blocking(move || {
+        let mut file = std::fs::File::open(&path)?;
+        Ok::<_, io::Error>(ooxml::check(&mut file, len, kind))
+    })
+    .await
+    .map_err(io::Error::other)??;
+    match outcome {
+        Ok(_) => Ok(()),
+        Err(PackageError::Io(e)) => Err(e.into()),
+        Err(PackageError::Bomb(reason)) => Err(AttachmentError::ZipBomb {
+            name: name.to_owned(),
+            reason,
+        }),
+        Err(other) => Err(AttachmentError::NotPackage {
+            name: name.to_owned(),
+            ext: ext.to_owned(),
+            reason: other.to_string(),
+        }),
     }
 }
 
@@ -386,7 +424,7 @@ async fn sync_dir(_dir: &Path) -> io::Result<()> {
 mod tests {
     use super::*;
     use crate::attachments::samples::{exe_disguised_as_pdf, sample};
-    use crate::attachments::{DEFAULT_ALLOWED, DEFAULT_MAX_FILE_BYTES};
+    use crate::attachments::{CONFIGURABLE, DEFAULT_MAX_FILE_BYTES};
 
     fn setup() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -422,8 +460,11 @@ mod tests {
     #[tokio::test]
     async fn every_accepted_extension_round_trips() {
         let (_dir, store) = setup();
-        let policy = Policy::default();
-        for ext in DEFAULT_ALLOWED {
+        let policy = Policy {
+            allowed: CONFIGURABLE.iter().map(|e| (*e).to_owned()).collect(),
+            ..Policy::default()
+        };
+        for ext in CONFIGURABLE {
             let data = sample(ext);
             let stored = save_bytes(&store, &format!("file.{ext}"), &data, &policy)
                 .await
@@ -446,7 +487,10 @@ mod tests {
     #[tokio::test]
     async fn mismatched_content_is_refused_per_family() {
         let (_dir, store) = setup();
-        let policy = Policy::default();
+        let policy = Policy {
+            allowed: CONFIGURABLE.iter().map(|e| (*e).to_owned()).collect(),
+            ..Policy::default()
+        };
         // One wrong pairing per family, each with a valid sample of another.
         let cases = [
             ("png", "gif"),
@@ -461,6 +505,7 @@ mod tests {
             ("doc", "docx"),
             ("docx", "doc"),
             ("xlsx", "pdf"),
+            ("pptx", "png"),
             ("msi", "pdf"),
             ("mp3", "ogg"),
             ("ogg", "mp3"),
@@ -480,6 +525,71 @@ mod tests {
             .await
             .expect_err("must be refused");
         assert_eq!(err.to_string(), "report.pdf: its content is not a PDF");
+        assert_eq!(tmp_entries(&store).await, 0);
+    }
+
+    #[tokio::test]
+    async fn office_files_must_be_real_packages_that_do_not_explode() {
+        use crate::attachments::samples::{zip, zip_bomb_docx};
+        let (_dir, store) = setup();
+        let policy = Policy::default();
+        let plain = zip(&[("notes.txt", b"not a document")]);
+        let err = save_bytes(&store, "letter.docx", &plain, &policy)
+            .await
+            .expect_err("must be refused");
+        assert_eq!(
+            err.to_string(),
+            "letter.docx: its content is not a Word document (it has no [Content_Types].xml)"
+        );
+        assert_eq!(err.code(), "content_mismatch");
+        // A Word document's parts are no spreadsheet.
+        let err = save_bytes(&store, "sheet.xlsx", &sample("docx"), &policy)
+            .await
+            .expect_err("must be refused");
+        assert_eq!(
+            err.to_string(),
+            "sheet.xlsx: its content is not an Excel spreadsheet (it has no xl/ folder)"
+        );
+        let err = save_bytes(&store, "bomb.docx", &zip_bomb_docx(20), &policy)
+            .await
+            .expect_err("must be refused");
+        assert_eq!(
+            err.to_string(),
+            "bomb.docx: refused as a possible zip bomb (an entry would expand more than 100 times)"
+        );
+        assert_eq!((err.code(), err.status()), ("zip_bomb", 400));
+        assert_eq!(tmp_entries(&store).await, 0);
+    }
+
+    #[tokio::test]
+    async fn markup_and_scripts_named_txt_are_refused() {
+        let (_dir, store) = setup();
+        let policy = Policy::default();
+        for text in [
+            "<!DOCTYPE html><p>hi",
+            "\u{feff}  <svg xmlns='http://www.w3.org/2000/svg'/>",
+            "<?xml version='1.0'?><svg/>",
+            "#!/bin/sh\nrm -rf ~",
+            "Notes\n\nsee <script>alert(1)</script>",
+        ] {
+            let err = save_bytes(&store, "notes.txt", text.as_bytes(), &policy)
+                .await
+                .expect_err(text);
+            assert_eq!(
+                err.to_string(),
+                "notes.txt: its content is HTML, SVG or a script, which is never accepted"
+            );
+            assert_eq!(err.code(), "type_forbidden");
+        }
+        // Angle brackets alone are not markup.
+        save_bytes(
+            &store,
+            "notes.txt",
+            b"if a<b and c>d: <alice> said so",
+            &policy,
+        )
+        .await
+        .expect("plain text");
         assert_eq!(tmp_entries(&store).await, 0);
     }
 
@@ -545,7 +655,7 @@ mod tests {
             .save("video.mp4", &mut source, &Policy::default())
             .await
             .expect_err("must be refused");
-        assert_eq!(err.to_string(), "video.mp4: larger than the 20 MB limit");
+        assert_eq!(err.to_string(), "video.mp4: larger than the 20 MiB limit");
         assert_eq!(tmp_entries(&store).await, 0);
     }
 

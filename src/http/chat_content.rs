@@ -5,7 +5,7 @@
 
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
@@ -102,7 +102,7 @@ pub async fn send_file(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<String>,
-    form: Result<Multipart, MultipartRejection>,
+    form: Result<ticket_form::Upload, MultipartRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let chat = followed_chat(&state, &caller, &id).await?;
     let form = form?;
@@ -182,4 +182,55 @@ pub async fn download(
     )
     .await?
     .ok_or_else(not_found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::Uri;
+    use proptest::prelude::*;
+
+    fn after(query: &str) -> Option<Option<i64>> {
+        let uri: Uri = format!("/api/chats/x/messages?{query}").parse().ok()?;
+        Query::<After>::try_from_uri(&uri)
+            .ok()
+            .map(|Query(a)| a.after)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn after_ids_round_trip(n in any::<i64>()) {
+            prop_assert_eq!(after(&format!("after={n}")), Some(Some(n)));
+        }
+
+        /// Any query string: a value or a refusal, never a panic; unknown
+        /// keys are refused.
+        #[test]
+        fn arbitrary_queries_never_panic(query in "[a-z0-9=&+.-]{0,40}", raw in "[ -~]{0,60}") {
+            let _ = after(&raw);
+            if let Some(got) = after(&query) {
+                let keys: Vec<&str> = query
+                    .split('&')
+                    .filter(|p| !p.is_empty())
+                    .map(|p| p.split('=').next().unwrap_or(""))
+                    .collect();
+                prop_assert!(keys.iter().all(|k| *k == "after"), "{query} -> {got:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn bad_after_values_are_refused() {
+        assert_eq!(after(""), Some(None));
+        for q in [
+            "after=soon",
+            "after=1.5",
+            "after=99999999999999999999",
+            "before=1",
+        ] {
+            assert_eq!(after(q), None, "{q}");
+        }
+    }
 }

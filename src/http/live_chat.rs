@@ -113,6 +113,7 @@ fn limits(ws: WebSocketUpgrade) -> WebSocketUpgrade {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(Debug, Clone, PartialEq))]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 enum ClientMessage {
     /// A widget identifies with its visitor token.
@@ -136,7 +137,9 @@ enum ClientMessage {
         chat_id: String,
         up_to: i64,
     },
-    Ping,
+    /// A struct variant, not a unit one: serde lets unknown keys through
+    /// on unit variants of an internally tagged enum.
+    Ping {},
 }
 
 struct Connection {
@@ -233,7 +236,7 @@ impl Connection {
             }
         };
         let result = match msg {
-            ClientMessage::Ping => {
+            ClientMessage::Ping {} => {
                 self.send(json!({ "type": "pong" })).await;
                 Ok(())
             }
@@ -455,4 +458,103 @@ fn internal(e: crate::store::StoreError) -> Value {
         "internal",
         "Something went wrong on our side; please retry.",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A client frame as a client writes it.
+    fn frame(m: &ClientMessage) -> String {
+        match m {
+            ClientMessage::Hello { token } => json!({ "type": "hello", "token": token }),
+            ClientMessage::Subscribe { chat_id, after } => match after {
+                Some(a) => json!({ "type": "subscribe", "chat_id": chat_id, "after": a }),
+                None => json!({ "type": "subscribe", "chat_id": chat_id }),
+            },
+            ClientMessage::Message {
+                chat_id,
+                client_id,
+                text,
+            } => json!({ "type": "message", "chat_id": chat_id, "client_id": client_id, "text": text }),
+            ClientMessage::Typing { chat_id } => json!({ "type": "typing", "chat_id": chat_id }),
+            ClientMessage::Read { chat_id, up_to } => {
+                json!({ "type": "read", "chat_id": chat_id, "up_to": up_to })
+            }
+            ClientMessage::Ping {} => json!({ "type": "ping" }),
+        }
+        .to_string()
+    }
+
+    fn client_message() -> impl Strategy<Value = ClientMessage> {
+        let s = any::<String>;
+        prop_oneof![
+            s().prop_map(|token| ClientMessage::Hello { token }),
+            (s(), any::<Option<i64>>())
+                .prop_map(|(chat_id, after)| ClientMessage::Subscribe { chat_id, after }),
+            (s(), s(), s()).prop_map(|(chat_id, client_id, text)| ClientMessage::Message {
+                chat_id,
+                client_id,
+                text
+            }),
+            s().prop_map(|chat_id| ClientMessage::Typing { chat_id }),
+            (s(), any::<i64>()).prop_map(|(chat_id, up_to)| ClientMessage::Read { chat_id, up_to }),
+            Just(ClientMessage::Ping {}),
+        ]
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_on_every_frame_type() {
+        let ok = serde_json::from_str::<ClientMessage>(r#"{"type":"ping"}"#);
+        assert_eq!(ok.ok(), Some(ClientMessage::Ping {}));
+        for frame in [
+            r#"{"type":"ping","extra":1}"#,
+            r#"{"type":"typing","chat_id":"a","extra":1}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<ClientMessage>(frame).is_err(),
+                "{frame}"
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn serialised_frames_parse_back(m in client_message()) {
+            let parsed: ClientMessage = serde_json::from_str(&frame(&m)).expect("parses");
+            prop_assert_eq!(parsed, m);
+        }
+
+        #[test]
+        fn arbitrary_text_frames_never_panic(text in any::<String>()) {
+            let _ = serde_json::from_str::<ClientMessage>(&text);
+        }
+
+        /// Frames that look almost right: known and unknown types and keys,
+        /// values of the wrong kind. Unknown keys are refused.
+        #[test]
+        fn near_miss_frames_never_panic(
+            kind in prop::sample::select(vec!["hello", "subscribe", "message", "typing", "read", "ping", "pong", ""]),
+            keys in prop::collection::vec(
+                prop::sample::select(vec!["token", "chat_id", "after", "client_id", "text", "up_to", "extra"]),
+                0..4,
+            ),
+            value in prop_oneof![
+                Just(json!(1)), Just(json!(-1)), Just(json!("x")), Just(json!(null)),
+                Just(json!(1.5)), Just(json!([1])), Just(json!({})), Just(json!(u64::MAX)),
+            ],
+        ) {
+            let mut v = json!({ "type": kind });
+            for k in &keys {
+                v[*k] = value.clone();
+            }
+            let parsed = serde_json::from_str::<ClientMessage>(&v.to_string());
+            if keys.contains(&"extra") {
+                prop_assert!(parsed.is_err());
+            }
+        }
+    }
 }

@@ -5,7 +5,7 @@
 //! CSRF token in a hidden field, checked before anything changes.
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Form, Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::context;
@@ -124,8 +124,8 @@ fn safe_next(next: &str) -> &str {
 
 fn fmt_size(bytes: i64) -> String {
     match bytes {
-        b if b >= 1024 * 1024 => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
-        b if b >= 1024 => format!("{} KB", b / 1024),
+        b if b >= 1024 * 1024 => format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0)),
+        b if b >= 1024 => format!("{} KiB", b / 1024),
         b => format!("{b} bytes"),
     }
 }
@@ -625,7 +625,11 @@ async fn new_ticket(
     .await
 }
 
-async fn create(State(state): State<AppState>, caller: Caller, form: Multipart) -> PortalResult {
+async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    form: ticket_form::Upload,
+) -> PortalResult {
     let me = user(&caller, "/portal/tickets/new")?.clone();
     let read = ticket_form::read(form, &state.files, &state.desk_config.attachments).await;
     let data = match read {
@@ -856,7 +860,7 @@ async fn reply(
     State(state): State<AppState>,
     caller: Caller,
     Path(number): Path<String>,
-    form: Multipart,
+    form: ticket_form::Upload,
 ) -> PortalResult {
     let me = user(&caller, &format!("/portal/tickets/{number}"))?.clone();
     let t = tickets_api::visible_ticket(&state, &me, &number).await?;

@@ -7,7 +7,7 @@
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
@@ -46,8 +46,11 @@ impl From<FormError> for ApiError {
     fn from(e: FormError) -> Self {
         match e {
             FormError::File(f) => f.into(),
+            e @ FormError::UnreadableFileName(_) => {
+                ApiError::bad("bad_name", Some("files"), e.to_string())
+            }
             FormError::FieldTooLong(name) => ApiError::PayloadTooLarge(format!(
-                "The field `{name}` is too long (at most 64 KB)."
+                "The field `{name}` is too long (at most 64 KiB)."
             )),
             other => ApiError::bad("bad_form", None, other.to_string()),
         }
@@ -239,7 +242,7 @@ pub struct ReplyForm {
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    form: Result<Multipart, MultipartRejection>,
+    form: Result<ticket_form::Upload, MultipartRejection>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let user = caller.require()?.clone();
     let form = form?;
@@ -534,7 +537,7 @@ pub async fn reply(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(number): ApiPath<String>,
-    form: Result<Multipart, MultipartRejection>,
+    form: Result<ticket_form::Upload, MultipartRejection>,
 ) -> Result<(StatusCode, Json<TicketSummary>), ApiError> {
     let user = caller.require()?.clone();
     let form = form?;
@@ -791,4 +794,60 @@ pub async fn download(
     )
     .await?
     .ok_or_else(not_found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::Uri;
+    use proptest::prelude::*;
+
+    fn list_query(query: &str) -> Option<ListQuery> {
+        let uri: Uri = format!("/api/tickets?{query}").parse().ok()?;
+        Query::<ListQuery>::try_from_uri(&uri)
+            .ok()
+            .map(|Query(q)| q)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Any query string: a filter or a 400, never a panic; the limit
+        /// is always within bounds.
+        #[test]
+        fn arbitrary_queries_never_panic(
+            keys in prop::collection::vec(
+                (
+                    prop::sample::select(vec!["status", "type", "priority", "q", "sort", "limit", "x"]),
+                    "[a-z0-9_,% +-]{0,12}",
+                ),
+                0..5,
+            ),
+            raw in "[ -~]{0,60}",
+        ) {
+            let query: Vec<String> = keys.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            for q in [query.join("&"), raw] {
+                if let Some(parsed) = list_query(&q)
+                    && let Ok(filter) = parsed.filter()
+                {
+                    prop_assert!((1..=500).contains(&filter.limit));
+                }
+            }
+        }
+
+        /// Statuses, type, priority and sort as written come back parsed.
+        #[test]
+        fn filters_round_trip(
+            statuses in prop::sample::subsequence(Status::ALL.to_vec(), 0..=Status::ALL.len()),
+            sort in prop::sample::select(Sort::ALL.to_vec()),
+            limit in 1i64..=500,
+        ) {
+            let codes: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+            let q = format!("status={}&sort={}&limit={limit}", codes.join(","), sort.1);
+            let filter = list_query(&q).expect("parses").filter().expect("valid");
+            prop_assert_eq!(filter.statuses, statuses);
+            prop_assert_eq!(filter.sort, sort.0);
+            prop_assert_eq!(filter.limit, limit);
+        }
+    }
 }

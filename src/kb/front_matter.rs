@@ -166,4 +166,67 @@ mod tests {
     fn non_mapping_front_matter_is_an_error() {
         assert!(split("---\n- a\n- b\n---\n").is_err());
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn words() -> impl Strategy<Value = String> {
+            "[a-zA-Z0-9][a-zA-Z0-9 ?!'éü-]{0,20}[a-zA-Z0-9]".prop_map(|s| s.trim().to_string())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn arbitrary_text_never_panics(text in any::<String>()) {
+                let _ = split(&text);
+                let _ = split(&format!("---\n{text}"));
+                let _ = split(&format!("---\n{text}\n---\nbody"));
+            }
+
+            /// YAML-ish lines in any order and shape: an error has a line
+            /// inside the front matter, never a panic.
+            #[test]
+            fn yaml_like_lines_never_panic(
+                lines in prop::collection::vec(
+                    "(title|tags|pages|- |  |[a-z]{1,5}):? ?[a-zA-Z0-9 \\[\\]{},:'\"#&*!|>-]{0,20}",
+                    0..10,
+                ),
+            ) {
+                let src = format!("---\n{}\n---\nbody\n", lines.join("\n"));
+                if let Err(e) = split(&src) {
+                    prop_assert!(e.line >= 1 && e.line <= lines.len() + 2, "{:?}", e);
+                }
+            }
+
+            /// What is written with a YAML serialiser is read back.
+            #[test]
+            fn serialised_front_matter_round_trips(
+                title in words(),
+                category in proptest::option::of(words()),
+                tags in prop::collection::vec("[a-z0-9]{1,10}", 0..5),
+                body in "[a-zA-Z0-9 #\n-]{0,100}",
+            ) {
+                let mut map = serde_yaml::Mapping::new();
+                map.insert("title".into(), title.clone().into());
+                if let Some(c) = &category {
+                    map.insert("category".into(), c.clone().into());
+                }
+                map.insert(
+                    "tags".into(),
+                    Value::Sequence(tags.iter().map(|t| t.clone().into()).collect()),
+                );
+                map.insert("cssclasses".into(), "ignored".into());
+                let yaml = serde_yaml::to_string(&map).expect("serialisable");
+                let src = format!("---\n{yaml}---\n{body}");
+                let (fm, got_body, line) = split(&src).expect("valid");
+                prop_assert_eq!(fm.title, Some(title));
+                prop_assert_eq!(fm.category, category);
+                prop_assert_eq!(fm.tags, tags);
+                prop_assert_eq!(got_body, body.as_str());
+                prop_assert_eq!(line, 2 + yaml.lines().count() + 1);
+            }
+        }
+    }
 }

@@ -203,4 +203,81 @@ mod tests {
         let src = "```\n[[Sync]] %%x%%\n```\n";
         assert_eq!(to_commonmark(src, &resolver), src);
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Markdown made of the pieces the rewriter looks for.
+        fn wiki_text() -> impl Strategy<Value = String> {
+            let piece = prop_oneof![
+                "[a-zA-Z0-9 .#|^-]{0,10}",
+                prop::sample::select(vec![
+                    "[[",
+                    "]]",
+                    "![[",
+                    "%%",
+                    "> [!",
+                    "]",
+                    "\n",
+                    "```",
+                    "~~~",
+                    "|",
+                    "#",
+                    "^",
+                    ".png",
+                    "> ",
+                    "é",
+                    "\u{1F600}",
+                    "!",
+                ])
+                .prop_map(str::to_string),
+                any::<char>().prop_map(String::from),
+            ];
+            prop::collection::vec(piece, 0..40).prop_map(|p| p.concat())
+        }
+
+        fn resolve_all(page: &str, heading: Option<&str>) -> Option<String> {
+            Some(format!("/help/{page}#{}", heading.unwrap_or("")))
+        }
+
+        fn resolve_none(_: &str, _: Option<&str>) -> Option<String> {
+            None
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn never_panics_and_keeps_the_lines(text in wiki_text()) {
+                for resolve in [resolve_all as fn(&str, Option<&str>) -> Option<String>, resolve_none] {
+                    let out = to_commonmark(&text, &resolve);
+                    let lines_in = text.matches('\n').count();
+                    let lines_out = out.matches('\n').count();
+                    // A callout title on a last line without a newline gets one.
+                    prop_assert!(lines_out == lines_in || lines_out == lines_in + 1, "{:?} -> {:?}", text, out);
+                }
+            }
+
+            #[test]
+            fn arbitrary_text_never_panics(text in any::<String>()) {
+                let _ = to_commonmark(&text, &resolve_all);
+            }
+
+            /// Text without any wiki syntax comes out unchanged.
+            #[test]
+            fn plain_markdown_is_left_alone(text in "[a-zA-Z0-9 .,*_#>()\n-]{0,300}") {
+                prop_assert_eq!(to_commonmark(&text, &resolve_all), text);
+            }
+
+            /// A resolved link becomes a Markdown link to the resolver's URL.
+            #[test]
+            fn resolved_links_point_where_the_resolver_says(page in "[a-zA-Z][a-zA-Z0-9 ]{0,15}") {
+                let page = page.trim().to_string();
+                let out = to_commonmark(&format!("see [[{page}]]\n"), &resolve_all);
+                let url = format!("/help/{page}#").replace(' ', "%20");
+                prop_assert_eq!(out, format!("see [{page}]({url})\n"));
+            }
+        }
+    }
 }

@@ -17,8 +17,9 @@ pub fn sample(ext: &str) -> Vec<u8> {
             .as_bytes()
             .to_vec(),
         "doc" | "xls" | "msi" => ole2(),
-        "docx" => zip("word/document.xml", DOCX_XML),
-        "xlsx" => zip("xl/workbook.xml", XLSX_XML),
+        "docx" => office("word/document.xml", DOCX_XML),
+        "xlsx" => office("xl/workbook.xml", XLSX_XML),
+        "pptx" => office("ppt/presentation.xml", PPTX_XML),
         "mp3" => mp3(),
         "oga" | "ogg" => ogg(),
         "mp4" => ftyp(b"isom", &[b"isom", b"iso2", b"avc1", b"mp41"], b"mdat"),
@@ -149,45 +150,162 @@ fn ole2() -> Vec<u8> {
 
 const DOCX_XML: &str = r#"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>Hello</w:t></w:r></w:p></w:body></w:document>"#;
 const XLSX_XML: &str = r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheets/></workbook>"#;
+const PPTX_XML: &str = r#"<?xml version="1.0" encoding="UTF-8"?><p:presentation xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"/>"#;
+const CONTENT_TYPES: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>"#;
 
-/// A ZIP archive with one stored entry: local header, data, central
-/// directory, end record.
-fn zip(name: &str, content: &str) -> Vec<u8> {
-    let (name, data) = (name.as_bytes(), content.as_bytes());
-    let crc = crc32(data);
-    let common = |v: &mut Vec<u8>| {
+/// A minimal Office Open XML package: `[Content_Types].xml` and the main
+/// part in the application's folder.
+fn office(main: &str, xml: &str) -> Vec<u8> {
+    zip(&[
+        ("[Content_Types].xml", CONTENT_TYPES.as_bytes()),
+        (main, xml.as_bytes()),
+    ])
+}
+
+/// A ZIP archive of stored (uncompressed) entries: local headers and data,
+/// central directory, end record.
+pub fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let entries: Vec<ZipEntry> = entries
+        .iter()
+        .map(|(name, data)| ZipEntry {
+            name: (*name).to_owned(),
+            method: 0,
+            data: data.to_vec(),
+            uncompressed: data.len() as u32,
+            crc: crc32(data),
+        })
+        .collect();
+    zip_of(&entries)
+}
+
+/// A Word document that is a zip bomb: its `word/document.xml` is a real
+/// deflate stream of `mib` MiB of zeros, about 160 times smaller.
+pub fn zip_bomb_docx(mib: usize) -> Vec<u8> {
+    let n = mib * 1024 * 1024;
+    let zeros = vec![0u8; n];
+    zip_of(&[
+        ZipEntry {
+            name: "[Content_Types].xml".into(),
+            method: 0,
+            data: CONTENT_TYPES.as_bytes().to_vec(),
+            uncompressed: CONTENT_TYPES.len() as u32,
+            crc: crc32(CONTENT_TYPES.as_bytes()),
+        },
+        ZipEntry {
+            name: "word/document.xml".into(),
+            method: 8,
+            data: deflate_zeros(n),
+            uncompressed: n as u32,
+            crc: crc32(&zeros),
+        },
+    ])
+}
+
+/// One entry of [`zip_of`]: `data` as stored in the archive.
+pub struct ZipEntry {
+    pub name: String,
+    /// 0 stored, 8 deflated.
+    pub method: u16,
+    pub data: Vec<u8>,
+    pub uncompressed: u32,
+    pub crc: u32,
+}
+
+pub fn zip_of(entries: &[ZipEntry]) -> Vec<u8> {
+    let common = |v: &mut Vec<u8>, e: &ZipEntry| {
         v.extend_from_slice(&20u16.to_le_bytes()); // version needed
         v.extend_from_slice(&0u16.to_le_bytes()); // flags
-        v.extend_from_slice(&0u16.to_le_bytes()); // stored
+        v.extend_from_slice(&e.method.to_le_bytes());
         v.extend_from_slice(&0u16.to_le_bytes()); // time
         v.extend_from_slice(&0x21u16.to_le_bytes()); // date: 1980-01-01
-        v.extend_from_slice(&crc.to_le_bytes());
-        v.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        v.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        v.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        v.extend_from_slice(&e.crc.to_le_bytes());
+        v.extend_from_slice(&(e.data.len() as u32).to_le_bytes());
+        v.extend_from_slice(&e.uncompressed.to_le_bytes());
+        v.extend_from_slice(&(e.name.len() as u16).to_le_bytes());
         v.extend_from_slice(&0u16.to_le_bytes()); // extra length
     };
-    let mut v = b"PK\x03\x04".to_vec();
-    common(&mut v);
-    v.extend_from_slice(name);
-    v.extend_from_slice(data);
+    let mut v = Vec::new();
+    let mut offsets = Vec::new();
+    for e in entries {
+        offsets.push(v.len() as u32);
+        v.extend_from_slice(b"PK\x03\x04");
+        common(&mut v, e);
+        v.extend_from_slice(e.name.as_bytes());
+        v.extend_from_slice(&e.data);
+    }
     let central = v.len();
-    v.extend_from_slice(b"PK\x01\x02");
-    v.extend_from_slice(&20u16.to_le_bytes()); // version made by
-    common(&mut v);
-    v.extend_from_slice(&[0; 6]); // comment length, disk, internal attributes
-    v.extend_from_slice(&0u32.to_le_bytes()); // external attributes
-    v.extend_from_slice(&0u32.to_le_bytes()); // local header offset
-    v.extend_from_slice(name);
+    for (e, offset) in entries.iter().zip(offsets) {
+        v.extend_from_slice(b"PK\x01\x02");
+        v.extend_from_slice(&20u16.to_le_bytes()); // version made by
+        common(&mut v, e);
+        v.extend_from_slice(&[0; 6]); // comment length, disk, internal attributes
+        v.extend_from_slice(&0u32.to_le_bytes()); // external attributes
+        v.extend_from_slice(&offset.to_le_bytes());
+        v.extend_from_slice(e.name.as_bytes());
+    }
     let central_len = v.len() - central;
     v.extend_from_slice(b"PK\x05\x06");
     v.extend_from_slice(&[0; 4]); // disk numbers
-    v.extend_from_slice(&1u16.to_le_bytes());
-    v.extend_from_slice(&1u16.to_le_bytes());
+    v.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    v.extend_from_slice(&(entries.len() as u16).to_le_bytes());
     v.extend_from_slice(&(central_len as u32).to_le_bytes());
     v.extend_from_slice(&(central as u32).to_le_bytes());
     v.extend_from_slice(&0u16.to_le_bytes()); // comment length
     v
+}
+
+/// A raw deflate stream of `n` zero bytes: one block with the fixed
+/// Huffman codes, a literal 0 then copies of 258 bytes at distance 1.
+pub fn deflate_zeros(n: usize) -> Vec<u8> {
+    struct Bits {
+        out: Vec<u8>,
+        acc: u32,
+        len: u32,
+    }
+    impl Bits {
+        /// `n` bits of `value`, least significant first.
+        fn put(&mut self, value: u32, n: u32) {
+            for i in 0..n {
+                self.acc |= ((value >> i) & 1) << self.len;
+                self.len += 1;
+                if self.len == 8 {
+                    self.out.push(self.acc as u8);
+                    (self.acc, self.len) = (0, 0);
+                }
+            }
+        }
+        /// A Huffman code, which deflate packs most significant bit first.
+        fn code(&mut self, code: u32, n: u32) {
+            for i in (0..n).rev() {
+                self.put((code >> i) & 1, 1);
+            }
+        }
+    }
+    let mut b = Bits {
+        out: Vec::new(),
+        acc: 0,
+        len: 0,
+    };
+    b.put(1, 1); // final block
+    b.put(1, 2); // fixed Huffman codes
+    let mut left = n;
+    if left > 0 {
+        b.code(0x30, 8); // literal 0
+        left -= 1;
+    }
+    while left >= 258 {
+        b.code(0b1100_0101, 8); // length code 285: 258 bytes
+        b.code(0, 5); // distance code 0: distance 1
+        left -= 258;
+    }
+    for _ in 0..left {
+        b.code(0x30, 8);
+    }
+    b.code(0, 7); // end of block
+    if b.len > 0 {
+        b.out.push(b.acc as u8);
+    }
+    b.out
 }
 
 /// An ID3v2.4 tag with one title frame, then one silent MPEG-1 Layer III
