@@ -188,9 +188,10 @@ pub struct Signals {
     /// Best cosine similarity, raw and placed on the help center's norms.
     pub similarity: f32,
     pub similarity_placed: f32,
-    /// Best article's word coverage of the question, raw and placed.
+    /// Best article's word coverage of the question (a share: the same on
+    /// any help center; titles cover themselves in every help center, so
+    /// there is nothing to place it on).
     pub coverage: f32,
-    pub coverage_placed: f32,
     /// Share of the question made of words the help center uses.
     pub known_share: f32,
     pub retrievers_agree: bool,
@@ -212,14 +213,11 @@ fn serialize_kinds<S: serde::Serializer>(k: &KindProbabilities, s: S) -> Result<
 }
 
 /// The fitted decision's inputs, in the order of `DECISION_WEIGHTS`.
-pub const DECISION_FEATURES: [&str; 12] = [
-    "p_malfunction",
-    "p_feature_request",
-    "p_account_action",
-    "p_billing_admin",
-    "p_off_topic",
+pub const DECISION_INPUTS: usize = 8;
+pub const DECISION_FEATURES: [&str; DECISION_INPUTS] = [
+    "p_for_people",
     "similarity_placed",
-    "coverage_placed",
+    "coverage",
     "known_share",
     "retrievers_agree",
     "margin",
@@ -230,13 +228,12 @@ pub const DECISION_FEATURES: [&str; 12] = [
 /// Fitted by `frontdesk fit-escalation --questions tests/questions/starter.jsonl`
 /// (L2-regularised logistic regression; the escalation is the positive
 /// class). Refit and paste its output when the features change.
-pub const DECISION_WEIGHTS: [f32; 12] = [
-    4.646, 4.377, 6.854, 6.386, 1.876, -2.273, -0.661, -2.370, -0.332, 0.292, 3.778, -0.366,
-];
-pub const DECISION_BIAS: f32 = -6.655;
+pub const DECISION_WEIGHTS: [f32; DECISION_INPUTS] =
+    [6.042, -1.668, -3.970, -1.032, -0.275, 0.048, 3.789, -0.304];
+pub const DECISION_BIAS: f32 = -5.488;
 
 /// How the decision is fitted: a two-class softmax (a logistic
-/// regression) on standardised features, both classes weighted equally.
+/// regression) on standardised features, each question weighted the same.
 pub const DECISION_PARAMS: TrainParams = TrainParams {
     epochs: 400,
     learning_rate: 0.05,
@@ -246,13 +243,13 @@ pub const DECISION_PARAMS: TrainParams = TrainParams {
 
 /// Fits the decision on (features, should escalate) samples; returns the
 /// weights and bias of the escalation's log-odds.
-pub fn fit_decision(samples: &[([f32; 12], bool)]) -> ([f32; 12], f32) {
+pub fn fit_decision(samples: &[([f32; DECISION_INPUTS], bool)]) -> ([f32; DECISION_INPUTS], f32) {
     let rows: Vec<Vec<f32>> = samples.iter().map(|(x, _)| x.to_vec()).collect();
     let labels: Vec<usize> = samples.iter().map(|(_, y)| usize::from(*y)).collect();
     let model = Softmax::train(&rows, &labels, 2, DECISION_PARAMS);
-    let mut w = [0.0; 12];
+    let mut w = [0.0; DECISION_INPUTS];
     for (j, wj) in w.iter_mut().enumerate() {
-        *wj = model.weights[12 + j] - model.weights[j];
+        *wj = model.weights[DECISION_INPUTS + j] - model.weights[j];
     }
     (w, model.bias[1] - model.bias[0])
 }
@@ -280,11 +277,6 @@ impl Signals {
                 norms.answered_similarity,
             ),
             coverage,
-            coverage_placed: Norms::place(
-                coverage,
-                norms.unanswered_coverage,
-                norms.answered_coverage,
-            ),
             known_share: r.known_share,
             retrievers_agree: r.retrievers_agree,
             margin: ((similarity - second) / spread).clamp(-3.0, 3.0),
@@ -293,17 +285,19 @@ impl Signals {
         }
     }
 
-    pub fn features(&self) -> [f32; 12] {
-        let p = |k| self.kinds.of(k);
+    /// The probability that the message is for people whatever the help
+    /// center says: one input for all such kinds, so that the decision
+    /// learns it from all of them together (a question set has few of each).
+    pub fn for_people(&self) -> f32 {
+        1.0 - self.kinds.of(RequestKind::HowTo) - self.kinds.of(RequestKind::SmallTalk)
+    }
+
+    pub fn features(&self) -> [f32; DECISION_INPUTS] {
         let flag = |b: bool| if b { 1.0 } else { 0.0 };
         [
-            p(RequestKind::Malfunction),
-            p(RequestKind::FeatureRequest),
-            p(RequestKind::AccountAction),
-            p(RequestKind::BillingAdmin),
-            p(RequestKind::OffTopic),
+            self.for_people(),
             self.similarity_placed,
-            self.coverage_placed,
+            self.coverage,
             self.known_share,
             flag(self.retrievers_agree),
             self.margin,
@@ -496,7 +490,6 @@ mod tests {
             similarity: 0.5,
             similarity_placed: 0.0,
             coverage: 0.5,
-            coverage_placed: 0.0,
             known_share: 1.0,
             retrievers_agree: true,
             margin: 0.0,
