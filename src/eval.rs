@@ -129,6 +129,9 @@ pub struct Outcome {
     /// The ticket type the bot suggested, and the one expected.
     pub ticket_type: Option<String>,
     pub expected_ticket_type: Option<String>,
+    /// What the fitted decision read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signals: Option<crate::bot::Signals>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
@@ -285,6 +288,7 @@ pub fn run_one(
         fitted: answer.fitted,
         ticket_type: answer.suggested_ticket_type.map(|t| t.as_str().to_string()),
         expected_ticket_type: q.ticket_type.clone(),
+        signals: answer.escalation.and_then(|e| e.signals),
     })
 }
 
@@ -371,6 +375,7 @@ mod tests {
             fitted: false,
             ticket_type: None,
             expected_ticket_type: None,
+            signals: None,
         }
     }
 

@@ -135,6 +135,10 @@ enum Command {
     FitEscalation {
         #[arg(long)]
         questions: PathBuf,
+        /// Also ask each answerable question without its relevant articles
+        /// (as a question the help center does not answer).
+        #[arg(long)]
+        without_answers: bool,
     },
     /// Measure retrieval and escalation on a question file (JSON lines).
     Eval {
@@ -416,7 +420,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::TrainRequests { sweep, json } => train_requests(&config, sweep, json),
-        Command::FitEscalation { questions } => fit_escalation(&config, &questions),
+        Command::FitEscalation {
+            questions,
+            without_answers,
+        } => fit_escalation(&config, &questions, without_answers),
         Command::Eval {
             questions,
             mode,
@@ -625,7 +632,50 @@ fn train_requests(config: &Config, sweep: bool, json: bool) -> anyhow::Result<()
     Ok(())
 }
 
-fn fit_escalation(config: &Config, questions: &std::path::Path) -> anyhow::Result<()> {
+/// The decision's signals for `q` with its relevant articles left out.
+fn without_answer(
+    k: &frontdesk::knowledge::Knowledge,
+    q: &eval::EvalQuestion,
+    kinds: bot::classify::KindProbabilities,
+) -> anyhow::Result<Option<bot::Signals>> {
+    use frontdesk::bot::retrieve::{Query, retrieve};
+    let asked = q
+        .lang
+        .as_deref()
+        .map(Locale::parse)
+        .transpose()?
+        .unwrap_or(Locale::En);
+    if !k.kb.locales().contains(&asked) {
+        return Ok(None);
+    }
+    let text = bot::intent::strip_greeting(&q.question);
+    let query = Query::read(k, asked, text).embedded(k, text);
+    let answers: Vec<usize> =
+        k.kb.articles
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| q.relevant.contains(&a.path))
+            .map(|(i, _)| i)
+            .collect();
+    let others = |ai: usize| !answers.contains(&ai);
+    let r = retrieve(k, asked, &query, Mode::Hybrid, None, Some(&others))?;
+    if r.articles.is_empty() || r.query.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(bot::Signals::read(
+        kinds,
+        &r,
+        &k.norms(asked),
+        text,
+        asked,
+    )))
+}
+
+fn fit_escalation(
+    config: &Config,
+    questions: &std::path::Path,
+    without_answers: bool,
+) -> anyhow::Result<()> {
     use frontdesk::bot::escalation::{DECISION_FEATURES, fit_decision};
     let qs = eval::load_questions(questions)?;
     let k = frontdesk::app::open_knowledge(config)?.current();
@@ -650,10 +700,20 @@ fn fit_escalation(config: &Config, questions: &std::path::Path) -> anyhow::Resul
         )?;
         if let Some(signals) = answer.escalation.and_then(|e| e.signals) {
             samples.push((signals.features(), q.kind == eval::QuestionKind::Escalate));
+            // The same question asked of the help center without the
+            // articles that answer it: a question on its topics that it
+            // does not answer, which is what the model must recognise (a
+            // question set has few of them).
+            if without_answers
+                && q.kind == eval::QuestionKind::Answerable
+                && let Some(missing) = without_answer(&k, q, signals.kinds)?
+            {
+                samples.push((missing.features(), true));
+            }
         }
     }
     let (weights, bias) = fit_decision(&samples);
-    println!("// {} questions of {}", samples.len(), questions.display());
+    println!("// {} samples from {}", samples.len(), questions.display());
     println!("// features: {}", DECISION_FEATURES.join(", "));
     let listed: Vec<String> = weights.iter().map(|w| format!("{w:.3}")).collect();
     println!(

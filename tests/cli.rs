@@ -75,7 +75,10 @@ fn ask_json_explains_the_decision_with_its_signals() {
     ] {
         assert!(signals.get(key).is_some(), "missing {key} in {signals}");
     }
-    assert!(signals["kinds"]["billing_admin"].as_f64().unwrap_or(0.0) > 0.5, "{signals}");
+    assert!(
+        signals["kinds"]["billing_admin"].as_f64().unwrap_or(0.0) > 0.5,
+        "{signals}"
+    );
     // A report of something broken is a bug report.
     let v = ask("since this morning every export fails with error 500");
     assert_eq!(v["escalate"], true, "{v}");
