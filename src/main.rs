@@ -139,6 +139,9 @@ enum Command {
         /// (as a question the help center does not answer).
         #[arg(long)]
         without_answers: bool,
+        /// Weigh both outcomes equally (default: each question the same).
+        #[arg(long)]
+        balanced: bool,
     },
     /// Measure retrieval and escalation on a question file (JSON lines).
     Eval {
@@ -423,7 +426,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::FitEscalation {
             questions,
             without_answers,
-        } => fit_escalation(&config, &questions, without_answers),
+            balanced,
+        } => fit_escalation(&config, &questions, without_answers, balanced),
         Command::Eval {
             questions,
             mode,
@@ -675,8 +679,9 @@ fn fit_escalation(
     config: &Config,
     questions: &std::path::Path,
     without_answers: bool,
+    balanced: bool,
 ) -> anyhow::Result<()> {
-    use frontdesk::bot::escalation::{DECISION_FEATURES, fit_decision};
+    use frontdesk::bot::escalation::{DECISION_FEATURES, DECISION_PARAMS, fit_decision};
     let qs = eval::load_questions(questions)?;
     let k = frontdesk::app::open_knowledge(config)?.current();
     anyhow::ensure!(
@@ -712,7 +717,11 @@ fn fit_escalation(
             }
         }
     }
-    let (weights, bias) = fit_decision(&samples);
+    let params = bot::classify::TrainParams {
+        balanced,
+        ..DECISION_PARAMS
+    };
+    let (weights, bias) = fit_decision(&samples, params);
     println!("// {} samples from {}", samples.len(), questions.display());
     println!("// features: {}", DECISION_FEATURES.join(", "));
     let listed: Vec<String> = weights.iter().map(|w| format!("{w:.3}")).collect();
