@@ -86,6 +86,9 @@ pub struct Norms {
     pub unanswered_coverage: f32,
 }
 
+/// Embeds texts for `Norms::measure` (`None` if the model fails).
+pub type EmbedTexts<'a> = dyn FnMut(&[&str]) -> Option<Vec<Vec<f32>>> + 'a;
+
 impl Norms {
     /// Used when a language has too few articles to measure.
     pub const TYPICAL: Norms = Norms {
@@ -104,7 +107,7 @@ impl Norms {
     /// section vectors and the model (else there is nothing to measure).
     pub fn measure(
         knowledge: &Knowledge,
-        embed: &mut dyn FnMut(&[&str]) -> Option<Vec<Vec<f32>>>,
+        embed: &mut EmbedTexts<'_>,
     ) -> Vec<(Locale, Norms)> {
         let mut out = Vec::new();
         for locale in knowledge.kb.locales() {
