@@ -105,10 +105,7 @@ impl Norms {
 
     /// Measures the norms of every language of the help center. Needs the
     /// section vectors and the model (else there is nothing to measure).
-    pub fn measure(
-        knowledge: &Knowledge,
-        embed: &mut EmbedTexts<'_>,
-    ) -> Vec<(Locale, Norms)> {
+    pub fn measure(knowledge: &Knowledge, embed: &mut EmbedTexts<'_>) -> Vec<(Locale, Norms)> {
         let mut out = Vec::new();
         for locale in knowledge.kb.locales() {
             let articles: Vec<usize> = (0..knowledge.kb.articles.len())
