@@ -30,6 +30,10 @@ pub struct EvalQuestion {
     pub kind: QuestionKind,
     #[serde(default)]
     pub page_url: Option<String>,
+    /// The ticket type an escalation should suggest (`bug_report`,
+    /// `feature_request`, `settings_help`); absent where none is expected.
+    #[serde(default)]
+    pub ticket_type: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +76,18 @@ pub fn load_questions(path: &Path) -> Result<Vec<EvalQuestion>, EvalError> {
         if let Some(l) = &q.lang {
             Locale::parse(l).map_err(|e| invalid(e.to_string()))?;
         }
+        if let Some(t) = &q.ticket_type {
+            if crate::bot::TicketType::parse(t).is_none() {
+                return Err(invalid(format!(
+                    "unknown ticket type {t:?} (bug_report, feature_request or settings_help)"
+                )));
+            }
+            if q.kind != QuestionKind::Escalate {
+                return Err(invalid(
+                    "only a question to escalate has a ticket type".into(),
+                ));
+            }
+        }
         if q.kind == QuestionKind::Answerable && q.relevant.is_empty() {
             return Err(invalid(
                 "an answerable question needs at least one relevant article".into(),
@@ -107,6 +123,15 @@ pub struct Outcome {
     /// Small talk and requests for clarification are never escalated.
     #[serde(skip)]
     searched: bool,
+    /// Whether `confidence` is the fitted decision's.
+    #[serde(skip)]
+    fitted: bool,
+    /// The ticket type the bot suggested, and the one expected.
+    pub ticket_type: Option<String>,
+    pub expected_ticket_type: Option<String>,
+    /// What the fitted decision read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signals: Option<crate::bot::Signals>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
@@ -120,6 +145,10 @@ pub struct Metrics {
     pub escalation_recall: f64,
     /// Answerable questions answered (not escalated) from a relevant top article.
     pub answered_correctly: f64,
+    /// Escalated questions that expect a ticket type, and the share of
+    /// them given that type.
+    pub typed_escalations: usize,
+    pub ticket_type_accuracy: f64,
 }
 
 pub fn metrics(outcomes: &[Outcome]) -> Metrics {
@@ -153,6 +182,14 @@ pub fn metrics(outcomes: &[Outcome]) -> Metrics {
         .filter(|o| o.escalated && o.kind == QuestionKind::Escalate)
         .count();
     let ratio = |a: usize, b: usize| if b == 0 { 1.0 } else { a as f64 / b as f64 };
+    let typed: Vec<&Outcome> = outcomes
+        .iter()
+        .filter(|o| o.escalated && o.expected_ticket_type.is_some())
+        .collect();
+    let typed_right = typed
+        .iter()
+        .filter(|o| o.ticket_type == o.expected_ticket_type)
+        .count();
     Metrics {
         answerable: answerable.len(),
         escalate: actual,
@@ -166,6 +203,8 @@ pub fn metrics(outcomes: &[Outcome]) -> Metrics {
             .filter(|o| !o.escalated && o.rank == Some(1))
             .count() as f64
             / n,
+        typed_escalations: typed.len(),
+        ticket_type_accuracy: ratio(typed_right, typed.len()),
     }
 }
 
@@ -203,6 +242,8 @@ pub struct Report {
     pub sweep: Vec<SweepPoint>,
     /// The threshold with the best escalation F1 on this file.
     pub best_threshold: f32,
+    /// How the help center's own articles score (the decision's reference).
+    pub norms: Vec<(Locale, crate::bot::escalation::Norms)>,
 }
 
 pub fn run_one(
@@ -245,6 +286,10 @@ pub fn run_one(
             answer.kind,
             bot::AnswerKind::Answer | bot::AnswerKind::Escalation
         ),
+        fitted: answer.fitted,
+        ticket_type: answer.suggested_ticket_type.map(|t| t.as_str().to_string()),
+        expected_ticket_type: q.ticket_type.clone(),
+        signals: answer.escalation.and_then(|e| e.signals),
     })
 }
 
@@ -268,6 +313,7 @@ pub fn evaluate(
                 escalated: o.searched
                     && Escalation {
                         confidence: o.confidence,
+                        fitted: o.fitted,
                         intent: o.intent,
                         locale: o.locale,
                         nothing_found: o.nothing_found,
@@ -306,6 +352,7 @@ pub fn evaluate(
         outcomes,
         sweep,
         best_threshold,
+        norms: knowledge.norms.clone(),
     })
 }
 
@@ -326,6 +373,10 @@ mod tests {
             locale: Locale::En,
             nothing_found: false,
             searched: true,
+            fitted: false,
+            ticket_type: None,
+            expected_ticket_type: None,
+            signals: None,
         }
     }
 
@@ -349,6 +400,27 @@ mod tests {
         assert!((m.escalation_precision - 0.5).abs() < 1e-9);
         assert!((m.escalation_recall - 0.5).abs() < 1e-9);
         assert!((m.answered_correctly - 0.25).abs() < 1e-9);
+    }
+
+    #[test]
+    fn ticket_types_are_scored_on_escalations_that_expect_one() {
+        use QuestionKind::*;
+        let typed = |escalated, got: Option<&str>, want: Option<&str>| Outcome {
+            ticket_type: got.map(str::to_string),
+            expected_ticket_type: want.map(str::to_string),
+            ..o(Escalate, None, escalated)
+        };
+        let outcomes = vec![
+            typed(true, Some("bug_report"), Some("bug_report")),
+            typed(true, Some("settings_help"), Some("bug_report")),
+            // Not escalated: counts for recall, not for the type.
+            typed(false, None, Some("feature_request")),
+            // Off-topic: no type expected.
+            typed(true, None, None),
+        ];
+        let m = metrics(&outcomes);
+        assert_eq!(m.typed_escalations, 2);
+        assert!((m.ticket_type_accuracy - 0.5).abs() < 1e-9);
     }
 
     #[test]
@@ -387,6 +459,12 @@ mod tests {
         )
         .expect("write");
         assert!(load_questions(&p).is_err());
+        std::fs::write(
+            &p,
+            "{\"question\":\"a\",\"kind\":\"escalate\",\"ticket_type\":\"refund\"}\n",
+        )
+        .expect("write");
+        assert!(load_questions(&p).is_err(), "unknown ticket type");
         std::fs::write(&p, "\n").expect("write");
         assert!(matches!(load_questions(&p), Err(EvalError::Empty(_))));
     }

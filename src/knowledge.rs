@@ -9,9 +9,12 @@ use std::time::Duration;
 
 use notify::{RecursiveMode, Watcher};
 
+use crate::bot::classify::RequestClassifier;
+use crate::bot::escalation::Norms;
 use crate::embed::cache::EmbeddingCache;
 use crate::embed::{EmbedError, Embedder, Engine};
 use crate::kb::{KnowledgeBase, LoadError};
+use crate::locale::Locale;
 use crate::search::vector::VectorIndex;
 use crate::search::vocab::Vocabulary;
 use crate::search::{SearchError, SearchIndex};
@@ -36,9 +39,26 @@ pub enum KnowledgeError {
 pub struct Semantic {
     pub embedder: Arc<Embedder>,
     pub cache: Mutex<EmbeddingCache>,
+    /// The request classifier, trained (or read from the cache folder) at
+    /// the first indexing and kept across reloads: it does not depend on
+    /// the articles.
+    classifier: Mutex<Option<Arc<RequestClassifier>>>,
 }
 
 impl Semantic {
+    /// The request classifier, trained once; `None` (with a warning, the
+    /// bot then decides by its rules) if training it failed.
+    fn classifier(&self, cache: &mut EmbeddingCache) -> Option<Arc<RequestClassifier>> {
+        let mut slot = self.classifier.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_none() {
+            match RequestClassifier::load_or_train(&self.embedder, cache) {
+                Ok(c) => *slot = Some(Arc::new(c)),
+                Err(e) => tracing::warn!("the request classifier is off: {e}"),
+            }
+        }
+        slot.clone()
+    }
+
     /// Loads the model, or explains in one warning why retrieval will be
     /// keyword-only.
     pub fn load(model_dir: &Path, cache_dir: &Path, engine: Engine) -> Option<Semantic> {
@@ -46,6 +66,7 @@ impl Semantic {
             Ok(embedder) => Some(Semantic {
                 embedder: Arc::new(embedder),
                 cache: Mutex::new(EmbeddingCache::open(cache_dir)),
+                classifier: Mutex::new(None),
             }),
             Err(e) => {
                 tracing::warn!(
@@ -67,6 +88,10 @@ pub struct Knowledge {
     pub vectors: Option<VectorIndex>,
     /// The model, to embed questions (same as the one behind `vectors`).
     pub embedder: Option<Arc<Embedder>>,
+    /// What kind of request a message is (with the model only).
+    pub classifier: Option<Arc<RequestClassifier>>,
+    /// How this help center's own articles score, per language (see `Norms`).
+    pub norms: Vec<(Locale, Norms)>,
 }
 
 impl Knowledge {
@@ -87,26 +112,49 @@ impl Knowledge {
     ) -> Result<Knowledge, KnowledgeError> {
         let index = SearchIndex::open_or_build(index_dir, &kb)?;
         let vocab = Vocabulary::build(&kb);
-        let (vectors, embedder) = match semantic {
-            Some(s) => {
-                let mut cache = s.cache.lock().unwrap_or_else(|p| p.into_inner());
-                let (vectors, stats) = VectorIndex::build(&kb, &s.embedder, &mut cache)?;
-                tracing::info!(
-                    embedded = stats.embedded,
-                    cached = stats.cached,
-                    "section embeddings ready"
-                );
-                (Some(vectors), Some(Arc::clone(&s.embedder)))
-            }
-            None => (None, None),
+        let Some(s) = semantic else {
+            return Ok(Knowledge {
+                kb,
+                index,
+                vocab,
+                vectors: None,
+                embedder: None,
+                classifier: None,
+                norms: Vec::new(),
+            });
         };
-        Ok(Knowledge {
+        let mut cache = s.cache.lock().unwrap_or_else(|p| p.into_inner());
+        let (vectors, stats) = VectorIndex::build(&kb, &s.embedder, &mut cache)?;
+        tracing::info!(
+            embedded = stats.embedded,
+            cached = stats.cached,
+            "section embeddings ready"
+        );
+        let classifier = s.classifier(&mut cache);
+        let mut knowledge = Knowledge {
             kb,
             index,
             vocab,
-            vectors,
-            embedder,
-        })
+            vectors: Some(vectors),
+            embedder: Some(Arc::clone(&s.embedder)),
+            classifier,
+            norms: Vec::new(),
+        };
+        knowledge.norms = Norms::measure(&knowledge, &mut |texts| {
+            cache
+                .embed_all(&s.embedder, texts)
+                .map_err(|e| tracing::warn!("cannot embed the article titles: {e}"))
+                .ok()
+        });
+        Ok(knowledge)
+    }
+
+    /// The norms of `locale`, else of English, else typical ones.
+    pub fn norms(&self, locale: Locale) -> Norms {
+        let of = |l: Locale| self.norms.iter().find(|(x, _)| *x == l).map(|(_, n)| *n);
+        of(locale)
+            .or_else(|| of(crate::locale::DEFAULT_LOCALE))
+            .unwrap_or(Norms::TYPICAL)
     }
 
     /// `hybrid` when sections have embeddings, else `keyword`.

@@ -58,6 +58,46 @@ impl EmbeddingCache {
         self.entries.get(key).map(Vec::as_slice)
     }
 
+    /// The folder the cache lives in (other derived data is kept next to it).
+    pub fn dir(&self) -> Option<&Path> {
+        self.path.parent()
+    }
+
+    /// The embeddings of `texts`, computing and storing only those not
+    /// cached yet.
+    pub fn embed_all(
+        &mut self,
+        embedder: &super::Embedder,
+        texts: &[&str],
+    ) -> Result<Vec<Vec<f32>>, super::EmbedError> {
+        let keys: Vec<Key> = texts.iter().map(|t| key(t)).collect();
+        let mut missing: Vec<usize> = (0..texts.len())
+            .filter(|&i| self.get(&keys[i]).is_none())
+            .collect();
+        missing.sort_by_key(|&i| (texts[i].len(), keys[i]));
+        missing.dedup_by_key(|i| keys[*i]);
+        let mut fresh = Vec::with_capacity(missing.len());
+        for batch in missing.chunks(super::BATCH) {
+            let inputs: Vec<&str> = batch.iter().map(|&i| texts[i]).collect();
+            for (&i, v) in batch.iter().zip(embedder.embed_batch(&inputs)?) {
+                fresh.push((keys[i], v));
+            }
+        }
+        let computed: HashMap<Key, Vec<f32>> = fresh.iter().cloned().collect();
+        if let Err(e) = self.insert_all(fresh) {
+            tracing::warn!("cannot write the embedding cache: {e}");
+            // Keep going without persisting: the vectors are still usable.
+            self.entries.extend(computed);
+        }
+        keys.iter()
+            .map(|k| {
+                self.get(k).map(<[f32]>::to_vec).ok_or_else(|| {
+                    super::EmbedError::Tokenizer("an embedding is missing after embedding".into())
+                })
+            })
+            .collect()
+    }
+
     /// Adds new embeddings and appends them to the file.
     pub fn insert_all(&mut self, new: Vec<(Key, Vec<f32>)>) -> std::io::Result<()> {
         if new.is_empty() {
