@@ -658,7 +658,7 @@ fn without_answer(
         return Ok(None);
     }
     let text = bot::intent::strip_greeting(&q.question);
-    let query = Query::read(k, asked, text).embedded(k, text);
+    let query = Query::read(k, asked, text).embedded(k, text, "fit");
     let answers: Vec<usize> =
         k.kb.articles
             .iter()
@@ -706,6 +706,7 @@ fn fit_escalation(
                 page_url: q.page_url.as_deref(),
                 locale: q.lang.as_deref().map(Locale::parse).transpose()?,
                 history: &[],
+                client: "fit",
             },
         )?;
         if let Some(signals) = answer.escalation.and_then(|e| e.signals) {
