@@ -131,6 +131,16 @@ fn eval_on_the_public_question_set_meets_the_targets() {
         metric("hybrid", "escalation_precision") >= 0.85,
         "hybrid escalation precision below target"
     );
+    // A follow-up that names only a new aspect is read with the topic of
+    // the question before it.
+    assert!(
+        metric("hybrid", "follow_ups") >= 30.0,
+        "too few follow-up pairs"
+    );
+    assert!(
+        metric("hybrid", "follow_up_recall_at_3") >= 0.85,
+        "follow-up Recall@3 below target"
+    );
     for other in ["keyword", "vector"] {
         for k in ["recall_at_3", "mrr_at_10"] {
             assert!(
