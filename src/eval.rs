@@ -30,11 +30,29 @@ pub struct EvalQuestion {
     pub kind: QuestionKind,
     #[serde(default)]
     pub page_url: Option<String>,
+    /// The question asked just before in the same conversation: the bot
+    /// must read this one (a follow-up) with that one's topic.
+    #[serde(default)]
+    pub previous: Option<String>,
     /// The ticket type an escalation should suggest (`bug_report`,
     /// `feature_request`, `settings_help`); absent where none is expected.
     #[serde(default)]
     pub ticket_type: Option<String>,
+    /// The kind of request, one of [`REQUEST_KINDS`], on escalations.
+    #[serde(default)]
+    pub request: Option<String>,
 }
+
+/// The kinds of request a question file may name in `request`.
+pub const REQUEST_KINDS: &[&str] = &[
+    "how_to",
+    "malfunction",
+    "feature_request",
+    "account_action",
+    "billing_admin",
+    "off_topic",
+    "small_talk",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
@@ -88,6 +106,17 @@ pub fn load_questions(path: &Path) -> Result<Vec<EvalQuestion>, EvalError> {
                 ));
             }
         }
+        if let Some(r) = &q.request
+            && !REQUEST_KINDS.contains(&r.as_str())
+        {
+            return Err(invalid(format!(
+                "unknown request kind `{r}` (expected one of {})",
+                REQUEST_KINDS.join(", ")
+            )));
+        }
+        if q.previous.as_deref().is_some_and(|p| p.trim().is_empty()) {
+            return Err(invalid("`previous` is empty".into()));
+        }
         if q.kind == QuestionKind::Answerable && q.relevant.is_empty() {
             return Err(invalid(
                 "an answerable question needs at least one relevant article".into(),
@@ -111,6 +140,8 @@ pub struct Outcome {
     pub escalated: bool,
     pub confidence: f32,
     pub top: Option<String>,
+    /// Asked as a follow-up of the question file's `previous` question.
+    pub follow_up: bool,
     /// The question file's language for it, or else the one the bot detected.
     pub lang: String,
     #[serde(skip)]
@@ -149,6 +180,10 @@ pub struct Metrics {
     /// them given that type.
     pub typed_escalations: usize,
     pub ticket_type_accuracy: f64,
+    /// Answerable follow-ups (questions with a `previous` one).
+    pub follow_ups: usize,
+    /// Recall@3 over the answerable follow-ups alone (none: no follow-ups).
+    pub follow_up_recall_at_3: Option<f64>,
 }
 
 pub fn metrics(outcomes: &[Outcome]) -> Metrics {
@@ -172,6 +207,14 @@ pub fn metrics(outcomes: &[Outcome]) -> Metrics {
         })
         .sum::<f64>()
         / n;
+    let follow_ups: Vec<&&Outcome> = answerable.iter().filter(|o| o.follow_up).collect();
+    let follow_up_recall_at_3 = (!follow_ups.is_empty()).then(|| {
+        follow_ups
+            .iter()
+            .filter(|o| o.rank.is_some_and(|r| r <= 3))
+            .count() as f64
+            / follow_ups.len() as f64
+    });
     let predicted = outcomes.iter().filter(|o| o.escalated).count();
     let actual = outcomes
         .iter()
@@ -205,6 +248,8 @@ pub fn metrics(outcomes: &[Outcome]) -> Metrics {
             / n,
         typed_escalations: typed.len(),
         ticket_type_accuracy: ratio(typed_right, typed.len()),
+        follow_ups: follow_ups.len(),
+        follow_up_recall_at_3,
     }
 }
 
@@ -252,6 +297,24 @@ pub fn run_one(
     q: &EvalQuestion,
 ) -> Result<Outcome, EvalError> {
     let locale = q.lang.as_deref().and_then(|l| Locale::parse(l).ok());
+    // A follow-up is asked in the conversation its previous question
+    // started, as the widget does: that question is asked first, then
+    // passed as the conversation's history.
+    let mut history = Vec::new();
+    if let Some(previous) = &q.previous {
+        bot::ask(
+            knowledge,
+            config,
+            &AskInput {
+                question: previous,
+                page_url: q.page_url.as_deref(),
+                locale,
+                history: &[],
+                client: "eval",
+            },
+        )?;
+        history.push(previous.clone());
+    }
     let answer = bot::ask(
         knowledge,
         config,
@@ -259,7 +322,7 @@ pub fn run_one(
             question: &q.question,
             page_url: q.page_url.as_deref(),
             locale,
-            history: &[],
+            history: &history,
             client: "eval",
         },
     )?;
@@ -275,6 +338,7 @@ pub fn run_one(
         escalated: answer.escalate,
         confidence: answer.confidence,
         top: answer.ranked.first().cloned(),
+        follow_up: q.previous.is_some(),
         lang: q
             .lang
             .clone()
@@ -368,6 +432,7 @@ mod tests {
             escalated,
             confidence: 0.0,
             top: None,
+            follow_up: false,
             lang: "en".into(),
             intent: Intent::default(),
             locale: Locale::En,
@@ -424,6 +489,28 @@ mod tests {
     }
 
     #[test]
+    fn follow_ups_have_their_own_recall() {
+        use QuestionKind::*;
+        let follow = |rank| Outcome {
+            follow_up: true,
+            ..o(Answerable, rank, false)
+        };
+        let m = metrics(&[o(Answerable, Some(1), false), o(Answerable, None, false)]);
+        assert_eq!((m.follow_ups, m.follow_up_recall_at_3), (0, None));
+        let m = metrics(&[
+            o(Answerable, None, false),
+            follow(Some(2)),
+            follow(Some(5)),
+            follow(None),
+            o(Escalate, None, true),
+        ]);
+        assert_eq!(m.follow_ups, 3);
+        let r = m.follow_up_recall_at_3.expect("follow-ups measured");
+        assert!((r - 1.0 / 3.0).abs() < 1e-9, "{r}");
+        assert!((m.recall_at_3 - 0.25).abs() < 1e-9);
+    }
+
+    #[test]
     fn metrics_are_split_by_language() {
         use QuestionKind::*;
         let fr = |rank| Outcome {
@@ -465,6 +552,22 @@ mod tests {
         )
         .expect("write");
         assert!(load_questions(&p).is_err(), "unknown ticket type");
+        for bad in [
+            "{\"question\":\"a\",\"kind\":\"escalate\",\"request\":\"rant\"}",
+            "{\"question\":\"a\",\"kind\":\"escalate\",\"ticket_type\":\"question\"}",
+            "{\"question\":\"a\",\"relevant\":[\"en/x.md\"],\"kind\":\"answerable\",\"previous\":\" \"}",
+        ] {
+            std::fs::write(&p, format!("{bad}\n")).expect("write");
+            assert!(load_questions(&p).is_err(), "{bad}");
+        }
+        std::fs::write(
+            &p,
+            "{\"question\":\"and the size?\",\"relevant\":[\"en/x.md\"],\"kind\":\"answerable\",\"previous\":\"how do I attach a file\"}\n{\"question\":\"b\",\"kind\":\"escalate\",\"ticket_type\":\"bug_report\",\"request\":\"malfunction\"}\n",
+        )
+        .expect("write");
+        let qs = load_questions(&p).expect("valid");
+        assert_eq!(qs[0].previous.as_deref(), Some("how do I attach a file"));
+        assert_eq!(qs[1].ticket_type, Some("bug_report".to_string()));
         std::fs::write(&p, "\n").expect("write");
         assert!(matches!(load_questions(&p), Err(EvalError::Empty(_))));
     }

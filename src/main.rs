@@ -534,6 +534,13 @@ fn print_reports(reports: &[eval::Report], verbose: bool) {
         }
         println!();
     }
+    if m.follow_ups > 0 {
+        print!("{:<22}", "follow-up Recall@3");
+        for r in reports {
+            print!("{:>10.3}", r.metrics.follow_up_recall_at_3.unwrap_or(0.0));
+        }
+        println!("   ({} follow-ups)", m.follow_ups);
+    }
     print!("{:<22}", "best threshold (F1)");
     for r in reports {
         print!("{:>10.2}", r.best_threshold);

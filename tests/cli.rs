@@ -179,6 +179,16 @@ fn eval_on_the_public_question_set_meets_the_targets() {
         metric("hybrid", "ticket_type_accuracy") >= 0.80,
         "hybrid ticket type accuracy below target"
     );
+    // A follow-up that names only a new aspect is read with the topic of
+    // the question before it.
+    assert!(
+        metric("hybrid", "follow_ups") >= 30.0,
+        "too few follow-up pairs"
+    );
+    assert!(
+        metric("hybrid", "follow_up_recall_at_3") >= 0.85,
+        "follow-up Recall@3 below target"
+    );
     for other in ["keyword", "vector"] {
         for k in ["recall_at_3", "mrr_at_10"] {
             assert!(
