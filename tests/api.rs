@@ -171,19 +171,20 @@ async fn bot_escalates_what_the_help_center_does_not_cover() {
     let cases = [
         (
             "I was charged twice for my subscription this month, I want a refund",
-            "settings_help",
+            Some("settings_help"),
         ),
+        // Off-topic: handed over, but no ticket type fits it.
         (
             "what's the weather going to be in Paris tomorrow?",
-            "settings_help",
+            None,
         ),
         (
             "The export button gives me an error 500 since this morning",
-            "bug_report",
+            Some("bug_report"),
         ),
         (
             "Please add a dark mode to the widget, my eyes hurt",
-            "feature_request",
+            Some("feature_request"),
         ),
     ];
     for (question, ticket_type) in cases {
@@ -196,7 +197,11 @@ async fn bot_escalates_what_the_help_center_does_not_cover() {
                 .is_some_and(|a| a.contains("ticket")),
             "{answer}"
         );
-        assert_eq!(answer["suggested_ticket_type"], ticket_type, "{question}");
+        assert_eq!(
+            answer["suggested_ticket_type"].as_str(),
+            ticket_type,
+            "{question}"
+        );
     }
 }
 
