@@ -174,10 +174,7 @@ async fn bot_escalates_what_the_help_center_does_not_cover() {
             Some("settings_help"),
         ),
         // Off-topic: handed over, but no ticket type fits it.
-        (
-            "what's the weather going to be in Paris tomorrow?",
-            None,
-        ),
+        ("what's the weather going to be in Paris tomorrow?", None),
         (
             "The export button gives me an error 500 since this morning",
             Some("bug_report"),

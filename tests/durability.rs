@@ -42,7 +42,12 @@ fn start(data: &Path, bind: &str) -> Server {
         .append(true)
         .open(data.join("server.log"))
         .expect("log file");
-    cmd.arg("--kb")
+    // Many host users and questions from one address: no rate limits.
+    let config = data.join("frontdesk.toml");
+    std::fs::write(&config, "asks_per_minute = 0\nidentify_per_minute = 0\n").expect("config file");
+    cmd.arg("--config")
+        .arg(&config)
+        .arg("--kb")
         .arg(common::bundled_kb())
         .args(["serve", "--bind", bind])
         .stdin(Stdio::null())
@@ -102,7 +107,6 @@ async fn visitor_token(
         .post(format!("{base}/api/widget/identify"))
         .json(&json!({
             "user_id": id,
-            "email": format!("{id}@killtest.example"),
             "user_hash": frontdesk::accounts::identity::user_hash(secret, id),
         }))
         .send()
@@ -167,7 +171,8 @@ async fn ticket_writer(base: String, secret: String, tag: String) -> (Vec<Ticket
 async fn asker(base: String, tag: String) -> (Vec<Turn>, usize) {
     let client = reqwest::Client::new();
     let (mut acked, mut sent) = (Vec::new(), 0);
-    let mut conversation: Option<String> = None;
+    // A conversation's id and the key its first answer gave.
+    let mut conversation: Option<(String, String)> = None;
     let questions = [
         "How do I reset my password?",
         "how do I export my data",
@@ -177,10 +182,11 @@ async fn asker(base: String, tag: String) -> (Vec<Turn>, usize) {
     for i in 0.. {
         let question = format!("{} ({tag}-{i})", questions[i % questions.len()]);
         let mut body = json!({ "question": question });
-        if let Some(c) = &conversation
+        if let Some((c, key)) = &conversation
             && i % 5 != 0
         {
             body["conversation_id"] = json!(c);
+            body["conversation_key"] = json!(key);
         }
         sent += 1;
         let Ok(r) = client
@@ -200,7 +206,9 @@ async fn asker(base: String, tag: String) -> (Vec<Turn>, usize) {
         let Some(c) = v["conversation_id"].as_str() else {
             break;
         };
-        conversation = Some(c.to_string());
+        if let Some(key) = v["conversation_key"].as_str() {
+            conversation = Some((c.to_string(), key.to_string()));
+        }
         acked.push(Turn {
             conversation: c.to_string(),
             question,
