@@ -6,6 +6,7 @@
 mod common;
 
 use common::TestApp;
+use common::principals::{anonymous, six_digits};
 use common::who::{self, Who};
 use frontdesk::accounts::identity::{Claims, sign_token, user_hash};
 use serde_json::{Value, json};
@@ -30,24 +31,7 @@ fn jwt(sub: &str, email: Option<&str>) -> String {
 }
 
 async fn identify(app: &TestApp, body: Value) -> (u16, Value) {
-    Who {
-        client: reqwest::Client::new(),
-        csrf: None,
-        bearer: None,
-    }
-    .post(app, "/api/widget/identify", body)
-    .await
-}
-
-fn six_digits(text: &str) -> Option<String> {
-    let b = text.as_bytes();
-    (0..b.len().saturating_sub(6)).find_map(|i| {
-        let w = &b[i..i + 6];
-        let before = i == 0 || !b[i - 1].is_ascii_digit();
-        let after = b.get(i + 6).is_none_or(|c| !c.is_ascii_digit());
-        (before && after && w.iter().all(u8::is_ascii_digit))
-            .then(|| String::from_utf8_lossy(w).to_string())
-    })
+    anonymous().post(app, "/api/widget/identify", body).await
 }
 
 /// The audit's critical finding: a valid identity for one host user, sent
@@ -176,11 +160,7 @@ async fn signed_tokens_bind_emails_and_a_code_joins_an_existing_account() {
     let token = jwt("host-user", Some("user@demo.test"));
     let (status, _) = identify(&app, json!({ "token": token })).await;
     assert_eq!(status, 409);
-    let anon = Who {
-        client: reqwest::Client::new(),
-        csrf: None,
-        bearer: None,
-    };
+    let anon = anonymous();
     let (status, _) = anon
         .post(
             &app,
@@ -254,11 +234,7 @@ async fn a_password_change_or_reset_ends_the_other_sessions() {
     let here = Who::login(&app, "user@demo.test").await;
     let elsewhere = Who::login(&app, "user@demo.test").await;
     // A widget sign-in of the same account (an email confirmed by code).
-    let anon = Who {
-        client: reqwest::Client::new(),
-        csrf: None,
-        bearer: None,
-    };
+    let anon = anonymous();
     anon.post(
         &app,
         "/api/widget/email-code",

@@ -6,6 +6,7 @@ mod common;
 
 use std::time::Duration;
 
+use common::principals::six_digits;
 use common::who::{PW, Who, file, invited_user, link_token};
 use common::{TestApp, eventually, samples};
 use reqwest::multipart::Form;
@@ -252,17 +253,6 @@ async fn widget_identity_good_hash_bad_hash_and_email_code() {
         .await
         .expect("verify");
     assert_eq!(r.status(), 400);
-}
-
-fn six_digits(text: &str) -> Option<String> {
-    let b = text.as_bytes();
-    (0..b.len().saturating_sub(6)).find_map(|i| {
-        let w = &b[i..i + 6];
-        let before = i == 0 || !b[i - 1].is_ascii_digit();
-        let after = b.get(i + 6).is_none_or(|c| !c.is_ascii_digit());
-        (before && after && w.iter().all(u8::is_ascii_digit))
-            .then(|| String::from_utf8_lossy(w).to_string())
-    })
 }
 
 #[tokio::test]
