@@ -171,6 +171,11 @@ pub struct Retrieval {
     /// Share of the question's weight made of words the help center uses at
     /// all: questions about other matters use words it never does.
     pub known_share: f32,
+    /// Whether the best article has the question's most specific word (the
+    /// rarest one the help center uses: an error code, a part's name). A
+    /// report of a problem the help center describes names it; one about
+    /// this user's own case rarely does.
+    pub rarest_covered: bool,
 }
 
 impl Retrieval {
@@ -386,6 +391,16 @@ pub fn retrieve(
         .collect();
     ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.article.cmp(&b.article)));
     let known_share = share(&|t| knowledge.vocab.knows(locale, t));
+    let rarest = query
+        .terms
+        .iter()
+        .filter(|t| knowledge.vocab.knows(locale, t))
+        .map(|t| (t, knowledge.vocab.idf(locale, t)))
+        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(a.0)));
+    let rarest_covered = match (ranked.first(), rarest) {
+        (Some(top), Some((t, _))) => knowledge.vocab.article_has(top.article, t),
+        _ => false,
+    };
     Ok(Retrieval {
         locale,
         mode,
@@ -393,6 +408,7 @@ pub fn retrieve(
         articles: ranked,
         retrievers_agree,
         known_share,
+        rarest_covered,
     })
 }
 
