@@ -6,10 +6,10 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::bot::{BotConfig, Mode};
 use crate::config::Config;
+use crate::help::bot::{BotConfig, Mode};
+use crate::help::indexing::{KnowledgeHandle, Semantic};
 use crate::http::{self, AppState};
-use crate::knowledge::{KnowledgeHandle, Semantic};
 use crate::store;
 
 /// Loads (or builds) the knowledge, its index and its embeddings, reporting
@@ -50,7 +50,7 @@ pub async fn build_state(
     db: store::Db,
     bot: BotConfig,
 ) -> anyhow::Result<AppState> {
-    let files = crate::attachments::Store::new(config.data.join("attachments"));
+    let files = crate::tickets::attachments::Store::new(config.data.join("attachments"));
     files
         .ensure_dirs()
         .await
@@ -62,7 +62,7 @@ pub async fn build_state(
         Some(s) => s.clone(),
         None => load_or_create_secret(&config.data.join("widget-secret"))?,
     };
-    let desk = crate::workflow::Desk {
+    let desk = crate::tickets::workflow::Desk {
         db: db.clone(),
         public_url: desk_config.public_url.clone(),
         targets: desk_config.targets.clone(),
@@ -80,9 +80,9 @@ pub async fn build_state(
             config.limits.clone(),
         )),
         widget_secret: Arc::new(widget_secret),
-        bus: crate::bus::Bus::default(),
-        consoles: crate::consoles::Consoles::default(),
-        messages: crate::message_writer::MessageWriter::start(db.clone()),
+        bus: crate::live::bus::Bus::default(),
+        consoles: crate::live::consoles::Consoles::default(),
+        messages: crate::live::message_writer::MessageWriter::start(db.clone()),
     })
 }
 
@@ -94,11 +94,7 @@ fn load_or_create_secret(path: &std::path::Path) -> anyhow::Result<String> {
             return Ok(s);
         }
     }
-    let secret = format!(
-        "{}{}",
-        crate::accounts::token::random_id(),
-        crate::accounts::token::random_id()
-    );
+    let secret = format!("{}{}", crate::ids::random_id(), crate::ids::random_id());
     std::fs::write(path, &secret)
         .with_context(|| format!("cannot write the widget secret to {}", path.display()))?;
     #[cfg(unix)]
@@ -180,26 +176,26 @@ const LIVE_TICK_SECS: u64 = 5;
 /// move on, waiting tickets are offered, idle chats end,
 /// long chats get their ticket; with the admins' current settings.
 async fn live_maintenance(
-    desk: &crate::workflow::Desk,
-    bus: &crate::bus::Bus,
-    consoles: &crate::consoles::Consoles,
-) -> Result<(), crate::workflow::WorkflowError> {
+    desk: &crate::tickets::workflow::Desk,
+    bus: &crate::live::bus::Bus,
+    consoles: &crate::live::consoles::Consoles,
+) -> Result<(), crate::tickets::workflow::WorkflowError> {
     let s = store::live_settings::get(&desk.db).await?;
     let now = store::now();
     consoles
         .go_offline(&desk.db, now, s.offline_after_secs)
         .await?;
-    crate::queue::expire_offers(&desk.db, now, s.accept_timeout_secs).await?;
-    crate::ticket_dispatch::expire(&desk.db, now, s.accept_timeout_secs).await?;
-    crate::ticket_dispatch::offer_waiting(&desk.db, now).await?;
-    crate::chat_invitations::expire_due(desk, bus, now).await?;
+    crate::live::queue::expire_offers(&desk.db, now, s.accept_timeout_secs).await?;
+    crate::tickets::dispatch::expire(&desk.db, now, s.accept_timeout_secs).await?;
+    crate::tickets::dispatch::offer_waiting(&desk.db, now).await?;
+    crate::live::invitations::expire_due(desk, bus, now).await?;
     if s.reoffer_overdue {
         desk.reoffer_overdue(now).await?;
     }
-    crate::live::tick(
+    crate::live::chats::tick(
         desk,
         bus,
-        crate::live::LiveSettings {
+        crate::live::chats::LiveSettings {
             idle_secs: s.idle_timeout_secs,
             auto_ticket_secs: s.auto_ticket_secs,
         },

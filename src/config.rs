@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::bot::DEFAULT_THRESHOLD;
+use crate::help::bot::DEFAULT_THRESHOLD;
 
 /// Settings that may each be given or not: the keys of `frontdesk.toml`
 /// (each documented in the README), and the same values from the command
@@ -81,7 +81,7 @@ pub struct Config {
     pub log: String,
     /// Folder of the embedding model (fetched by `models/fetch`).
     pub model_dir: PathBuf,
-    pub embedding_engine: crate::embed::Engine,
+    pub embedding_engine: crate::help::embed::Engine,
     /// Folder of the embedding cache (default: `<data>/embeddings`); it may
     /// be shared by several data folders, as entries are keyed by content.
     pub embedding_cache: PathBuf,
@@ -176,7 +176,7 @@ pub struct DeskConfig {
     pub widget_secret: Option<String>,
     pub mail_from: String,
     pub smtp: Option<crate::mail::SmtpConfig>,
-    pub attachments: crate::attachments::Policy,
+    pub attachments: crate::tickets::attachments::Policy,
     pub targets: crate::tickets::ResponseTargets,
     pub auto_close: crate::tickets::AutoClose,
     pub maintenance_secs: u64,
@@ -272,7 +272,7 @@ impl Config {
             model_dir: overrides
                 .model_dir
                 .or(file_config.model_dir)
-                .unwrap_or_else(crate::embed::default_model_dir),
+                .unwrap_or_else(crate::help::embed::default_model_dir),
             embedding_engine,
         })
     }
@@ -330,7 +330,7 @@ fn desk_config(bind: &SocketAddr, s: Settings) -> Result<DeskConfig, ConfigError
             "use at least 16 characters".to_string(),
         ));
     }
-    let mut policy = crate::attachments::Policy::default();
+    let mut policy = crate::tickets::attachments::Policy::default();
     if let Some(mb) = s.attachment_max_mb {
         if mb == 0 || mb > 1024 {
             return Err(invalid(
@@ -354,14 +354,14 @@ fn desk_config(bind: &SocketAddr, s: Settings) -> Result<DeskConfig, ConfigError
                 format!(
                     "{} cannot be accepted (no content check for it, or never safe); choose among: {}",
                     unsupported.join(", "),
-                    crate::attachments::CONFIGURABLE.join(", ")
+                    crate::tickets::attachments::CONFIGURABLE.join(", ")
                 ),
             ));
         }
     }
     // An installer runs code when opened: accepted only when said in so many words.
     let allow_msi = s.attachment_allow_msi.unwrap_or(false);
-    for ext in crate::attachments::OPT_IN {
+    for ext in crate::tickets::attachments::OPT_IN {
         let listed = policy.allowed.iter().any(|a| a == ext);
         if allow_msi && !listed {
             policy.allowed.push((*ext).to_owned());
@@ -457,7 +457,7 @@ mod tests {
         assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(c.kb, PathBuf::from("knowledge-base"));
         assert!(c.watch);
-        assert_eq!(c.embedding_engine, crate::embed::Engine::Fastest);
+        assert_eq!(c.embedding_engine, crate::help::embed::Engine::Fastest);
     }
 
     #[test]
@@ -558,7 +558,7 @@ mod tests {
 
         std::fs::write(&f, "embedding_engine = \"candle\"\n").expect("write");
         let c = Config::load(Some(&f), Overrides::default()).expect("valid");
-        assert_eq!(c.embedding_engine, crate::embed::Engine::Candle);
+        assert_eq!(c.embedding_engine, crate::help::embed::Engine::Candle);
         std::fs::write(&f, "embedding_engine = \"onnx\"\n").expect("write");
         let err = Config::load(Some(&f), Overrides::default()).expect_err("unknown engine");
         assert!(err.to_string().contains("embedding_engine"), "{err}");

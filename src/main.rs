@@ -5,10 +5,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use frontdesk::bot::{self, AskInput, BotConfig, Mode};
 use frontdesk::config::{Config, Overrides};
-use frontdesk::eval;
+use frontdesk::help::bot::{self, AskInput, BotConfig, Mode};
 use frontdesk::locale::Locale;
+use frontdesk::tools::eval;
 
 #[derive(Parser)]
 #[command(
@@ -281,12 +281,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 idle <= 50_000 && chats <= 5_000,
                 "at most 50,000 idle connections and 5,000 chats"
             );
-            let r = frontdesk::chat_bench::run(&frontdesk::chat_bench::ChatBenchOptions {
-                idle,
-                chats,
-                rate,
-                seconds,
-            })?;
+            let r = frontdesk::tools::chat_bench::run(
+                &frontdesk::tools::chat_bench::ChatBenchOptions {
+                    idle,
+                    chats,
+                    rate,
+                    seconds,
+                },
+            )?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&r)?);
             } else {
@@ -409,8 +411,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 "use at least 10 sections and 16 requests"
             );
             let questions = bench_questions(&config.kb)?;
-            let report = frontdesk::bench::run(
-                &frontdesk::bench::BenchOptions {
+            let report = frontdesk::tools::bench::run(
+                &frontdesk::tools::bench::BenchOptions {
                     sections,
                     keyword_sections,
                     source_kb: config.kb.clone(),
@@ -565,8 +567,8 @@ fn print_reports(reports: &[eval::Report], verbose: bool) {
 }
 
 fn train_requests(config: &Config, sweep: bool, json: bool) -> anyhow::Result<()> {
-    use frontdesk::bot::classify::{self, CLASSIFIER_PARAMS, TrainParams};
-    let semantic = frontdesk::knowledge::Semantic::load(
+    use frontdesk::help::bot::classify::{self, CLASSIFIER_PARAMS, TrainParams};
+    let semantic = frontdesk::help::indexing::Semantic::load(
         &config.model_dir,
         &config.embedding_cache,
         config.embedding_engine,
@@ -650,11 +652,11 @@ fn train_requests(config: &Config, sweep: bool, json: bool) -> anyhow::Result<()
 
 /// The decision's signals for `q` with its relevant articles left out.
 fn without_answer(
-    k: &frontdesk::knowledge::Knowledge,
+    k: &frontdesk::help::knowledge::Knowledge,
     q: &eval::EvalQuestion,
     kinds: bot::classify::KindProbabilities,
 ) -> anyhow::Result<Option<bot::Signals>> {
-    use frontdesk::bot::retrieve::{Query, retrieve};
+    use frontdesk::help::bot::retrieve::{Query, retrieve};
     let asked = q
         .lang
         .as_deref()
@@ -693,7 +695,7 @@ fn fit_escalation(
     without_answers: bool,
     balanced: bool,
 ) -> anyhow::Result<()> {
-    use frontdesk::bot::escalation::{DECISION_FEATURES, DECISION_PARAMS, fit_decision};
+    use frontdesk::help::bot::escalation::{DECISION_FEATURES, DECISION_PARAMS, fit_decision};
     let qs = eval::load_questions(questions)?;
     let k = frontdesk::app::open_knowledge(config)?.current();
     anyhow::ensure!(
@@ -761,7 +763,7 @@ fn bench_questions(kb: &std::path::Path) -> anyhow::Result<Vec<String>> {
             return Ok(qs);
         }
     }
-    let kb = frontdesk::kb::KnowledgeBase::load(kb)?;
+    let kb = frontdesk::help::kb::KnowledgeBase::load(kb)?;
     Ok(kb.articles.iter().map(|a| a.title.clone()).collect())
 }
 
@@ -890,11 +892,11 @@ async fn team_command(config: &Config, action: TeamAction) -> anyhow::Result<()>
     let db = frontdesk::store::open(&config.database_path()).await?;
     match action {
         TeamAction::Create { name } => {
-            let name = frontdesk::teams::create(&db, &name, frontdesk::store::now()).await?;
+            let name = frontdesk::live::teams::create(&db, &name, frontdesk::store::now()).await?;
             println!("created team {name}");
         }
         TeamAction::AddMember { name, email } => {
-            frontdesk::teams::add_member(&db, &name, &email).await?;
+            frontdesk::live::teams::add_member(&db, &name, &email).await?;
             println!("{} is now in the team {}", email.trim(), name.trim());
         }
     }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use crate::accounts::Role;
 use crate::store::users::{self, NewUser};
+use crate::tickets::workflow::{Desk, TicketInput};
 use crate::tickets::{Priority, Source, TicketKind};
-use crate::workflow::{Desk, TicketInput};
 
 /// A desk, the operator's id and the user's id (keep the directory alive).
 pub async fn setup() -> (tempfile::TempDir, Desk, String, String) {
@@ -94,7 +94,7 @@ pub async fn assign(
     desk.change_status(
         t,
         &op,
-        crate::workflow::actor_for(&op),
+        crate::tickets::workflow::actor_for(&op),
         crate::tickets::Status::Assigned,
         Some(&op),
     )

@@ -5,9 +5,9 @@
 
 use std::path::Path;
 
-use frontdesk::embed::{DIMENSIONS, Embedder, Engine, MAX_QUESTION_TOKENS, MAX_TOKENS};
-use frontdesk::kb::KnowledgeBase;
-use frontdesk::search::vector::section_text;
+use frontdesk::help::embed::{DIMENSIONS, Embedder, Engine, MAX_QUESTION_TOKENS, MAX_TOKENS};
+use frontdesk::help::kb::KnowledgeBase;
+use frontdesk::help::search::vector::section_text;
 
 fn model_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("models/all-MiniLM-L6-v2")

@@ -9,7 +9,7 @@
 
 use super::Role;
 use super::identity::HostUser;
-use super::token;
+use crate::ids;
 use crate::store::users::{self, NewUser, User};
 use crate::store::{Db, StoreError};
 
@@ -37,7 +37,7 @@ pub enum LinkError {
 /// The placeholder address of a host user with no signed email: unique per
 /// host id, unreachable by construction.
 pub fn no_mailbox_address(host_id: &str) -> String {
-    let digest = token::sha256_hex(host_id);
+    let digest = ids::sha256_hex(host_id);
     format!("host-{}@{NO_MAILBOX_DOMAIN}", &digest[..32])
 }
 

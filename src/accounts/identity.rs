@@ -68,7 +68,7 @@ pub fn user_hash(secret: &str, user_id: &str) -> String {
     match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
         Ok(mut mac) => {
             mac.update(user_id.as_bytes());
-            super::token::hex(&mac.finalize().into_bytes())
+            crate::ids::hex(&mac.finalize().into_bytes())
         }
         // HMAC accepts keys of any length; this arm is unreachable in practice.
         Err(_) => String::new(),
@@ -388,7 +388,7 @@ mod tests {
         getrandom::fill(&mut seed).unwrap_or_default();
         let seed = u64::from_le_bytes(seed);
         let mut rng = Rng(seed);
-        let secret = super::super::token::hex(&rng.bytes(32));
+        let secret = crate::ids::hex(&rng.bytes(32));
         let (mut forged, mut accepted, mut valid) = (0, Vec::new(), 0);
         for i in 0..10_000 {
             let id = format!("user-{}", rng.next());
@@ -402,7 +402,7 @@ mod tests {
             }
             let forgery = match i % 5 {
                 // A random 256-bit hash.
-                0 => super::super::token::hex(&rng.bytes(32)),
+                0 => crate::ids::hex(&rng.bytes(32)),
                 // The right hash of another id (one character changed, or
                 // a longer or unrelated one).
                 1 => {
@@ -427,7 +427,7 @@ mod tests {
                     let mut b = decode(&right);
                     let bit = rng.below(256);
                     b[bit / 8] ^= 1 << (bit % 8);
-                    super::super::token::hex(&b)
+                    crate::ids::hex(&b)
                 }
                 // The right hash under another secret.
                 _ => user_hash(&format!("{secret}x"), &id),

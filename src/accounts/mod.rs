@@ -1,99 +1,15 @@
-//! Who is who: roles, password hashing, random tokens and the widget's
-//! identity verification. Storage is in `store::users`.
+//! Who is who: roles, email addresses, password hashing, invitations and
+//! the widget's identity verification. Storage is in `store::users`; ids
+//! and digests are in `ids`. May import `store`, `mail` and the value
+//! modules below them.
 
 pub mod demo;
+pub mod email;
 pub mod host_link;
 pub mod identity;
 pub mod invite;
 pub mod password;
-pub mod token;
+pub mod role;
 
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    EndUser,
-    Operator,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::EndUser => "end_user",
-            Role::Operator => "operator",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        [Role::EndUser, Role::Operator, Role::Admin]
-            .into_iter()
-            .find(|r| r.as_str() == s)
-    }
-
-    /// Operators and admins handle tickets.
-    pub fn is_staff(self) -> bool {
-        matches!(self, Role::Operator | Role::Admin)
-    }
-}
-
-/// An email address normalised for storage and comparison, or why it is
-/// not one. Deliberately simple: one `@`, a dotted domain, no spaces or
-/// control characters (which would also allow header injection).
-pub fn normalise_email(raw: &str) -> Result<String, &'static str> {
-    let e = raw.trim().to_lowercase();
-    if e.is_empty() {
-        return Err("Please enter an email address.");
-    }
-    if e.len() > 254 {
-        return Err("This email address is too long.");
-    }
-    let Some((local, domain)) = e.split_once('@') else {
-        return Err("This is not an email address (it has no @).");
-    };
-    let bad_char = |c: char| c.is_whitespace() || c.is_control() || "<>()[],;:\"\\@".contains(c);
-    if local.is_empty()
-        || domain.is_empty()
-        || !domain.contains('.')
-        || domain.starts_with('.')
-        || domain.ends_with('.')
-        || local.chars().any(bad_char)
-        || domain.chars().any(bad_char)
-    {
-        return Err("This is not a valid email address.");
-    }
-    // Reserved for accounts that have no mailbox (see `host_link`).
-    if domain == "invalid" || domain.ends_with(".invalid") {
-        return Err("This email address cannot receive mail.");
-    }
-    Ok(e)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn emails() {
-        assert_eq!(
-            normalise_email(" Ana@Example.COM "),
-            Ok("ana@example.com".into())
-        );
-        for bad in [
-            "",
-            "ana",
-            "ana@",
-            "@x.com",
-            "ana@localhost",
-            "a b@x.com",
-            "a@x.com\r\nBcc: e@x.com",
-            "a@@x.com",
-        ] {
-            assert!(normalise_email(bad).is_err(), "{bad:?}");
-        }
-        assert_eq!(Role::parse("operator"), Some(Role::Operator));
-        assert!(Role::Admin.is_staff() && !Role::EndUser.is_staff());
-    }
-}
+pub use email::normalise_email;
+pub use role::Role;

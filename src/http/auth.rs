@@ -10,7 +10,7 @@ use tower_sessions::{Expiry, Session, SessionManagerLayer};
 
 use super::AppState;
 use super::error::ApiError;
-use crate::accounts::token;
+use crate::ids;
 use crate::store::sessions::DbSessionStore;
 use crate::store::users::{self, User};
 
@@ -141,7 +141,7 @@ pub async fn csrf_token(session: &Session) -> Result<String, ApiError> {
     match existing {
         Some(t) => Ok(t),
         None => {
-            let t = token::random_id();
+            let t = ids::random_id();
             session
                 .insert(CSRF_KEY, &t)
                 .await
@@ -173,7 +173,7 @@ pub async fn log_in(session: &Session, user: &User) -> Result<(), ApiError> {
     session.cycle_id().await.map_err(err)?;
     session.insert(USER_KEY, &user.id).await.map_err(err)?;
     session
-        .insert(CSRF_KEY, token::random_id())
+        .insert(CSRF_KEY, ids::random_id())
         .await
         .map_err(err)?;
     Ok(())

@@ -15,8 +15,8 @@ use super::AppState;
 use super::auth::Caller;
 use super::error::{ApiError, ApiPath};
 use super::security::ClientIp;
-use crate::bot::{self, AskInput, BotAnswer};
-use crate::kb::{ArticleLink, pages};
+use crate::help::bot::{self, AskInput, BotAnswer};
+use crate::help::kb::{ArticleLink, pages};
 use crate::locale::{DEFAULT_LOCALE, Locale};
 use crate::store::conversations::{self, NewBotMessage, NewConversation};
 
@@ -127,7 +127,7 @@ fn validate(req: AskRequest) -> Result<ValidQuestion, ApiError> {
         .filter(|c| !c.is_empty())
     {
         None => None,
-        Some(raw) if crate::accounts::token::is_id(raw) => Some(raw.to_string()),
+        Some(raw) if crate::ids::is_id(raw) => Some(raw.to_string()),
         Some(_) => {
             return Err(ApiError::bad(
                 "invalid_conversation_id",
@@ -222,8 +222,8 @@ async fn ask(
         },
         None => Vec::new(),
     };
-    let new_key = history.is_empty().then(crate::accounts::token::random_id);
-    let key_hash = new_key.as_deref().map(crate::accounts::token::sha256_hex);
+    let new_key = history.is_empty().then(crate::ids::random_id);
+    let key_hash = new_key.as_deref().map(crate::ids::sha256_hex);
     let (conversation_id, starts) = match (&q.conversation_id, &key_hash) {
         (Some(id), None) => (id.clone(), None),
         // An unknown id (e.g. a browser that remembers a conversation from a
@@ -237,7 +237,7 @@ async fn ask(
                 user_id: caller_id.as_deref(),
             };
             // 128 random bits each: the id names it, the key proves ownership.
-            (crate::accounts::token::random_id(), Some(new))
+            (crate::ids::random_id(), Some(new))
         }
     };
 
@@ -394,7 +394,7 @@ async fn conversation(
     headers: HeaderMap,
 ) -> Result<Json<ConversationView>, ApiError> {
     let id = id.trim().to_string();
-    if !crate::accounts::token::is_id(&id) {
+    if !crate::ids::is_id(&id) {
         return Err(ApiError::NotFound("No such conversation.".into()));
     }
     let key = headers

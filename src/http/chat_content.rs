@@ -18,7 +18,7 @@ use super::AppState;
 use super::auth::Caller;
 use super::error::{ApiError, ApiPath};
 use super::ticket_form;
-use crate::live::{self, message_event};
+use crate::live::chats::{self, message_event};
 use crate::store::chat_messages::{self, FileRef, NewMessage};
 use crate::store::now;
 use crate::store::queue::{self as q, ChatRequest};
@@ -46,11 +46,11 @@ pub async fn followed_chat(
 ) -> Result<ChatRequest, ApiError> {
     let me = caller.require()?;
     let not_found = || ApiError::NotFound("There is no such chat you can see.".into());
-    if !crate::accounts::token::is_id(id) {
+    if !crate::ids::is_id(id) {
         return Err(not_found());
     }
     let chat = q::request(&state.db, id).await?.ok_or_else(not_found)?;
-    if live::may_follow(&state.db, me, &chat).await? {
+    if chats::may_follow(&state.db, me, &chat).await? {
         Ok(chat)
     } else {
         Err(not_found())
@@ -110,7 +110,7 @@ pub async fn send_file(
     if !matches!(chat.status.as_str(), "waiting" | "offered" | "active") {
         return Err(ApiError::Conflict("This chat has ended.".into()));
     }
-    let policy = crate::attachments::Policy {
+    let policy = crate::tickets::attachments::Policy {
         max_files: 1,
         ..state.desk_config.attachments.clone()
     };
@@ -148,7 +148,7 @@ pub async fn send_file(
         .await?;
     let event = message_event(&stored);
     state.bus.publish(&chat.id, event.clone());
-    if let Err(e) = live::update_transcript(&state.desk, &chat, now()).await {
+    if let Err(e) = chats::update_transcript(&state.desk, &chat, now()).await {
         tracing::error!("transcript of chat {}: {e}", chat.id);
     }
     Ok((StatusCode::CREATED, Json(event)))

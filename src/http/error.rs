@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::search::SearchError;
+use crate::help::search::SearchError;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -149,10 +149,10 @@ impl From<crate::accounts::host_link::LinkError> for ApiError {
     }
 }
 
-impl From<crate::workflow::WorkflowError> for ApiError {
-    fn from(e: crate::workflow::WorkflowError) -> Self {
+impl From<crate::tickets::workflow::WorkflowError> for ApiError {
+    fn from(e: crate::tickets::workflow::WorkflowError) -> Self {
         use crate::tickets::TransitionError as T;
-        use crate::workflow::WorkflowError as W;
+        use crate::tickets::workflow::WorkflowError as W;
         match e {
             W::Transition(t @ (T::StaffOnly | T::RequesterOnly)) => {
                 ApiError::Forbidden(t.to_string())
@@ -169,9 +169,9 @@ impl From<crate::workflow::WorkflowError> for ApiError {
     }
 }
 
-impl From<crate::attachments::AttachmentError> for ApiError {
-    fn from(e: crate::attachments::AttachmentError) -> Self {
-        use crate::attachments::AttachmentError as A;
+impl From<crate::tickets::attachments::AttachmentError> for ApiError {
+    fn from(e: crate::tickets::attachments::AttachmentError) -> Self {
+        use crate::tickets::attachments::AttachmentError as A;
         match e {
             A::Io(io) => ApiError::Internal(format!("attachment storage: {io}")),
             A::TooLarge { .. } => ApiError::PayloadTooLarge(e.to_string()),
@@ -274,9 +274,9 @@ impl From<crate::accounts::invite::InviteError> for ApiError {
     }
 }
 
-impl From<crate::chat_invitations::InvitationError> for ApiError {
-    fn from(e: crate::chat_invitations::InvitationError) -> Self {
-        use crate::chat_invitations::InvitationError as I;
+impl From<crate::live::invitations::InvitationError> for ApiError {
+    fn from(e: crate::live::invitations::InvitationError) -> Self {
+        use crate::live::invitations::InvitationError as I;
         match e {
             I::Store(s) => s.into(),
             I::OwnTicket => ApiError::bad("own_ticket", None, e.to_string()),
@@ -285,9 +285,9 @@ impl From<crate::chat_invitations::InvitationError> for ApiError {
     }
 }
 
-impl From<crate::ticket_dispatch::TakeError> for ApiError {
-    fn from(e: crate::ticket_dispatch::TakeError) -> Self {
-        use crate::ticket_dispatch::TakeError as T;
+impl From<crate::tickets::workflow::TakeError> for ApiError {
+    fn from(e: crate::tickets::workflow::TakeError) -> Self {
+        use crate::tickets::workflow::TakeError as T;
         match e {
             T::Workflow(w) => w.into(),
             T::OfferedToOther | T::Taken => ApiError::Conflict(e.to_string()),

@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 use super::error::ApiError;
-use crate::attachments::{self, Store};
+use crate::tickets::attachments::{self, Store};
 
 /// The stored file as a download; `None` when the store has no such object.
 pub async fn serve(

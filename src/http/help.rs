@@ -12,11 +12,11 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::error::PageError;
 use super::templates;
-use crate::bot::retrieve::{self, Query as SearchQuery};
-use crate::kb::render;
-use crate::knowledge::Knowledge;
+use crate::help::bot::retrieve::{self, Query as SearchQuery};
+use crate::help::kb::render;
+use crate::help::knowledge::Knowledge;
+use crate::help::search::html_escape;
 use crate::locale::{DEFAULT_LOCALE, Locale};
-use crate::search::html_escape;
 
 /// Longest search query accepted on the search page.
 const MAX_QUERY_CHARS: usize = 500;

@@ -14,7 +14,7 @@ use super::AppState;
 use super::auth::Caller;
 use super::error::{ApiError, ApiPath};
 use super::tickets_api;
-use crate::chat_invitations::{self as invitations, VALID_SECS};
+use crate::live::invitations::{self as invitations, VALID_SECS};
 use crate::store::invitations::{self as store, Invitation};
 use crate::store::users::User;
 use crate::store::{now, tickets, users};
@@ -69,7 +69,7 @@ async fn view(state: &AppState, inv: &Invitation) -> Result<InvitationView, ApiE
 /// The invitation, if the caller is its user or its operator.
 async fn visible(state: &AppState, me: &User, id: &str) -> Result<Invitation, ApiError> {
     let not_found = || ApiError::NotFound("There is no such invitation for you.".into());
-    if !crate::accounts::token::is_id(id) {
+    if !crate::ids::is_id(id) {
         return Err(not_found());
     }
     store::by_id(&state.db, id)

@@ -23,7 +23,7 @@ use tokio::task::JoinHandle;
 use super::AppState;
 use super::auth::{Caller, Via};
 use super::error::ApiError;
-use crate::live::message_event;
+use crate::live::chats::message_event;
 use crate::store::chat_messages;
 use crate::store::now;
 use crate::store::queue::{self, ChatRequest};
@@ -288,7 +288,7 @@ impl Connection {
     /// chat and their answers), once it is known who that is.
     fn follow_user(&mut self) {
         let Some(user) = &self.user else { return };
-        let topic = crate::bus::user_topic(&user.id);
+        let topic = crate::live::bus::user_topic(&user.id);
         let rx = self.state.bus.subscribe(&topic);
         if let Some(old) = self
             .followers
@@ -308,14 +308,14 @@ impl Connection {
             )
         })?;
         let not_found = || error("not_found", "There is no such chat you can join.");
-        if !crate::accounts::token::is_id(chat_id) {
+        if !crate::ids::is_id(chat_id) {
             return Err(not_found());
         }
         let chat = queue::request(&self.state.db, chat_id)
             .await
             .map_err(internal)?
             .ok_or_else(not_found)?;
-        let allowed = crate::live::may_follow(&self.state.db, &me, &chat)
+        let allowed = crate::live::chats::may_follow(&self.state.db, &me, &chat)
             .await
             .map_err(internal)?;
         if allowed {
@@ -397,7 +397,8 @@ impl Connection {
         .await;
         self.state.bus.publish(chat_id, message_event(&stored));
         // The ticket's transcript follows the conversation.
-        if let Err(e) = crate::live::update_transcript(&self.state.desk, &chat, now()).await {
+        if let Err(e) = crate::live::chats::update_transcript(&self.state.desk, &chat, now()).await
+        {
             tracing::error!("transcript of chat {chat_id}: {e}");
         }
         Ok(())

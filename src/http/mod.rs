@@ -30,8 +30,8 @@ use axum::extract::DefaultBodyLimit;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::bot::BotConfig;
-use crate::knowledge::KnowledgeHandle;
+use crate::help::bot::BotConfig;
+use crate::help::indexing::KnowledgeHandle;
 use crate::store::Db;
 
 /// Largest request body accepted: generous for a question (which is then
@@ -60,20 +60,20 @@ pub struct AppState {
     /// Answering settings (the escalation threshold).
     pub bot: Arc<BotConfig>,
     /// Ticket operations and their rules.
-    pub desk: Arc<crate::workflow::Desk>,
+    pub desk: Arc<crate::tickets::workflow::Desk>,
     /// Helpdesk settings (attachment policy, …).
     pub desk_config: Arc<crate::config::DeskConfig>,
     /// Where attachments are stored.
-    pub files: Arc<crate::attachments::Store>,
+    pub files: Arc<crate::tickets::attachments::Store>,
     pub limits: Arc<security::RateLimiter>,
     /// Secret for widget identity verification.
     pub widget_secret: Arc<String>,
     /// Live-chat events to the connections following each chat.
-    pub bus: crate::bus::Bus,
+    pub bus: crate::live::bus::Bus,
     /// Open console connections per operator.
-    pub consoles: crate::consoles::Consoles,
+    pub consoles: crate::live::consoles::Consoles,
     /// Stores chat messages in groups (one disk sync for many).
-    pub messages: crate::message_writer::MessageWriter,
+    pub messages: crate::live::message_writer::MessageWriter,
 }
 
 /// Unknown API paths get a JSON error, anything else the friendly page.

@@ -22,8 +22,8 @@ use crate::store::tickets::{Filter, Sort, Ticket};
 use crate::store::users::{self, Preferences, TokenPurpose, User};
 use crate::store::{conversations, organisations};
 use crate::tickets::timing::format_utc as fmt_time;
+use crate::tickets::workflow;
 use crate::tickets::{Impact, Priority, Reproducibility, Source, Status, TicketKind};
-use crate::workflow;
 
 pub fn router(upload_limit: usize) -> Router<AppState> {
     let uploads = Router::new()
@@ -1227,7 +1227,7 @@ async fn my_chats(State(state): State<AppState>, caller: Caller) -> PortalResult
             status => c.status,
             operator => operator,
             ticket => ticket,
-            transcript => crate::live::transcript_text(&state.desk, &c.id).await?,
+            transcript => crate::live::chats::transcript_text(&state.desk, &c.id).await?,
         });
     }
     page(

@@ -16,7 +16,7 @@ use super::chat_content::followed_chat;
 use super::error::{ApiError, ApiPath};
 use super::session_api::{JsonBody, json_body};
 use super::tickets_api;
-use crate::queue;
+use crate::live::queue;
 use crate::store::queue::{self as q, ChatRequest};
 use crate::store::tickets::{self, Filter, Scope, Sort};
 use crate::store::{live_settings, now, users};
@@ -88,7 +88,7 @@ pub async fn set_availability(
     let presence = q::set_presence(&state.db, &me.id, availability, capacity, t).await?;
     // Coming back (or more room): take what waits at once.
     queue::slot_freed(&state.db, &me.id, t).await?;
-    crate::ticket_dispatch::offer_waiting(&state.db, t).await?;
+    crate::tickets::dispatch::offer_waiting(&state.db, t).await?;
     Ok(Json(presence))
 }
 
@@ -148,7 +148,7 @@ pub async fn read_queue(
     let mut chats = Vec::new();
     for r in q::open_requests(&state.db).await? {
         // A team's requests are for its members' eyes only.
-        if !crate::live::may_follow(&state.db, me, &r).await? {
+        if !crate::live::chats::may_follow(&state.db, me, &r).await? {
             continue;
         }
         let user = users::by_id(&state.db, &r.user_id).await?;
@@ -275,7 +275,10 @@ async fn context(state: &AppState, r: &ChatRequest) -> Result<ChatContext, ApiEr
             earlier_chats.push(EarlierChat {
                 id: c.id,
                 created_at: c.created_at,
-                messages: messages.iter().map(crate::live::message_event).collect(),
+                messages: messages
+                    .iter()
+                    .map(crate::live::chats::message_event)
+                    .collect(),
             });
         }
     }
@@ -562,7 +565,7 @@ pub async fn end(
     } else {
         "operator"
     };
-    if !crate::live::end_chat(&state.desk, &state.bus, &r, reason, now()).await? {
+    if !crate::live::chats::end_chat(&state.desk, &state.bus, &r, reason, now()).await? {
         return Err(ApiError::Conflict("This chat is already over.".into()));
     }
     Ok(StatusCode::NO_CONTENT)
@@ -651,7 +654,7 @@ pub async fn transfer(
             ));
         }
     };
-    crate::live::system_message(&state.desk, &state.bus, &r.id, &note, t).await?;
+    crate::live::chats::system_message(&state.desk, &state.bus, &r.id, &note, t).await?;
     let r = q::request(&state.db, &r.id).await?.unwrap_or(r);
     Ok(Json(chat_state(&state, &r).await?))
 }
@@ -668,7 +671,7 @@ pub async fn email_transcript(
     let user = users::by_id(&state.db, &r.user_id)
         .await?
         .ok_or_else(|| ApiError::NotFound("The chat's user no longer exists.".into()))?;
-    let transcript = crate::live::transcript_text(&state.desk, &r.id).await?;
+    let transcript = crate::live::chats::transcript_text(&state.desk, &r.id).await?;
     let mut conn = state
         .db
         .acquire()
@@ -770,7 +773,7 @@ pub async fn accept_ticket(
 ) -> Result<Json<tickets_api::TicketSummary>, ApiError> {
     let me = caller.require_staff()?.clone();
     let t = tickets_api::visible_ticket(&state, &me, &number).await?;
-    let t = crate::ticket_dispatch::take(&state.desk, &t, &me).await?;
+    let t = crate::tickets::workflow::take(&state.desk, &t, &me).await?;
     Ok(Json(tickets_api::summary_of(&state, &t)))
 }
 
@@ -784,7 +787,7 @@ pub async fn decline_ticket(
 ) -> Result<StatusCode, ApiError> {
     let me = caller.require_staff()?.clone();
     let t = tickets_api::visible_ticket(&state, &me, &number).await?;
-    if !crate::ticket_dispatch::decline(&state.db, &t.id, &me.id, now()).await? {
+    if !crate::tickets::dispatch::decline(&state.db, &t.id, &me.id, now()).await? {
         return Err(ApiError::Conflict(
             "This ticket is not offered to you.".into(),
         ));

@@ -12,8 +12,8 @@ use super::AppState;
 use super::auth::Caller;
 use super::error::{ApiError, ApiPath};
 use super::session_api::{JsonBody, json_body};
+use crate::live::teams::{self, TeamError};
 use crate::store::{now, queue};
-use crate::teams::{self, TeamError};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -19,7 +19,7 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
             && !value.is_none()
         {
             let text = value.to_string();
-            out.write_str(&crate::search::html_escape(&text))
+            out.write_str(&crate::help::search::html_escape(&text))
                 .map_err(|e| {
                     minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())
                 })

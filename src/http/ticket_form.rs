@@ -12,7 +12,9 @@ use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use bytes::Bytes;
 use futures_util::StreamExt;
 
-use crate::attachments::{AttachmentError, ChunkSource, MAX_NAME_CHARS, Policy, Store, Stored};
+use crate::tickets::attachments::{
+    AttachmentError, ChunkSource, MAX_NAME_CHARS, Policy, Store, Stored,
+};
 
 /// Longest text field accepted (a description with pasted logs fits).
 pub const MAX_FIELD_BYTES: usize = 64 * 1024;

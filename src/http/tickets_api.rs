@@ -23,8 +23,8 @@ use super::ticket_form::{self, FormData, FormError};
 use crate::store::tickets::{self, Attachment, Event, Filter, Scope, Sort, Ticket};
 use crate::store::users::{self, User};
 use crate::store::{conversations, organisations};
+use crate::tickets::workflow::{self, TicketInput};
 use crate::tickets::{Impact, Priority, Reproducibility, Source, Status, TicketKind};
-use crate::workflow::{self, TicketInput};
 
 pub fn router(upload_limit: usize) -> OpenApiRouter<AppState> {
     let uploads = OpenApiRouter::new()
@@ -773,7 +773,7 @@ pub async fn download(
 ) -> Result<Response, ApiError> {
     let user = caller.require()?;
     let not_found = || ApiError::NotFound("There is no such attachment you can see.".into());
-    if !crate::accounts::token::is_id(&id) {
+    if !crate::ids::is_id(&id) {
         return Err(not_found());
     }
     let (a, public) = tickets::attachment(&state.db, &id)

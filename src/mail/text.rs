@@ -62,7 +62,7 @@ pub fn truncate(s: &str, max: usize) -> String {
 /// Escapes text for HTML element content and quoted attribute values
 /// (the same escaping as the help center's pages).
 pub fn escape_html(s: &str) -> String {
-    crate::search::html_escape(s)
+    crate::help::search::html_escape(s)
 }
 
 /// Whether a URL may be used as a link target: only absolute http(s) URLs,

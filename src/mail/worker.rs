@@ -72,7 +72,7 @@ impl Mailer {
         let rendered = render(&n, &m.locale, &self.product);
         // Stable across retries (so duplicates can be recognised), and
         // distinct between installations whose outbox ids overlap.
-        let digest = crate::accounts::token::sha256_hex(&format!("{}\n{}", m.recipient, m.payload));
+        let digest = crate::ids::sha256_hex(&format!("{}\n{}", m.recipient, m.payload));
         let message_id = format!("outbox-{}.{}@{}", m.id, &digest[..12], self.id_domain);
         let message = build_message(
             &self.from,

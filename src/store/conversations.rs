@@ -37,7 +37,7 @@ impl Owner {
     pub fn is(&self, user_id: Option<&str>, key: Option<&str>) -> bool {
         let by_user = matches!((&self.user_id, user_id), (Some(o), Some(u)) if o == u);
         let by_key = match (&self.key_hash, key) {
-            (Some(h), Some(k)) => crate::accounts::token::sha256_hex(k) == *h,
+            (Some(h), Some(k)) => crate::ids::sha256_hex(k) == *h,
             _ => false,
         };
         by_user || by_key

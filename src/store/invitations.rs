@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::{Db, StoreError};
-use crate::tickets::Priority;
+use crate::tickets::fields::Priority;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Invitation {
@@ -34,7 +34,7 @@ pub async fn create(
     user_id: &str,
     now: i64,
 ) -> Result<Invitation, StoreError> {
-    let id = crate::accounts::token::random_id();
+    let id = crate::ids::random_id();
     sqlx::query(
         "INSERT INTO chat_invitations (id, ticket_id, operator_id, user_id, status, created_at) \
          VALUES ($1, $2, $3, $4, 'pending', $5)",
@@ -145,7 +145,7 @@ pub async fn accept(
     now: i64,
 ) -> Result<Option<String>, StoreError> {
     let mut tx = db.begin().await?;
-    let chat_id = crate::accounts::token::random_id();
+    let chat_id = crate::ids::random_id();
     // The chat first (the invitation refers to it), then the answer: if the
     // invitation was no longer pending, dropping the transaction undoes both.
     sqlx::query(

@@ -90,3 +90,33 @@ pub fn now() -> i64 {
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
 }
+
+/// One rule for chat and ticket offers: the offered operator says no (or
+/// lets time pass), so the offer is withdrawn and the refusal remembered,
+/// both or neither. `withdraw` and `record` take the offer's id as `$1`
+/// and the operator's as `$2`; false if the offer was not theirs (then
+/// nothing is recorded).
+pub(crate) async fn decline_and_record(
+    db: &Db,
+    withdraw: &str,
+    record: &str,
+    offer_id: &str,
+    operator_id: &str,
+) -> Result<bool, StoreError> {
+    let mut tx = db.begin().await?;
+    let n = sqlx::query(withdraw)
+        .bind(offer_id)
+        .bind(operator_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if n == 1 {
+        sqlx::query(record)
+            .bind(offer_id)
+            .bind(operator_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(n == 1)
+}

@@ -24,7 +24,7 @@ pub async fn create(
     members_share_tickets: bool,
     now: i64,
 ) -> Result<Organisation, StoreError> {
-    let id = crate::accounts::token::random_id();
+    let id = crate::ids::random_id();
     sqlx::query(
         "INSERT INTO organisations (id, name, monthly_minutes, members_share_tickets, created_at) VALUES ($1, $2, $3, $4, $5)",
     )

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::{Db, StoreError};
-use crate::tickets::Priority;
+use crate::tickets::fields::Priority;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Presence {
@@ -90,7 +90,7 @@ pub struct NewRequest<'a> {
 }
 
 pub async fn create_request(db: &Db, r: &NewRequest<'_>) -> Result<ChatRequest, StoreError> {
-    let id = crate::accounts::token::random_id();
+    let id = crate::ids::random_id();
     sqlx::query(
         "INSERT INTO chat_requests (id, user_id, team_id, ticket_id, conversation_id, priority, status, created_at, only_operator) \
          VALUES ($1, $2, $3, $4, $5, $6, 'waiting', $7, $8)",
@@ -222,27 +222,15 @@ pub async fn take(
 /// Records that `operator_id` declined (or let time out) the offer and puts
 /// the request back in the queue; false if it was not offered to them.
 pub async fn decline(db: &Db, request_id: &str, operator_id: &str) -> Result<bool, StoreError> {
-    let mut tx = db.begin().await?;
-    let n = sqlx::query(
+    super::decline_and_record(
+        db,
         "UPDATE chat_requests SET status = 'waiting', offered_to = NULL, offered_at = NULL \
          WHERE id = $1 AND status = 'offered' AND offered_to = $2",
+        "INSERT INTO chat_declines (request_id, operator_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        request_id,
+        operator_id,
     )
-    .bind(request_id)
-    .bind(operator_id)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if n == 1 {
-        sqlx::query(
-            "INSERT INTO chat_declines (request_id, operator_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        )
-        .bind(request_id)
-        .bind(operator_id)
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(n == 1)
+    .await
 }
 
 /// Offers made before `before` that nobody answered.
@@ -299,7 +287,7 @@ pub async fn team_by_name(db: &Db, name: &str) -> Result<Option<String>, StoreEr
 }
 
 pub async fn create_team(db: &Db, name: &str, now: i64) -> Result<String, StoreError> {
-    let id = crate::accounts::token::random_id();
+    let id = crate::ids::random_id();
     sqlx::query("INSERT INTO teams (id, name, created_at) VALUES ($1, $2, $3)")
         .bind(&id)
         .bind(name)

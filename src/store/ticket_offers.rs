@@ -66,24 +66,14 @@ pub async fn withdraw_in(
 /// `operator_id` declines (or let time pass on) the offer; false if it was
 /// not theirs.
 pub async fn decline(db: &Db, ticket_id: &str, operator_id: &str) -> Result<bool, StoreError> {
-    let mut tx = db.begin().await?;
-    let n = sqlx::query("DELETE FROM ticket_offers WHERE ticket_id = $1 AND offered_to = $2")
-        .bind(ticket_id)
-        .bind(operator_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if n == 1 {
-        sqlx::query(
-            "INSERT INTO ticket_declines (ticket_id, operator_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        )
-        .bind(ticket_id)
-        .bind(operator_id)
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(n == 1)
+    super::decline_and_record(
+        db,
+        "DELETE FROM ticket_offers WHERE ticket_id = $1 AND offered_to = $2",
+        "INSERT INTO ticket_declines (ticket_id, operator_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        ticket_id,
+        operator_id,
+    )
+    .await
 }
 
 /// Operators who declined the ticket.

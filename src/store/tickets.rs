@@ -6,7 +6,8 @@ use serde::Serialize;
 use sqlx::SqliteConnection;
 
 use super::{Db, StoreError};
-use crate::tickets::{Priority, Source, Status, TicketKind};
+use crate::tickets::fields::{Priority, Source, TicketKind};
+use crate::tickets::status::Status;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Ticket {
@@ -539,7 +540,7 @@ pub async fn insert_attachment(
     conn: &mut SqliteConnection,
     a: &NewAttachment<'_>,
 ) -> Result<String, StoreError> {
-    let id = crate::accounts::token::random_id();
+    let id = crate::ids::random_id();
     sqlx::query(
         "INSERT INTO attachments (id, ticket_id, event_id, uploader_id, file_name, content_type, size, sha256, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -570,7 +571,7 @@ pub async fn attach_chat_file(
     let (Some(sha256), Some(content_type)) = (&m.file_sha256, &m.file_content_type) else {
         return Ok(());
     };
-    let mut id = crate::accounts::token::sha256_hex(&format!("chat-file:{}", m.id));
+    let mut id = crate::ids::sha256_hex(&format!("chat-file:{}", m.id));
     id.truncate(32);
     sqlx::query(
         "INSERT INTO attachments (id, ticket_id, event_id, uploader_id, file_name, content_type, size, sha256, created_at) \

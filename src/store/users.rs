@@ -5,7 +5,8 @@ use serde::Serialize;
 use sqlx::SqliteConnection;
 
 use super::{Db, StoreError, now};
-use crate::accounts::{Role, token};
+use crate::accounts::role::Role;
+use crate::ids;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct User {
@@ -101,7 +102,7 @@ impl<'a> NewUser<'a> {
 }
 
 pub async fn create(conn: &mut SqliteConnection, u: &NewUser<'_>) -> Result<User, StoreError> {
-    let id = token::random_id();
+    let id = ids::random_id();
     sqlx::query(
         "INSERT INTO users (id, email, name, role, password_hash, locale, external_id, organisation_id, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -308,12 +309,12 @@ pub async fn create_one_time_token(
     purpose: TokenPurpose,
     valid_secs: i64,
 ) -> Result<String, StoreError> {
-    let secret = token::random_id();
+    let secret = ids::random_id();
     let t = now();
     sqlx::query(
         "INSERT INTO one_time_tokens (token_hash, purpose, user_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
-    .bind(token::sha256_hex(&secret))
+    .bind(ids::sha256_hex(&secret))
     .bind(purpose.as_str())
     .bind(user_id)
     .bind(t + valid_secs)
@@ -332,7 +333,7 @@ pub async fn peek_one_time_token(
     let row: Option<(String,)> = sqlx::query_as(
         "SELECT user_id FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
     )
-    .bind(token::sha256_hex(secret))
+    .bind(ids::sha256_hex(secret))
     .bind(purpose.as_str())
     .bind(now())
     .fetch_optional(db)
@@ -353,7 +354,7 @@ pub async fn redeem_one_time_token(
         "UPDATE one_time_tokens SET used_at = $1 WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1 RETURNING user_id",
     )
     .bind(now())
-    .bind(token::sha256_hex(secret))
+    .bind(ids::sha256_hex(secret))
     .bind(purpose.as_str())
     .fetch_optional(&mut *tx)
     .await?;
@@ -376,15 +377,15 @@ pub async fn create_email_code(
     email: &str,
     valid_secs: i64,
 ) -> Result<String, StoreError> {
-    let code = token::six_digit_code();
+    let code = ids::six_digit_code();
     let t = now();
     sqlx::query(
         "INSERT INTO email_codes (id, email, code_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
-    .bind(token::random_id())
+    .bind(ids::random_id())
     .bind(email)
     // The email is mixed in so equal codes for two addresses differ.
-    .bind(token::sha256_hex(&format!("{email}:{code}")))
+    .bind(ids::sha256_hex(&format!("{email}:{code}")))
     .bind(t + valid_secs)
     .bind(t)
     .execute(conn)
@@ -412,7 +413,7 @@ pub async fn use_email_code(db: &Db, email: &str, code: &str) -> Result<bool, St
         tx.commit().await?;
         return Ok(false);
     };
-    let ok = hash == token::sha256_hex(&format!("{email}:{}", code.trim()));
+    let ok = hash == ids::sha256_hex(&format!("{email}:{}", code.trim()));
     if ok {
         sqlx::query("UPDATE email_codes SET used_at = $1 WHERE id = $2")
             .bind(now())
@@ -440,12 +441,12 @@ pub async fn create_visitor_token_in(
     user_id: &str,
     valid_secs: i64,
 ) -> Result<String, StoreError> {
-    let secret = token::random_id();
+    let secret = ids::random_id();
     let t = now();
     sqlx::query(
         "INSERT INTO visitor_tokens (token_hash, user_id, expires_at, created_at) VALUES ($1, $2, $3, $4)",
     )
-    .bind(token::sha256_hex(&secret))
+    .bind(ids::sha256_hex(&secret))
     .bind(user_id)
     .bind(t + valid_secs)
     .bind(t)
@@ -455,14 +456,14 @@ pub async fn create_visitor_token_in(
 }
 
 pub async fn user_for_visitor_token(db: &Db, secret: &str) -> Result<Option<User>, StoreError> {
-    if !token::is_id(secret) {
+    if !ids::is_id(secret) {
         return Ok(None);
     }
     Ok(sqlx::query_as::<_, User>(&format!(
         "SELECT {} FROM users u WHERE u.id = (SELECT user_id FROM visitor_tokens WHERE token_hash = $1 AND expires_at > $2)",
         COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
     ))
-    .bind(token::sha256_hex(secret))
+    .bind(ids::sha256_hex(secret))
     .bind(now())
     .fetch_optional(db)
     .await?)

@@ -17,7 +17,7 @@ use tantivy::schema::{
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term, doc};
 
-use crate::kb::KnowledgeBase;
+use crate::help::kb::KnowledgeBase;
 use crate::locale::Locale;
 
 /// Relative weights of where a term is found: a match in the title or

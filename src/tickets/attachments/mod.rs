@@ -21,7 +21,7 @@ pub use sniff::{Detected, HEAD_LEN, content_type, describe, expected, sniff};
 pub use store::{ChunkSource, Store, Stored, VecSource};
 
 #[cfg(test)]
-#[path = "../../tests/common/samples.rs"]
+#[path = "../../../tests/common/samples.rs"]
 pub(crate) mod samples;
 
 /// The extensions accepted when the configuration says nothing.

@@ -11,10 +11,11 @@ use anyhow::Context;
 use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::bot::{self, AskInput, BotConfig, Mode};
-use crate::embed::Embedder;
-use crate::kb::KnowledgeBase;
-use crate::knowledge::{Knowledge, KnowledgeHandle, Semantic};
+use crate::help::bot::{self, AskInput, BotConfig, Mode};
+use crate::help::embed::Embedder;
+use crate::help::indexing::{KnowledgeHandle, Semantic};
+use crate::help::kb::KnowledgeBase;
+use crate::help::knowledge::Knowledge;
 use crate::store;
 
 #[derive(Debug, Clone)]
@@ -26,7 +27,7 @@ pub struct BenchOptions {
     /// Knowledge base whose sentences the synthetic one is made of.
     pub source_kb: PathBuf,
     pub model_dir: PathBuf,
-    pub engine: crate::embed::Engine,
+    pub engine: crate::help::embed::Engine,
     /// Requests per concurrency level over HTTP.
     pub requests: usize,
 }

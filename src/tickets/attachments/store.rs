@@ -423,8 +423,8 @@ async fn sync_dir(_dir: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::attachments::samples::{exe_disguised_as_pdf, sample};
-    use crate::attachments::{CONFIGURABLE, DEFAULT_MAX_FILE_BYTES};
+    use crate::tickets::attachments::samples::{exe_disguised_as_pdf, sample};
+    use crate::tickets::attachments::{CONFIGURABLE, DEFAULT_MAX_FILE_BYTES};
 
     fn setup() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -530,7 +530,7 @@ mod tests {
 
     #[tokio::test]
     async fn office_files_must_be_real_packages_that_do_not_explode() {
-        use crate::attachments::samples::{zip, zip_bomb_docx};
+        use crate::tickets::attachments::samples::{zip, zip_bomb_docx};
         let (_dir, store) = setup();
         let policy = Policy::default();
         let plain = zip(&[("notes.txt", b"not a document")]);

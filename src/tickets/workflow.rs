@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
-use crate::attachments::Stored;
 use crate::mail::Notification;
 use crate::store::tickets::{self, EventKind, NewAttachment, NewEvent, NewTicket, Ticket};
 use crate::store::users::User;
 use crate::store::{Db, StoreError, now, organisations, users};
+use crate::tickets::attachments::Stored;
 use crate::tickets::{
     Action, Actor, AutoClose, Priority, ResponseTargets, Source, Status, TicketKind,
     TransitionError, transition,
@@ -126,7 +126,7 @@ impl Desk {
         files: &[Stored],
     ) -> Result<Ticket, WorkflowError> {
         let at = now();
-        let id = crate::accounts::token::random_id();
+        let id = crate::ids::random_id();
         let staff = users::active_staff(&self.db).await?;
         let mut tx = self.db.begin().await?;
         let (number, event_id) = tickets::insert(
@@ -192,7 +192,7 @@ impl Desk {
         tx.commit().await?;
         self.mail_wakeup.notify_one();
         // Offered to an operator at once (the maintenance tick retries).
-        if let Err(e) = crate::ticket_dispatch::offer(&self.db, &id, at).await {
+        if let Err(e) = crate::tickets::dispatch::offer(&self.db, &id, at).await {
             tracing::error!("offering ticket #{number}: {e}");
         }
         tickets::by_id(&self.db, &id)
@@ -609,7 +609,7 @@ impl Desk {
     /// Offers each assigned ticket whose response target has passed without
     /// an operator answer to another available operator (the least busy,
     /// then the one idle longest), once per ticket: accepting makes them
-    /// the assignee (`ticket_dispatch::take`); declining or letting it time
+    /// the assignee (`take`); declining or letting it time
     /// out leaves it where it was, flagged. The history notes it and the
     /// operator gets an email. Returns how many were offered.
     pub async fn reoffer_overdue(&self, at: i64) -> Result<usize, WorkflowError> {
@@ -623,7 +623,7 @@ impl Desk {
                 .into_iter()
                 .filter(|c| c.user_id != from && c.user_id != t.requester_id)
                 .collect();
-            let Some(best) = crate::queue::pick(&others) else {
+            let Some(best) = crate::operators::pick(&others) else {
                 continue;
             };
             let (Some(old), Some(new)) = (
@@ -746,11 +746,43 @@ pub fn actor_for(user: &User) -> Actor {
     }
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum TakeError {
+    #[error("This ticket is offered to another operator right now.")]
+    OfferedToOther,
+    #[error("Someone else has taken this ticket.")]
+    Taken,
+    #[error(transparent)]
+    Workflow(#[from] WorkflowError),
+}
+
+impl From<StoreError> for TakeError {
+    fn from(e: StoreError) -> Self {
+        TakeError::Workflow(e.into())
+    }
+}
+
+/// An operator takes a ticket: one offered to them (new, or overdue with
+/// someone else), or a new one offered to nobody. They become its assignee.
+pub async fn take(desk: &Desk, t: &Ticket, me: &User) -> Result<Ticket, TakeError> {
+    let offered = crate::store::ticket_offers::offered_to(&desk.db, &t.id).await?;
+    match offered.as_deref() {
+        Some(other) if other != me.id => return Err(TakeError::OfferedToOther),
+        None if t.assignee_id.is_some() => return Err(TakeError::Taken),
+        _ => {}
+    }
+    // Assigning withdraws the offer in the same transaction.
+    Ok(desk
+        .change_status(t, me, actor_for(me), Status::Assigned, Some(me))
+        .await?)
+}
+
 #[cfg(test)]
 mod tests {
+    use super::{TakeError, take};
     use crate::store::{queue, ticket_offers, tickets, users};
     use crate::test_support::{assign, operator, setup, ticket};
-    use crate::ticket_dispatch::{TakeError, decline, take};
+    use crate::tickets::dispatch::decline;
 
     #[tokio::test]
     async fn an_overdue_assigned_ticket_goes_once_to_the_least_busy_available_operator() {

@@ -20,7 +20,7 @@ use super::classify::{
 };
 use super::intent::Intent;
 use super::retrieve::{self, Mode, Query, Retrieval, retrieve};
-use crate::knowledge::Knowledge;
+use crate::help::knowledge::{Knowledge, Norms};
 use crate::locale::Locale;
 
 /// Cosine similarities of MiniLM between a question and a passage: below
@@ -68,106 +68,71 @@ pub fn confidence(r: &Retrieval) -> f32 {
     (c * 1000.0).round() / 1000.0
 }
 
-/// What one help center's own articles look like to the retrieval, in one
-/// language: its article titles are asked as questions, once with their
-/// own article there (a question the help center answers) and once with it
-/// left out (a question on its topics that it does not answer). Scores are
-/// read against these two levels, so that a decision learnt on one help
-/// center means the same on another whose texts match more or less
-/// closely.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Norms {
-    pub samples: usize,
-    /// Median best similarity with the answer present, and left out.
-    pub answered_similarity: f32,
-    pub unanswered_similarity: f32,
-    /// Median word coverage of the best article, likewise.
-    pub answered_coverage: f32,
-    pub unanswered_coverage: f32,
-}
-
-/// Embeds texts for `Norms::measure` (`None` if the model fails).
+/// Embeds texts for `measure_norms` (`None` if the model fails).
 pub type EmbedTexts<'a> = dyn FnMut(&[&str]) -> Option<Vec<Vec<f32>>> + 'a;
 
-impl Norms {
-    /// Used when a language has too few articles to measure.
-    pub const TYPICAL: Norms = Norms {
-        samples: 0,
-        answered_similarity: 0.75,
-        unanswered_similarity: 0.5,
-        answered_coverage: 1.0,
-        unanswered_coverage: 0.5,
-    };
+/// Titles asked per language, evenly spread over the articles.
+const SAMPLE: usize = 80;
+const MIN_SAMPLE: usize = 8;
 
-    /// Titles asked per language, evenly spread over the articles.
-    const SAMPLE: usize = 80;
-    const MIN_SAMPLE: usize = 8;
-
-    /// Measures the norms of every language of the help center. Needs the
-    /// section vectors and the model (else there is nothing to measure).
-    pub fn measure(knowledge: &Knowledge, embed: &mut EmbedTexts<'_>) -> Vec<(Locale, Norms)> {
-        let mut out = Vec::new();
-        for locale in knowledge.kb.locales() {
-            let articles: Vec<usize> = (0..knowledge.kb.articles.len())
-                .filter(|&i| knowledge.kb.articles[i].locale == locale)
-                .collect();
-            if articles.len() < Self::MIN_SAMPLE {
-                continue;
-            }
-            let step = (articles.len() as f64 / Self::SAMPLE as f64).max(1.0);
-            let sample: Vec<usize> = (0..Self::SAMPLE.min(articles.len()))
-                .map(|i| articles[((i as f64 * step) as usize).min(articles.len() - 1)])
-                .collect();
-            let titles: Vec<&str> = sample
-                .iter()
-                .map(|&i| knowledge.kb.articles[i].title.as_str())
-                .collect();
-            let Some(vectors) = embed(&titles) else {
-                continue;
-            };
-            let mut with = (Vec::new(), Vec::new());
-            let mut without = (Vec::new(), Vec::new());
-            for ((&own, title), v) in sample.iter().zip(&titles).zip(vectors) {
-                let mut q = Query::read(knowledge, locale, title);
-                if q.is_empty() {
-                    continue;
-                }
-                q.vector = Some(v);
-                let others = |ai: usize| ai != own;
-                for (only, into) in [
-                    (None, &mut with),
-                    (Some(&others as &dyn Fn(usize) -> bool), &mut without),
-                ] {
-                    if let Ok(r) = retrieve(knowledge, locale, &q, Mode::Hybrid, None, only)
-                        && let Some(top) = r.top()
-                    {
-                        into.0.push(top.similarity);
-                        into.1.push(0.5 * (top.coverage + top.section_coverage));
-                    }
-                }
-            }
-            if with.0.len() < Self::MIN_SAMPLE || without.0.len() < Self::MIN_SAMPLE {
-                continue;
-            }
-            out.push((
-                locale,
-                Norms {
-                    samples: with.0.len(),
-                    answered_similarity: median(&mut with.0),
-                    unanswered_similarity: median(&mut without.0),
-                    answered_coverage: median(&mut with.1),
-                    unanswered_coverage: median(&mut without.1),
-                },
-            ));
+/// Measures the norms of every language of the help center. Needs the
+/// section vectors and the model (else there is nothing to measure).
+pub fn measure_norms(knowledge: &Knowledge, embed: &mut EmbedTexts<'_>) -> Vec<(Locale, Norms)> {
+    let mut out = Vec::new();
+    for locale in knowledge.kb.locales() {
+        let articles: Vec<usize> = (0..knowledge.kb.articles.len())
+            .filter(|&i| knowledge.kb.articles[i].locale == locale)
+            .collect();
+        if articles.len() < MIN_SAMPLE {
+            continue;
         }
-        out
+        let step = (articles.len() as f64 / SAMPLE as f64).max(1.0);
+        let sample: Vec<usize> = (0..SAMPLE.min(articles.len()))
+            .map(|i| articles[((i as f64 * step) as usize).min(articles.len() - 1)])
+            .collect();
+        let titles: Vec<&str> = sample
+            .iter()
+            .map(|&i| knowledge.kb.articles[i].title.as_str())
+            .collect();
+        let Some(vectors) = embed(&titles) else {
+            continue;
+        };
+        let mut with = (Vec::new(), Vec::new());
+        let mut without = (Vec::new(), Vec::new());
+        for ((&own, title), v) in sample.iter().zip(&titles).zip(vectors) {
+            let mut q = Query::read(knowledge, locale, title);
+            if q.is_empty() {
+                continue;
+            }
+            q.vector = Some(v);
+            let others = |ai: usize| ai != own;
+            for (only, into) in [
+                (None, &mut with),
+                (Some(&others as &dyn Fn(usize) -> bool), &mut without),
+            ] {
+                if let Ok(r) = retrieve(knowledge, locale, &q, Mode::Hybrid, None, only)
+                    && let Some(top) = r.top()
+                {
+                    into.0.push(top.similarity);
+                    into.1.push(0.5 * (top.coverage + top.section_coverage));
+                }
+            }
+        }
+        if with.0.len() < MIN_SAMPLE || without.0.len() < MIN_SAMPLE {
+            continue;
+        }
+        out.push((
+            locale,
+            Norms {
+                samples: with.0.len(),
+                answered_similarity: median(&mut with.0),
+                unanswered_similarity: median(&mut without.0),
+                answered_coverage: median(&mut with.1),
+                unanswered_coverage: median(&mut without.1),
+            },
+        ));
     }
-
-    /// Where `value` lies from the unanswered level (0) to the answered one (1).
-    fn place(value: f32, unanswered: f32, answered: f32) -> f32 {
-        let spread = (answered - unanswered).max(0.05);
-        ((value - unanswered) / spread).clamp(-3.0, 3.0)
-    }
+    out
 }
 
 fn median(v: &mut [f32]) -> f32 {
@@ -456,7 +421,7 @@ mod tests {
 
     #[test]
     fn the_rules_bar_depends_on_the_language_and_the_intent() {
-        let t = crate::bot::DEFAULT_THRESHOLD;
+        let t = crate::help::bot::DEFAULT_THRESHOLD;
         assert!(rules(0.40, Locale::En).decide(t));
         assert!(!rules(0.40, Locale::Fr).decide(t), "lower bar in French");
         assert!(rules(0.30, Locale::Fr).decide(t));

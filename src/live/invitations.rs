@@ -7,13 +7,13 @@
 
 use serde_json::json;
 
-use crate::bus::{Bus, user_topic};
-use crate::live::system_message;
+use crate::live::bus::{Bus, user_topic};
+use crate::live::chats::system_message;
 use crate::store::invitations::{self as store, Invitation};
 use crate::store::tickets::Ticket;
 use crate::store::users::{self, User};
 use crate::store::{StoreError, live_settings};
-use crate::workflow::Desk;
+use crate::tickets::workflow::Desk;
 
 /// How long the user has to accept.
 pub const VALID_SECS: i64 = 120;

@@ -341,8 +341,8 @@ fn is_markup(head: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::attachments::DEFAULT_ALLOWED;
-    use crate::attachments::samples::{exe_disguised_as_pdf, sample};
+    use crate::tickets::attachments::DEFAULT_ALLOWED;
+    use crate::tickets::attachments::samples::{exe_disguised_as_pdf, sample};
 
     fn ftyp_box(major: &[u8; 4], compatible: &[&[u8; 4]]) -> Vec<u8> {
         let size = 16 + 4 * compatible.len();

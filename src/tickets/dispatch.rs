@@ -2,47 +2,14 @@
 //! is offered to the available operator with the fewest live chats (ties:
 //! idle longest; an operator at capacity is skipped), one at a time; a
 //! decline or no answer within the accept timeout moves it to the next
-//! operator. Accepting assigns it through the workflow ([`take`]); an
+//! operator. Accepting assigns it through the workflow (`workflow::take`); an
 //! overdue ticket offered to another operator (`Desk::reoffer_overdue`) is
 //! taken the same way. Every function takes the time, so tests control it.
 
 use crate::store::ticket_offers as offers;
 use crate::store::tickets::{self, Ticket};
-use crate::store::users::User;
 use crate::store::{Db, StoreError, queue};
 use crate::tickets::{Source, Status};
-use crate::workflow::{Desk, WorkflowError, actor_for};
-
-#[derive(Debug, thiserror::Error)]
-pub enum TakeError {
-    #[error("This ticket is offered to another operator right now.")]
-    OfferedToOther,
-    #[error("Someone else has taken this ticket.")]
-    Taken,
-    #[error(transparent)]
-    Workflow(#[from] WorkflowError),
-}
-
-impl From<StoreError> for TakeError {
-    fn from(e: StoreError) -> Self {
-        TakeError::Workflow(e.into())
-    }
-}
-
-/// An operator takes a ticket: one offered to them (new, or overdue with
-/// someone else), or a new one offered to nobody. They become its assignee.
-pub async fn take(desk: &Desk, t: &Ticket, me: &User) -> Result<Ticket, TakeError> {
-    let offered = offers::offered_to(&desk.db, &t.id).await?;
-    match offered.as_deref() {
-        Some(other) if other != me.id => return Err(TakeError::OfferedToOther),
-        None if t.assignee_id.is_some() => return Err(TakeError::Taken),
-        _ => {}
-    }
-    // Assigning withdraws the offer in the same transaction.
-    Ok(desk
-        .change_status(t, me, actor_for(me), Status::Assigned, Some(me))
-        .await?)
-}
 
 /// Whether the ticket is still one to offer: new and nobody's (a chat's
 /// own ticket already has its operator in the chat).
@@ -64,7 +31,7 @@ pub async fn offer(db: &Db, ticket_id: &str, now: i64) -> Result<Option<String>,
         .into_iter()
         .filter(|c| c.user_id != t.requester_id && !declined.contains(&c.user_id))
         .collect();
-    let Some(best) = crate::queue::pick(&candidates) else {
+    let Some(best) = crate::operators::pick(&candidates) else {
         return Ok(None);
     };
     Ok(offers::offer(db, ticket_id, &best.user_id, now)

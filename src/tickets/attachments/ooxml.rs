@@ -438,7 +438,7 @@ fn multi_disk() -> PackageError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::attachments::samples::{ZipEntry, sample, zip, zip_bomb_docx, zip_of};
+    use crate::tickets::attachments::samples::{ZipEntry, sample, zip, zip_bomb_docx, zip_of};
 
     fn put_u16(v: &mut [u8], at: usize, x: u16) {
         v[at..at + 2].copy_from_slice(&x.to_le_bytes());

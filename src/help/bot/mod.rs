@@ -9,10 +9,10 @@ pub mod retrieve;
 
 use serde::Serialize;
 
-use crate::kb::{Article, pages};
-use crate::knowledge::Knowledge;
+use crate::help::kb::{Article, pages};
+use crate::help::knowledge::Knowledge;
+use crate::help::search::SearchError;
 use crate::locale::{DEFAULT_LOCALE, Locale};
-use crate::search::SearchError;
 pub use escalation::{Escalation, Explanation, Reason, Signals, confidence};
 pub use intent::Intent;
 pub use intent::TicketType;

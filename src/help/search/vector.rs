@@ -9,9 +9,9 @@
 //! weights for the caches and memory bandwidth), then scores the best rows
 //! again exactly, so the similarities returned are the f32 ones.
 
-use crate::embed::cache::{self, EmbeddingCache};
-use crate::embed::{BATCH, DIMENSIONS, EmbedError, Embedder};
-use crate::kb::{Article, KnowledgeBase, Section};
+use crate::help::embed::cache::{self, EmbeddingCache};
+use crate::help::embed::{BATCH, DIMENSIONS, EmbedError, Embedder};
+use crate::help::kb::{Article, KnowledgeBase, Section};
 
 use super::Hit;
 

@@ -17,13 +17,13 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::embed::cache::EmbeddingCache;
-use crate::embed::{DIMENSIONS, EmbedError, Embedder, MODEL_SHA256};
+use crate::help::embed::cache::EmbeddingCache;
+use crate::help::embed::{DIMENSIONS, EmbedError, Embedder, MODEL_SHA256};
 use crate::tickets::fields::TicketKind;
 
 /// The training set, compiled in so that the server trains on exactly the
 /// repository's messages whatever its working directory.
-pub const TRAINING_SET: &str = include_str!("../../training/requests/messages.jsonl");
+pub const TRAINING_SET: &str = include_str!("../../../training/requests/messages.jsonl");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

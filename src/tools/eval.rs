@@ -8,8 +8,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::bot::{self, AskInput, BotConfig, Escalation, Intent, Mode};
-use crate::knowledge::Knowledge;
+use crate::help::bot::{self, AskInput, BotConfig, Escalation, Intent, Mode};
+use crate::help::knowledge::Knowledge;
 use crate::locale::Locale;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,7 +70,7 @@ pub enum EvalError {
     #[error("{0} has no questions")]
     Empty(String),
     #[error(transparent)]
-    Search(#[from] crate::search::SearchError),
+    Search(#[from] crate::help::search::SearchError),
 }
 
 /// Reads a JSON-lines question file, rejecting bad lines with their number.
@@ -95,7 +95,7 @@ pub fn load_questions(path: &Path) -> Result<Vec<EvalQuestion>, EvalError> {
             Locale::parse(l).map_err(|e| invalid(e.to_string()))?;
         }
         if let Some(t) = &q.ticket_type {
-            if crate::bot::TicketType::parse(t).is_none() {
+            if crate::help::bot::TicketType::parse(t).is_none() {
                 return Err(invalid(format!(
                     "unknown ticket type {t:?} (bug_report, feature_request or settings_help)"
                 )));
@@ -162,7 +162,7 @@ pub struct Outcome {
     pub expected_ticket_type: Option<String>,
     /// What the fitted decision read.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub signals: Option<crate::bot::Signals>,
+    pub signals: Option<crate::help::bot::Signals>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
@@ -288,7 +288,7 @@ pub struct Report {
     /// The threshold with the best escalation F1 on this file.
     pub best_threshold: f32,
     /// How the help center's own articles score (the decision's reference).
-    pub norms: Vec<(Locale, crate::bot::escalation::Norms)>,
+    pub norms: Vec<(Locale, crate::help::knowledge::Norms)>,
 }
 
 pub fn run_one(

@@ -166,7 +166,7 @@ mod tests {
 
     fn resolver(page: &str, heading: Option<&str>) -> Option<String> {
         (page == "Sync").then(|| match heading {
-            Some(h) => format!("/help/en/sync#{}", crate::kb::slug::slugify(h)),
+            Some(h) => format!("/help/en/sync#{}", crate::help::kb::slug::slugify(h)),
             None => "/help/en/sync".to_string(),
         })
     }

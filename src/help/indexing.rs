@@ -1,6 +1,6 @@
-//! The live knowledge: the loaded articles with their search index and
-//! vocabulary as one immutable snapshot, swapped atomically when the
-//! articles change so that requests never see a half-built index.
+//! Builds knowledge snapshots from the articles folder (index, vocabulary,
+//! section embeddings, the request classifier, the help center's norms)
+//! and keeps the current one, re-indexing when the articles change.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -9,15 +9,15 @@ use std::time::Duration;
 
 use notify::{RecursiveMode, Watcher};
 
-use crate::bot::classify::RequestClassifier;
-use crate::bot::escalation::Norms;
-use crate::embed::cache::EmbeddingCache;
-use crate::embed::{EmbedError, Embedder, Engine};
-use crate::kb::{KnowledgeBase, LoadError};
-use crate::locale::Locale;
-use crate::search::vector::VectorIndex;
-use crate::search::vocab::Vocabulary;
-use crate::search::{SearchError, SearchIndex};
+use crate::help::bot::classify::RequestClassifier;
+use crate::help::bot::escalation::measure_norms;
+use crate::help::embed::cache::EmbeddingCache;
+use crate::help::embed::{EmbedError, Embedder, Engine};
+use crate::help::kb::{KnowledgeBase, LoadError};
+use crate::help::knowledge::Knowledge;
+use crate::help::search::vector::VectorIndex;
+use crate::help::search::vocab::Vocabulary;
+use crate::help::search::{SearchError, SearchIndex};
 
 /// Quiet time after the last file event before re-indexing: editors write
 /// a file in several steps, and a `git pull` touches many files at once.
@@ -79,21 +79,6 @@ impl Semantic {
     }
 }
 
-/// One consistent version of the knowledge base and everything derived from it.
-pub struct Knowledge {
-    pub kb: KnowledgeBase,
-    pub index: SearchIndex,
-    pub vocab: Vocabulary,
-    /// Section embeddings, when the model is available.
-    pub vectors: Option<VectorIndex>,
-    /// The model, to embed questions (same as the one behind `vectors`).
-    pub embedder: Option<Arc<Embedder>>,
-    /// What kind of request a message is (with the model only).
-    pub classifier: Option<Arc<RequestClassifier>>,
-    /// How this help center's own articles score, per language (see `Norms`).
-    pub norms: Vec<(Locale, Norms)>,
-}
-
 impl Knowledge {
     pub fn load(
         kb_dir: &Path,
@@ -140,30 +125,13 @@ impl Knowledge {
             classifier,
             norms: Vec::new(),
         };
-        knowledge.norms = Norms::measure(&knowledge, &mut |texts| {
+        knowledge.norms = measure_norms(&knowledge, &mut |texts| {
             cache
                 .embed_all(&s.embedder, texts)
                 .map_err(|e| tracing::warn!("cannot embed the article titles: {e}"))
                 .ok()
         });
         Ok(knowledge)
-    }
-
-    /// The norms of `locale`, else of English, else typical ones.
-    pub fn norms(&self, locale: Locale) -> Norms {
-        let of = |l: Locale| self.norms.iter().find(|(x, _)| *x == l).map(|(_, n)| *n);
-        of(locale)
-            .or_else(|| of(crate::locale::DEFAULT_LOCALE))
-            .unwrap_or(Norms::TYPICAL)
-    }
-
-    /// `hybrid` when sections have embeddings, else `keyword`.
-    pub fn retrieval_mode(&self) -> &'static str {
-        if self.vectors.is_some() {
-            "hybrid"
-        } else {
-            "keyword"
-        }
     }
 }
 

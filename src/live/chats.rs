@@ -6,14 +6,14 @@
 
 use serde_json::json;
 
-use crate::bus::Bus;
+use crate::live::bus::Bus;
 use crate::store::chat_messages::{self, ChatMessage, NewMessage};
 use crate::store::queue::{self, ChatRequest};
 use crate::store::tickets::{self as ticket_store, EventKind, NewEvent};
 use crate::store::users::{self, User};
 use crate::store::{Db, StoreError};
+use crate::tickets::workflow::{Desk, TicketInput, WorkflowError};
 use crate::tickets::{Priority, Source, TicketKind};
-use crate::workflow::{Desk, TicketInput, WorkflowError};
 
 #[derive(Debug, Clone, Copy)]
 pub struct LiveSettings {
@@ -204,7 +204,7 @@ pub async fn end_chat(
         json!({ "type": "ended", "chat_id": chat.id, "reason": reason }),
     );
     if let Some(op) = &chat.operator_id {
-        crate::queue::slot_freed(&desk.db, op, now).await?;
+        crate::live::queue::slot_freed(&desk.db, op, now).await?;
     }
     Ok(true)
 }

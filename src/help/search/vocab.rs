@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::kb::KnowledgeBase;
+use crate::help::kb::KnowledgeBase;
 use crate::locale::Locale;
 
 use super::analyzer;

@@ -5,10 +5,10 @@
 
 use std::collections::HashMap;
 
-use crate::kb::pages;
-use crate::knowledge::Knowledge;
+use crate::help::kb::pages;
+use crate::help::knowledge::Knowledge;
+use crate::help::search::SearchError;
 use crate::locale::Locale;
-use crate::search::SearchError;
 
 /// How many sections to fetch before grouping them into articles.
 const CANDIDATE_SECTIONS: usize = 60;
