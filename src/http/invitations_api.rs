@@ -1,5 +1,5 @@
 //! An operator invites a ticket's user to chat; the user accepts or
-//! declines from their widget (the rules are in `chat_invitations`).
+//! declines from their widget (the rules are in `live::invitations`).
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;

@@ -2,9 +2,10 @@
 //!
 //! With the embedding model, one fitted logistic model takes the decision
 //! over features that mean the same on any help center: what kind of
-//! message it is (the request classifier's probabilities), how well the
+//! message it is (the request classifier's log-odds for people), how well the
 //! best sections match it *relative to how this help center's own articles
-//! match their own titles* (`Norms`), how much of it the help center's
+//! match their own titles* (`knowledge::Norms`, measured here by
+//! `measure_norms` when a snapshot is built), how much of it the help center's
 //! words cover, whether the retrievers agree, and whether it carries
 //! specifics the help center cannot know (numbers). Its weights come from
 //! `frontdesk fit-escalation` on the public question set; they are listed in
