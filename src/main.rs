@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use frontdesk::config::{Config, Overrides};
 use frontdesk::help::bot::{self, AskInput, BotConfig, Mode};
 use frontdesk::locale::Locale;
-use frontdesk::tools::eval;
+use frontdesk::tools::{admin, eval};
 
 #[derive(Parser)]
 #[command(
@@ -259,13 +259,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .context("cannot start the async runtime")?;
             runtime.block_on(frontdesk::app::serve(config, demo))
         }
-        Command::User { action } => {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")?;
-            runtime.block_on(user_command(&config, action))
-        }
+        Command::User { action } => match action {
+            UserAction::Invite { email, role, name } => {
+                admin::user_invite(&config, &email, &role, &name)
+            }
+            UserAction::CreateAdmin {
+                email,
+                name,
+                password_stdin,
+            } => admin::user_create_admin(&config, &email, &name, password_stdin),
+        },
         Command::ChatBench {
             idle,
             chats,
@@ -311,20 +314,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Team { action } => {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")?;
-            runtime.block_on(team_command(&config, action))
-        }
-        Command::Org { action } => {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")?;
-            runtime.block_on(org_command(&config, action))
-        }
+        Command::Org { action } => match action {
+            OrgAction::Create {
+                name,
+                monthly_hours,
+                share_tickets,
+            } => admin::org_create(&config, &name, monthly_hours, share_tickets),
+            OrgAction::AddMember { name, email } => admin::org_add_member(&config, &name, &email),
+        },
+        Command::Team { action } => match action {
+            TeamAction::Create { name } => admin::team_create(&config, &name),
+            TeamAction::AddMember { name, email } => admin::team_add_member(&config, &name, &email),
+        },
         Command::Index => {
             // A rebuild from scratch; embeddings still come from the cache.
             let index_dir = config.index_dir();
@@ -780,125 +781,4 @@ fn init_tracing(filter: &str, serving: bool) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-}
-
-async fn user_command(config: &Config, action: UserAction) -> anyhow::Result<()> {
-    use frontdesk::accounts::{Role, invite, password};
-    std::fs::create_dir_all(&config.data)
-        .with_context(|| format!("cannot create the data folder {}", config.data.display()))?;
-    let db = frontdesk::store::open(&config.database_path()).await?;
-    let public_url = &config.desk.public_url;
-    if *public_url == format!("http://{}", config.bind) {
-        // The links go by email to people on other machines.
-        eprintln!(
-            "warning: public_url is not set, so links point to {public_url}; set it in frontdesk.toml, \
-             FRONTDESK_PUBLIC_URL or --public-url (the same as the server's)"
-        );
-    }
-    match action {
-        UserAction::Invite { email, role, name } => {
-            let role = Role::parse(&role).context("unknown role")?;
-            let (user, link) = invite::invite(&db, public_url, &email, &name, role).await?;
-            println!(
-                "invited {} ({}); the invitation email is queued",
-                user.email,
-                role.as_str()
-            );
-            println!(
-                "one-time link (valid {} hours): {link}",
-                invite::LINK_VALID_SECS / 3600
-            );
-        }
-        UserAction::CreateAdmin {
-            email,
-            name,
-            password_stdin,
-        } => {
-            if password_stdin {
-                let mut line = String::new();
-                std::io::stdin()
-                    .read_line(&mut line)
-                    .context("cannot read the password from standard input")?;
-                let pw = line.trim_end_matches(['\r', '\n']);
-                password::check_new(pw).map_err(anyhow::Error::msg)?;
-                let (user, _) = invite::invite(&db, public_url, &email, &name, Role::Admin).await?;
-                let hash = password::hash(pw).map_err(|e| anyhow::anyhow!("{e}"))?;
-                frontdesk::store::users::set_password(&db, &user.id, &hash).await?;
-                println!("created admin {}", user.email);
-            } else {
-                let (user, link) =
-                    invite::invite(&db, public_url, &email, &name, Role::Admin).await?;
-                println!("created admin {}; set the password at: {link}", user.email);
-            }
-        }
-    }
-    Ok(())
-}
-
-async fn org_command(config: &Config, action: OrgAction) -> anyhow::Result<()> {
-    use frontdesk::store::{organisations, users};
-    std::fs::create_dir_all(&config.data)
-        .with_context(|| format!("cannot create the data folder {}", config.data.display()))?;
-    let db = frontdesk::store::open(&config.database_path()).await?;
-    match action {
-        OrgAction::Create {
-            name,
-            monthly_hours,
-            share_tickets,
-        } => {
-            let name = name.trim();
-            anyhow::ensure!(
-                !name.is_empty() && name.chars().count() <= 200,
-                "the name must be 1 to 200 characters"
-            );
-            anyhow::ensure!(
-                (0.0..=744.0).contains(&monthly_hours),
-                "monthly hours must be between 0 and 744"
-            );
-            anyhow::ensure!(
-                organisations::by_name(&db, name).await?.is_none(),
-                "an organisation named {name} exists already"
-            );
-            let mut conn = db.acquire().await?;
-            let minutes = (monthly_hours * 60.0).round() as i64;
-            organisations::create(
-                &mut conn,
-                name,
-                minutes,
-                share_tickets,
-                frontdesk::store::now(),
-            )
-            .await?;
-            println!("created organisation {name} ({monthly_hours} support hours a month)");
-        }
-        OrgAction::AddMember { name, email } => {
-            let org = organisations::by_name(&db, name.trim())
-                .await?
-                .with_context(|| format!("no organisation named {name}"))?;
-            let email = frontdesk::accounts::normalise_email(&email).map_err(anyhow::Error::msg)?;
-            let user = users::by_email(&db, &email)
-                .await?
-                .with_context(|| format!("no account with the email {email}"))?;
-            users::set_organisation(&db, &user.id, Some(&org.id)).await?;
-            println!("{email} is now a member of {}", org.name);
-        }
-    }
-    Ok(())
-}
-
-async fn team_command(config: &Config, action: TeamAction) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&config.data)
-        .with_context(|| format!("cannot create the data folder {}", config.data.display()))?;
-    let db = frontdesk::store::open(&config.database_path()).await?;
-    match action {
-        TeamAction::Create { name } => {
-            let name = frontdesk::live::teams::create(&db, &name, frontdesk::store::now()).await?;
-            println!("created team {name}");
-        }
-        TeamAction::AddMember { name, email } => {
-            frontdesk::live::teams::add_member(&db, &name, &email).await?;
-            println!("{} is now in the team {}", email.trim(), name.trim());
-        }
-    }
-    Ok(())
 }
