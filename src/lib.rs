@@ -11,7 +11,8 @@
 //! - [`operators`]: who is offered the next chat or ticket.
 //! - [`store`]: the SQLite database, one module per table group.
 //! - [`http`]: routes, pages, JSON API, widget assets.
-//! - [`tools`]: `eval`, `bench`, `chat_bench`.
+//! - [`tools`]: the commands behind the command line (admin, ask and
+//!   index, eval, bench, chat_bench, fitting).
 //! - [`ids`], [`locale`]: random ids and digests, languages (imported by all).
 //! - [`config`], [`app`]: settings and start-up.
 

@@ -1,4 +1,5 @@
-//! The `frontdesk` command: parse options, set up logging, run a command.
+//! The `frontdesk` command: parse options, set up logging, run a command
+//! (each is one call into the library: `app::serve` or a `tools` module).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -6,9 +7,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use frontdesk::config::{Config, Overrides};
-use frontdesk::help::bot::{self, AskInput, BotConfig, Mode};
-use frontdesk::locale::Locale;
-use frontdesk::tools::{admin, eval, fitting};
+use frontdesk::tools::chat_bench::{self, ChatBenchOptions};
+use frontdesk::tools::{admin, bench, eval, fitting, help_center};
 
 #[derive(Parser)]
 #[command(
@@ -269,51 +269,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 password_stdin,
             } => admin::user_create_admin(&config, &email, &name, password_stdin),
         },
-        Command::ChatBench {
-            idle,
-            chats,
-            rate,
-            seconds,
-            json,
-        } => {
-            anyhow::ensure!(
-                chats > 0 && rate > 0 && seconds > 0,
-                "chats, rate and seconds must be positive"
-            );
-            anyhow::ensure!(
-                idle <= 50_000 && chats <= 5_000,
-                "at most 50,000 idle connections and 5,000 chats"
-            );
-            let r = frontdesk::tools::chat_bench::run(
-                &frontdesk::tools::chat_bench::ChatBenchOptions {
-                    idle,
-                    chats,
-                    rate,
-                    seconds,
-                },
-            )?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&r)?);
-            } else {
-                println!(
-                    "idle widget connections: {}; server memory {:.0} MB before, {:.0} MB with them",
-                    r.idle_connections, r.server_rss_mb_before, r.server_rss_mb_with_idle
-                );
-                println!(
-                    "{} chats at {} msg/s: sent {}, delivered {} ({:.0}/s), stored {}; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-                    r.chats,
-                    r.target_rate,
-                    r.sent,
-                    r.delivered,
-                    r.delivered_per_sec,
-                    r.stored,
-                    r.latency_p50_ms,
-                    r.latency_p99_ms,
-                    r.latency_max_ms
-                );
-            }
-            Ok(())
-        }
         Command::Org { action } => match action {
             OrgAction::Create {
                 name,
@@ -326,110 +281,34 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             TeamAction::Create { name } => admin::team_create(&config, &name),
             TeamAction::AddMember { name, email } => admin::team_add_member(&config, &name, &email),
         },
-        Command::Index => {
-            // A rebuild from scratch; embeddings still come from the cache.
-            let index_dir = config.index_dir();
-            if index_dir.exists() {
-                std::fs::remove_dir_all(&index_dir).with_context(|| {
-                    format!("cannot remove the old index {}", index_dir.display())
-                })?;
-            }
-            let k = frontdesk::app::open_knowledge(&config)?.current();
-            println!(
-                "indexed {} articles ({} sections) in {} locale(s); {} skipped",
-                k.kb.articles.len(),
-                k.kb.articles
-                    .iter()
-                    .map(|a| a.sections.len())
-                    .sum::<usize>(),
-                k.kb.locales().len(),
-                k.kb.problems.len()
-            );
-            Ok(())
-        }
+        Command::Index => help_center::index(&config),
         Command::Ask {
             question,
             page,
             lang,
             json,
-        } => {
-            let question = question.trim();
-            anyhow::ensure!(!question.is_empty(), "the question is empty");
-            let locale = lang.as_deref().map(Locale::parse).transpose()?;
-            let k = frontdesk::app::open_knowledge(&config)?.current();
-            let answer = bot::ask(
-                &k,
-                &BotConfig {
-                    threshold: config.threshold,
-                    mode: Mode::Hybrid,
-                },
-                &AskInput {
-                    question,
-                    page_url: page.as_deref(),
-                    locale,
-                    history: &[],
-                    client: "cli",
-                },
-            )?;
-            if json {
-                let mut value = serde_json::to_value(&answer)?;
-                value["conversation_id"] = serde_json::Value::Null;
-                println!("{}", serde_json::to_string_pretty(&value)?);
-            } else {
-                println!("{}\n", answer.answer);
-                for s in &answer.sources {
-                    let section = if s.section.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" › {}", s.section)
-                    };
-                    println!(
-                        "  source: {}{} ({})  score {:.2}",
-                        s.title, section, s.url, s.score
-                    );
-                }
-                println!("\nconfidence: {:.2}", answer.confidence);
-                if answer.escalate {
-                    let kind = answer
-                        .suggested_ticket_type
-                        .map(|t| t.label())
-                        .unwrap_or("any");
-                    println!("escalate: yes (suggested ticket type: {kind})");
-                } else {
-                    println!("escalate: no");
-                }
-            }
-            Ok(())
-        }
+        } => help_center::ask(&config, &question, page.as_deref(), lang.as_deref(), json),
         Command::Bench {
             sections,
             keyword_sections,
             requests,
             json,
-        } => {
-            anyhow::ensure!(
-                sections >= 10 && keyword_sections >= 10 && requests >= 16,
-                "use at least 10 sections and 16 requests"
-            );
-            let questions = bench_questions(&config.kb)?;
-            let report = frontdesk::tools::bench::run(
-                &frontdesk::tools::bench::BenchOptions {
-                    sections,
-                    keyword_sections,
-                    source_kb: config.kb.clone(),
-                    model_dir: config.model_dir.clone(),
-                    engine: config.embedding_engine,
-                    requests,
-                },
-                questions,
-            )?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                print!("{report}");
-            }
-            Ok(())
-        }
+        } => bench::command(&config, sections, keyword_sections, requests, json),
+        Command::ChatBench {
+            idle,
+            chats,
+            rate,
+            seconds,
+            json,
+        } => chat_bench::command(
+            &ChatBenchOptions {
+                idle,
+                chats,
+                rate,
+                seconds,
+            },
+            json,
+        ),
         Command::TrainRequests { sweep, json } => fitting::train_requests(&config, sweep, json),
         Command::FitEscalation {
             questions,
@@ -441,148 +320,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             mode,
             json,
             verbose,
-        } => {
-            let qs = eval::load_questions(&questions)?;
-            let k = frontdesk::app::open_knowledge(&config)?.current();
-            let modes: Vec<Mode> = match mode.as_deref() {
-                Some("keyword") => vec![Mode::Keyword],
-                Some("vector") => vec![Mode::Vector],
-                Some(_) => vec![Mode::Hybrid],
-                None => Mode::ALL.to_vec(),
-            };
-            if modes.iter().any(|m| *m != Mode::Keyword) && k.vectors.is_none() {
-                anyhow::bail!(
-                    "vector and hybrid modes need the embedding model: run models/fetch (or pass --mode keyword)"
-                );
-            }
-            let reports = modes
-                .iter()
-                .map(|&mode| {
-                    eval::evaluate(
-                        &k,
-                        &BotConfig {
-                            threshold: config.threshold,
-                            mode,
-                        },
-                        &qs,
-                    )
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            if json {
-                let out = if reports.len() == 1 {
-                    serde_json::to_value(&reports[0])?
-                } else {
-                    serde_json::json!({ "modes": reports })
-                };
-                println!("{}", serde_json::to_string_pretty(&out)?);
-            } else {
-                print_reports(&reports, verbose);
-            }
-            Ok(())
-        }
+        } => eval::command(&config, &questions, mode.as_deref(), json, verbose),
     }
-}
-
-/// Reads one figure of a report.
-type MetricOf = fn(&eval::Metrics) -> f64;
-
-fn print_reports(reports: &[eval::Report], verbose: bool) {
-    if verbose {
-        for r in reports {
-            println!("== {}", r.mode.name());
-            for o in &r.outcomes {
-                let rank = o.rank.map(|r| r.to_string()).unwrap_or_else(|| "-".into());
-                let mark = match (o.kind, o.escalated, o.rank) {
-                    (eval::QuestionKind::Escalate, true, _) => "ok ",
-                    (eval::QuestionKind::Answerable, false, Some(1)) => "ok ",
-                    _ => "XX ",
-                };
-                println!(
-                    "{mark} rank {rank:>2}  conf {:.2}  {}  {}  -> {}",
-                    o.confidence,
-                    if o.escalated { "ESC" } else { "   " },
-                    o.question,
-                    o.top.as_deref().unwrap_or("-")
-                );
-            }
-            println!();
-        }
-    }
-    let Some(first) = reports.first() else {
-        return;
-    };
-    let m = &first.metrics;
-    println!(
-        "questions: {} answerable, {} to escalate; escalation threshold {:.2}\n",
-        m.answerable, m.escalate, first.threshold
-    );
-    print!("{:<22}", "");
-    for r in reports {
-        print!("{:>10}", r.mode.name());
-    }
-    println!();
-    let rows: [(&str, MetricOf); 7] = [
-        ("Recall@1", |m| m.recall_at_1),
-        ("Recall@3", |m| m.recall_at_3),
-        ("MRR@10", |m| m.mrr_at_10),
-        ("escalation precision", |m| m.escalation_precision),
-        ("escalation recall", |m| m.escalation_recall),
-        ("answered correctly", |m| m.answered_correctly),
-        ("ticket type accuracy", |m| m.ticket_type_accuracy),
-    ];
-    for (name, get) in rows {
-        print!("{name:<22}");
-        for r in reports {
-            print!("{:>10.3}", get(&r.metrics));
-        }
-        println!();
-    }
-    if m.follow_ups > 0 {
-        print!("{:<22}", "follow-up Recall@3");
-        for r in reports {
-            print!("{:>10.3}", r.metrics.follow_up_recall_at_3.unwrap_or(0.0));
-        }
-        println!("   ({} follow-ups)", m.follow_ups);
-    }
-    print!("{:<22}", "best threshold (F1)");
-    for r in reports {
-        print!("{:>10.2}", r.best_threshold);
-    }
-    println!();
-    if first.by_language.len() > 1 {
-        for (lang, m) in &first.by_language {
-            println!(
-                "\n{lang}: {} answerable, {} to escalate",
-                m.answerable, m.escalate
-            );
-            for (name, get) in &rows[..3] {
-                print!("{:<22}", format!("{name}, {lang}"));
-                for r in reports {
-                    let m = r.by_language.get(lang).map_or(0.0, get);
-                    print!("{m:>10.3}");
-                }
-                println!();
-            }
-        }
-    }
-}
-
-/// English questions of the public question set, or article titles when
-/// the set is not there (another knowledge base).
-fn bench_questions(kb: &std::path::Path) -> anyhow::Result<Vec<String>> {
-    let set = std::path::Path::new("tests/questions/starter.jsonl");
-    if set.is_file() {
-        let qs: Vec<String> = eval::load_questions(set)?
-            .into_iter()
-            .filter(|q| q.lang.as_deref().is_none_or(|l| l == "en"))
-            .map(|q| q.question)
-            .collect();
-        if !qs.is_empty() {
-            return Ok(qs);
-        }
-    }
-    let kb = frontdesk::help::kb::KnowledgeBase::load(kb)?;
-    Ok(kb.articles.iter().map(|a| a.title.clone()).collect())
 }
 
 fn init_tracing(filter: &str, serving: bool) {

@@ -708,3 +708,54 @@ pub fn run(options: &BenchOptions, questions: Vec<String>) -> anyhow::Result<Ben
         noisy_neighbour: noisy,
     })
 }
+
+/// `bench`: runs on the configured knowledge base's sentences and prints
+/// the report (as JSON with `json`).
+pub fn command(
+    config: &crate::config::Config,
+    sections: usize,
+    keyword_sections: usize,
+    requests: usize,
+    json: bool,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        sections >= 10 && keyword_sections >= 10 && requests >= 16,
+        "use at least 10 sections and 16 requests"
+    );
+    let questions = bench_questions(&config.kb)?;
+    let report = run(
+        &BenchOptions {
+            sections,
+            keyword_sections,
+            source_kb: config.kb.clone(),
+            model_dir: config.model_dir.clone(),
+            engine: config.embedding_engine,
+            requests,
+        },
+        questions,
+    )?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{report}");
+    }
+    Ok(())
+}
+
+/// English questions of the public question set, or article titles when
+/// the set is not there (another knowledge base).
+fn bench_questions(kb: &Path) -> anyhow::Result<Vec<String>> {
+    let set = Path::new("tests/questions/starter.jsonl");
+    if set.is_file() {
+        let qs: Vec<String> = crate::tools::eval::load_questions(set)?
+            .into_iter()
+            .filter(|q| q.lang.as_deref().is_none_or(|l| l == "en"))
+            .map(|q| q.question)
+            .collect();
+        if !qs.is_empty() {
+            return Ok(qs);
+        }
+    }
+    let kb = KnowledgeBase::load(kb)?;
+    Ok(kb.articles.iter().map(|a| a.title.clone()).collect())
+}

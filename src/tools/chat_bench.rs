@@ -341,3 +341,47 @@ async fn run_async(opts: &ChatBenchOptions) -> anyhow::Result<ChatBenchReport> {
         latency_max_ms: l.last().copied().unwrap_or(0.0),
     })
 }
+
+/// `chat-bench`: checks the sizes, runs the test and prints the report (as
+/// JSON with `json`).
+pub fn command(opts: &ChatBenchOptions, json: bool) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        opts.chats > 0 && opts.rate > 0 && opts.seconds > 0,
+        "chats, rate and seconds must be positive"
+    );
+    anyhow::ensure!(
+        opts.idle <= 50_000 && opts.chats <= 5_000,
+        "at most 50,000 idle connections and 5,000 chats"
+    );
+    let r = run(opts)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+    } else {
+        print!("{r}");
+    }
+    Ok(())
+}
+
+/// The text report: memory with idle connections, then delivery.
+impl std::fmt::Display for ChatBenchReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "idle widget connections: {}; server memory {:.0} MB before, {:.0} MB with them",
+            self.idle_connections, self.server_rss_mb_before, self.server_rss_mb_with_idle
+        )?;
+        writeln!(
+            f,
+            "{} chats at {} msg/s: sent {}, delivered {} ({:.0}/s), stored {}; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            self.chats,
+            self.target_rate,
+            self.sent,
+            self.delivered,
+            self.delivered_per_sec,
+            self.stored,
+            self.latency_p50_ms,
+            self.latency_p99_ms,
+            self.latency_max_ms
+        )
+    }
+}

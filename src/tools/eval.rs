@@ -420,6 +420,164 @@ pub fn evaluate(
     })
 }
 
+/// `eval`: evaluates the question file in one retrieval mode (`keyword`,
+/// `vector` or `hybrid`) or, without `mode`, in all of them side by side,
+/// and prints the report (as JSON with `json`, every question with
+/// `verbose`).
+pub fn command(
+    config: &crate::config::Config,
+    questions: &Path,
+    mode: Option<&str>,
+    json: bool,
+    verbose: bool,
+) -> anyhow::Result<()> {
+    let qs = load_questions(questions)?;
+    let k = crate::app::open_knowledge(config)?.current();
+    let modes: Vec<Mode> = match mode {
+        Some("keyword") => vec![Mode::Keyword],
+        Some("vector") => vec![Mode::Vector],
+        Some(_) => vec![Mode::Hybrid],
+        None => Mode::ALL.to_vec(),
+    };
+    if modes.iter().any(|m| *m != Mode::Keyword) && k.vectors.is_none() {
+        anyhow::bail!(
+            "vector and hybrid modes need the embedding model: run models/fetch (or pass --mode keyword)"
+        );
+    }
+    let reports = modes
+        .iter()
+        .map(|&mode| {
+            evaluate(
+                &k,
+                &BotConfig {
+                    threshold: config.threshold,
+                    mode,
+                },
+                &qs,
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if json {
+        let out = if reports.len() == 1 {
+            serde_json::to_value(&reports[0])?
+        } else {
+            serde_json::json!({ "modes": reports })
+        };
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        print!(
+            "{}",
+            Table {
+                reports: &reports,
+                verbose
+            }
+        );
+    }
+    Ok(())
+}
+
+/// Reads one figure of a report.
+type MetricOf = fn(&Metrics) -> f64;
+
+/// The text report: one column per mode, then per language when there are
+/// several; with `verbose`, every question's outcome first.
+pub struct Table<'a> {
+    pub reports: &'a [Report],
+    pub verbose: bool,
+}
+
+impl std::fmt::Display for Table<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let reports = self.reports;
+        if self.verbose {
+            for r in reports {
+                writeln!(f, "== {}", r.mode.name())?;
+                for o in &r.outcomes {
+                    let rank = o.rank.map(|r| r.to_string()).unwrap_or_else(|| "-".into());
+                    let mark = match (o.kind, o.escalated, o.rank) {
+                        (QuestionKind::Escalate, true, _) => "ok ",
+                        (QuestionKind::Answerable, false, Some(1)) => "ok ",
+                        _ => "XX ",
+                    };
+                    writeln!(
+                        f,
+                        "{mark} rank {rank:>2}  conf {:.2}  {}  {}  -> {}",
+                        o.confidence,
+                        if o.escalated { "ESC" } else { "   " },
+                        o.question,
+                        o.top.as_deref().unwrap_or("-")
+                    )?;
+                }
+                writeln!(f)?;
+            }
+        }
+        let Some(first) = reports.first() else {
+            return Ok(());
+        };
+        let m = &first.metrics;
+        writeln!(
+            f,
+            "questions: {} answerable, {} to escalate; escalation threshold {:.2}\n",
+            m.answerable, m.escalate, first.threshold
+        )?;
+        write!(f, "{:<22}", "")?;
+        for r in reports {
+            write!(f, "{:>10}", r.mode.name())?;
+        }
+        writeln!(f)?;
+        let rows: [(&str, MetricOf); 7] = [
+            ("Recall@1", |m| m.recall_at_1),
+            ("Recall@3", |m| m.recall_at_3),
+            ("MRR@10", |m| m.mrr_at_10),
+            ("escalation precision", |m| m.escalation_precision),
+            ("escalation recall", |m| m.escalation_recall),
+            ("answered correctly", |m| m.answered_correctly),
+            ("ticket type accuracy", |m| m.ticket_type_accuracy),
+        ];
+        for (name, get) in rows {
+            write!(f, "{name:<22}")?;
+            for r in reports {
+                write!(f, "{:>10.3}", get(&r.metrics))?;
+            }
+            writeln!(f)?;
+        }
+        if m.follow_ups > 0 {
+            write!(f, "{:<22}", "follow-up Recall@3")?;
+            for r in reports {
+                write!(
+                    f,
+                    "{:>10.3}",
+                    r.metrics.follow_up_recall_at_3.unwrap_or(0.0)
+                )?;
+            }
+            writeln!(f, "   ({} follow-ups)", m.follow_ups)?;
+        }
+        write!(f, "{:<22}", "best threshold (F1)")?;
+        for r in reports {
+            write!(f, "{:>10.2}", r.best_threshold)?;
+        }
+        writeln!(f)?;
+        if first.by_language.len() > 1 {
+            for (lang, m) in &first.by_language {
+                writeln!(
+                    f,
+                    "\n{lang}: {} answerable, {} to escalate",
+                    m.answerable, m.escalate
+                )?;
+                for (name, get) in &rows[..3] {
+                    write!(f, "{:<22}", format!("{name}, {lang}"))?;
+                    for r in reports {
+                        let m = r.by_language.get(lang).map_or(0.0, get);
+                        write!(f, "{m:>10.3}")?;
+                    }
+                    writeln!(f)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
