@@ -692,6 +692,112 @@ mod tests {
     }
 
     #[test]
+    fn the_text_table_has_a_column_per_mode_and_the_outcomes_when_verbose() {
+        use QuestionKind::*;
+        let asked = |question: &str, lang: &str, rank: Option<usize>| Outcome {
+            question: question.into(),
+            lang: lang.into(),
+            top: Some("en/tickets/reopen.md".into()),
+            ..o(Answerable, rank, false)
+        };
+        let refund = |escalated| Outcome {
+            question: "refund me".into(),
+            ..o(Escalate, None, escalated)
+        };
+        let report = |mode, best_threshold, outcomes: Vec<Outcome>| Report {
+            mode,
+            threshold: 0.38,
+            metrics: metrics(&outcomes),
+            by_language: metrics_by_language(&outcomes),
+            outcomes,
+            sweep: Vec::new(),
+            best_threshold,
+            norms: Vec::new(),
+        };
+        let reports = [
+            report(
+                Mode::Keyword,
+                0.3,
+                vec![
+                    asked("reopen a ticket", "en", Some(2)),
+                    asked("rouvrir un ticket", "fr", Some(1)),
+                    refund(true),
+                ],
+            ),
+            report(
+                Mode::Hybrid,
+                0.45,
+                vec![
+                    asked("reopen a ticket", "en", Some(1)),
+                    asked("rouvrir un ticket", "fr", Some(1)),
+                    refund(false),
+                ],
+            ),
+        ];
+        let text = Table {
+            reports: &reports,
+            verbose: true,
+        }
+        .to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        for want in [
+            "== keyword",
+            "XX  rank  2  conf 0.00       reopen a ticket  -> en/tickets/reopen.md",
+            "ok  rank  -  conf 0.00  ESC  refund me  -> -",
+            "== hybrid",
+            "XX  rank  -  conf 0.00       refund me  -> -",
+            "questions: 2 answerable, 1 to escalate; escalation threshold 0.38",
+            "                         keyword    hybrid",
+            "Recall@1                   0.500     1.000",
+            "Recall@3                   1.000     1.000",
+            "MRR@10                     0.750     1.000",
+            "best threshold (F1)         0.30      0.45",
+            "en: 1 answerable, 1 to escalate",
+            "Recall@1, en               0.000     1.000",
+            "fr: 1 answerable, 0 to escalate",
+            "Recall@1, fr               1.000     1.000",
+        ] {
+            assert!(lines.contains(&want), "{want:?} missing from:\n{text}");
+        }
+        // The figures in their order, under the header's blank line.
+        let names: Vec<&str> = lines
+            .iter()
+            .skip_while(|l| !l.starts_with("questions:"))
+            .skip(3)
+            .take(8)
+            .map(|l| l.get(..22).unwrap_or(l).trim_end())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "Recall@1",
+                "Recall@3",
+                "MRR@10",
+                "escalation precision",
+                "escalation recall",
+                "answered correctly",
+                "ticket type accuracy",
+                "best threshold (F1)",
+            ]
+        );
+        assert!(!text.contains("follow-up"), "no follow-ups: {text}");
+        let short = Table {
+            reports: &reports,
+            verbose: false,
+        }
+        .to_string();
+        assert!(short.starts_with("questions: "), "{short}");
+        assert!(
+            Table {
+                reports: &[],
+                verbose: true
+            }
+            .to_string()
+            .is_empty()
+        );
+    }
+
+    #[test]
     fn question_files_are_validated_with_line_numbers() {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path().join("q.jsonl");
