@@ -570,16 +570,19 @@ async fn every_route_gives_each_caller_exactly_its_due() {
             }
         }
     }
-    let r = cast
-        .b
-        .client
-        .get(app.url("/portal/tickets"))
-        .send()
-        .await
-        .expect("list");
-    m.record("GET /portal/tickets", "user B", r.status().as_u16(), 200);
-    let html = r.text().await.expect("html");
-    if html.contains("A&#x27;s private ticket") || html.contains("A's private ticket") {
+    // The portal's list, read by the tickets' links: their summaries are
+    // escaped there (`A&#39;s`), so the text as typed is never found.
+    let portal_list = |who: &Who| {
+        let r = who.client.get(app.url("/portal/tickets")).send();
+        async move {
+            let r = r.await.expect("list");
+            (r.status().as_u16(), r.text().await.expect("html"))
+        }
+    };
+    let links = [n, n2].map(|t| format!("href=\"/portal/tickets/{t}\""));
+    let (status, html) = portal_list(&cast.b).await;
+    m.record("GET /portal/tickets", "user B", status, 200);
+    if links.iter().any(|l| html.contains(l.as_str())) {
         m.failures
             .push("GET /portal/tickets as user B lists A's ticket".into());
     }
@@ -587,6 +590,11 @@ async fn every_route_gives_each_caller_exactly_its_due() {
     assert!(
         a_list.to_string().contains(&ticket_id),
         "the check above can see: {a_list}"
+    );
+    let (_, a_html) = portal_list(&cast.a).await;
+    assert!(
+        links.iter().all(|l| a_html.contains(l.as_str())),
+        "the portal check above can see A's tickets: {a_html}"
     );
 
     m.finish("authorization");
