@@ -671,7 +671,11 @@ async fn widget_answers_on_the_demo_exam_settings_page() {
         b.visible(&root, "[data-testid=panel]").await;
         let messages = b.bot_messages(&root).await;
         assert_eq!(messages.len(), 1, "the earlier answer is still there");
-        assert_eq!(b.wd.text(&messages[0]).await.ok(), b.wd.text(&answer).await.ok());
+        // Both read (two failed reads would compare equal).
+        assert_eq!(
+            b.wd.text(&messages[0]).await.expect("the answer now"),
+            b.wd.text(&answer).await.expect("the answer before")
+        );
 
         // Escape minimises too, and gives the focus back to the launcher.
         let input = b.visible(&root, "[data-testid=input]").await;

@@ -381,6 +381,7 @@ async fn a_teams_requests_go_to_its_members_only() {
             .success()
     );
     let refused = cli(&["team", "add-member", "Billing", "user@demo.test"]);
+    assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("not an operator"));
 
     let user = Staff::login(&app, "user@demo.test").await;

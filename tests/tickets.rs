@@ -678,7 +678,10 @@ async fn attachments_are_checked_streamed_and_served_safely() {
         .map(Vec::len);
     assert_eq!(before, after);
     let tmp = app.data.path().join("attachments").join("tmp");
-    assert_eq!(std::fs::read_dir(&tmp).map(|d| d.count()).unwrap_or(0), 0);
+    // The server makes the folder at start-up: a missing one would mean
+    // this looks in the wrong place.
+    let left = std::fs::read_dir(&tmp).expect("the uploads' temporary folder");
+    assert_eq!(left.count(), 0);
     // Exactly 20 MiB is accepted.
     let mut exact = samples::sample("txt");
     exact.resize(limit, b'a');
@@ -1595,7 +1598,10 @@ async fn office_files_must_be_real_packages_and_zip_bombs_are_refused() {
     );
     assert_eq!(user.get(&app, "/api/tickets").await.1, before);
     let tmp = app.data.path().join("attachments").join("tmp");
-    assert_eq!(std::fs::read_dir(&tmp).map(|d| d.count()).unwrap_or(0), 0);
+    // The server makes the folder at start-up: a missing one would mean
+    // this looks in the wrong place.
+    let left = std::fs::read_dir(&tmp).expect("the uploads' temporary folder");
+    assert_eq!(left.count(), 0);
     // Real documents still go through.
     let (status, body) = user
         .multipart(
