@@ -797,6 +797,7 @@ async fn user_command(config: &Config, action: UserAction) -> anyhow::Result<()>
     }
     match action {
         UserAction::Invite { email, role, name } => {
+            let email = frontdesk::accounts::Email::parse(&email)?;
             let role = Role::parse(&role).context("unknown role")?;
             let (user, link) = invite::invite(&db, public_url, &email, &name, role).await?;
             println!(
@@ -814,6 +815,7 @@ async fn user_command(config: &Config, action: UserAction) -> anyhow::Result<()>
             name,
             password_stdin,
         } => {
+            let email = frontdesk::accounts::Email::parse(&email)?;
             if password_stdin {
                 let mut line = String::new();
                 std::io::stdin()
@@ -875,7 +877,7 @@ async fn org_command(config: &Config, action: OrgAction) -> anyhow::Result<()> {
             let org = organisations::by_name(&db, name.trim())
                 .await?
                 .with_context(|| format!("no organisation named {name}"))?;
-            let email = frontdesk::accounts::normalise_email(&email).map_err(anyhow::Error::msg)?;
+            let email = frontdesk::accounts::Email::parse(&email)?;
             let user = users::by_email(&db, &email)
                 .await?
                 .with_context(|| format!("no account with the email {email}"))?;
@@ -896,8 +898,9 @@ async fn team_command(config: &Config, action: TeamAction) -> anyhow::Result<()>
             println!("created team {name}");
         }
         TeamAction::AddMember { name, email } => {
+            let email = frontdesk::accounts::Email::parse(&email)?;
             frontdesk::live::teams::add_member(&db, &name, &email).await?;
-            println!("{} is now in the team {}", email.trim(), name.trim());
+            println!("{email} is now in the team {}", name.trim());
         }
     }
     Ok(())
