@@ -19,14 +19,17 @@ pub async fn setup() -> (tempfile::TempDir, Desk, String, String) {
         &mut conn,
         &NewUser {
             role: Role::Operator,
-            ..NewUser::end_user("op@x.com", "Olga", None)
+            ..NewUser::end_user(&email("op@x.com"), "Olga", None)
         },
     )
     .await
     .expect("op");
-    let user = users::create(&mut conn, &NewUser::end_user("u@x.com", "Ugo", None))
-        .await
-        .expect("user");
+    let user = users::create(
+        &mut conn,
+        &NewUser::end_user(&email("u@x.com"), "Ugo", None),
+    )
+    .await
+    .expect("user");
     drop(conn);
     let desk = Desk {
         db,
@@ -38,14 +41,19 @@ pub async fn setup() -> (tempfile::TempDir, Desk, String, String) {
     (dir, desk, op.id, user.id)
 }
 
+/// A test's address, known to be valid.
+pub fn email(address: &str) -> crate::accounts::Email {
+    crate::accounts::Email::parse(address).expect("a valid test address")
+}
+
 /// Another operator.
-pub async fn operator(desk: &Desk, email: &str, name: &str) -> String {
+pub async fn operator(desk: &Desk, address: &str, name: &str) -> String {
     let mut conn = desk.db.acquire().await.expect("conn");
     users::create(
         &mut conn,
         &NewUser {
             role: Role::Operator,
-            ..NewUser::end_user(email, name, None)
+            ..NewUser::end_user(&email(address), name, None)
         },
     )
     .await

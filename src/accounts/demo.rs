@@ -1,6 +1,6 @@
 //! Demo accounts for trying every role at once (`serve --demo`).
 
-use crate::accounts::{Role, password};
+use crate::accounts::{Email, Role, password};
 use crate::store::users::{self, NewUser};
 use crate::store::{Db, StoreError};
 
@@ -16,13 +16,14 @@ pub const ACCOUNTS: [(&str, &str, Role); 3] = [
 /// with their roles, for the start-up message.
 pub async fn ensure(db: &Db) -> Result<Vec<(&'static str, &'static str)>, StoreError> {
     let hash = password::hash(PASSWORD).map_err(|e| StoreError::Encode(e.to_string()))?;
-    for (email, name, role) in ACCOUNTS {
-        if users::by_email(db, email).await?.is_none() {
+    for (address, name, role) in ACCOUNTS {
+        let email = Email::parse(address).map_err(|e| StoreError::Encode(e.to_string()))?;
+        if users::by_email(db, &email).await?.is_none() {
             let mut conn = db.acquire().await?;
             users::create(
                 &mut conn,
                 &NewUser {
-                    email,
+                    email: &email,
                     name,
                     role,
                     locale: "en",

@@ -8,14 +8,10 @@
 //!   (`confirm`), since a host vouches for its own users, not for ours.
 
 use super::Role;
+use super::email::Email;
 use super::identity::HostUser;
-use crate::ids;
 use crate::store::users::{self, NewUser, User};
 use crate::store::{Db, StoreError};
-
-/// Where accounts without a mailbox live: `.invalid` is reserved (RFC
-/// 2606), refused by `normalise_email`, and never mailed.
-pub const NO_MAILBOX_DOMAIN: &str = "identity.invalid";
 
 #[derive(Debug)]
 pub enum Link {
@@ -23,7 +19,7 @@ pub enum Link {
     Account(User),
     /// An account with this email exists but is not this host user's: the
     /// user must confirm the email with a code before it is joined.
-    ConfirmEmail { email: String },
+    ConfirmEmail { email: Email },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -32,13 +28,6 @@ pub enum LinkError {
     StaffEmail,
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// The placeholder address of a host user with no signed email: unique per
-/// host id, unreachable by construction.
-pub fn no_mailbox_address(host_id: &str) -> String {
-    let digest = ids::sha256_hex(host_id);
-    format!("host-{}@{NO_MAILBOX_DOMAIN}", &digest[..32])
 }
 
 /// The account of a verified host user (see the module's rules).
@@ -51,7 +40,7 @@ pub async fn link(db: &Db, host: &HostUser) -> Result<Link, LinkError> {
         }
         let email = match &host.email {
             Some(e) => e.clone(),
-            None => no_mailbox_address(&host.id),
+            None => Email::no_mailbox(&host.id),
         };
         match users::by_email(db, &email).await? {
             Some(u) if u.role() != Role::EndUser => return Err(LinkError::StaffEmail),
@@ -75,15 +64,15 @@ pub async fn link(db: &Db, host: &HostUser) -> Result<Link, LinkError> {
 /// The host is the authority on its user's current name and (signed) email;
 /// an email already used by another account is left as it was.
 async fn refresh(db: &Db, u: User, host: &HostUser) -> Result<User, StoreError> {
-    let email = match &host.email {
-        Some(e) if *e != u.email && users::by_email(db, e).await?.is_none() => e.as_str(),
-        _ => u.email.as_str(),
+    let new_email = match &host.email {
+        Some(e) if *e != u.email && users::by_email(db, e).await?.is_none() => Some(e),
+        _ => None,
     };
     let name = host.name.as_deref().unwrap_or(&u.name);
-    if email == u.email && name == u.name {
+    if new_email.is_none() && name == u.name {
         return Ok(u);
     }
-    match users::update_identity(db, &u.id, email, name).await {
+    match users::update_identity(db, &u.id, new_email, name).await {
         Ok(()) => Ok(users::by_id(db, &u.id).await?.unwrap_or(u)),
         // Taken between the check and the update: keep the old email.
         Err(e) if users::is_unique_violation(&e) => Ok(u),
@@ -95,7 +84,7 @@ async fn refresh(db: &Db, u: User, host: &HostUser) -> Result<User, StoreError> 
 /// asked for it, if the signed email is that email and neither the account
 /// nor the id is bound already. Returns whether it bound.
 pub async fn confirm(db: &Db, user: &User, host: &HostUser) -> Result<bool, StoreError> {
-    if host.email.as_deref() != Some(user.email.as_str()) || user.role() != Role::EndUser {
+    if host.email.as_ref().is_none_or(|e| *e != user.email) || user.role() != Role::EndUser {
         return Ok(false);
     }
     users::bind_external_id(db, &user.id, &host.id).await

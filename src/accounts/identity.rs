@@ -37,8 +37,8 @@ pub enum IdentityError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostUser {
     pub id: String,
-    /// Signed by the host (JWT form only); already lower-cased and checked.
-    pub email: Option<String>,
+    /// Signed by the host (JWT form only).
+    pub email: Option<super::email::Email>,
     pub name: Option<String>,
 }
 
@@ -198,7 +198,7 @@ pub fn verify_token(secret: &str, token: &str, now: i64) -> Result<HostUser, Ide
     }
     check_id(&claims.sub)?;
     let email = match claims.email.as_deref() {
-        Some(e) => Some(super::normalise_email(e).map_err(|_| {
+        Some(e) => Some(super::email::Email::parse(e).map_err(|_| {
             IdentityError::Malformed("The identity token's email is not a valid address.")
         })?),
         None => None,
@@ -292,7 +292,10 @@ mod tests {
         let t = sign_token("s3cret", &claims("host-1", Some("Ana@Example.COM")));
         let u = verify_token("s3cret", &t, NOW).expect("valid");
         assert_eq!(u.id, "host-1");
-        assert_eq!(u.email.as_deref(), Some("ana@example.com"));
+        assert_eq!(
+            u.email.as_ref().map(|e| e.as_str()),
+            Some("ana@example.com")
+        );
         assert_eq!(u.name.as_deref(), Some("Ana"));
         let no_email = sign_token("s3cret", &claims("host-2", None));
         assert_eq!(

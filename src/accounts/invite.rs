@@ -2,19 +2,18 @@
 //! account and its one-time link are written with the email in the outbox,
 //! in one transaction. Used by the API, the portal and the command line.
 
-use crate::accounts::{Role, normalise_email};
+use crate::accounts::Role;
+use crate::accounts::email::Email;
 use crate::mail::Notification;
 use crate::store::users::{self, NewUser, TokenPurpose, User};
-use crate::store::{Db, StoreError, now, outbox};
+use crate::store::{Db, StoreError, now};
 
 pub const LINK_VALID_SECS: i64 = 72 * 3600;
 
 #[derive(Debug, thiserror::Error)]
 pub enum InviteError {
-    #[error("{0}")]
-    BadEmail(&'static str),
     #[error("{0} already has an account")]
-    Exists(String),
+    Exists(Email),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -43,19 +42,18 @@ async fn queue(
 pub async fn invite(
     db: &Db,
     public_url: &str,
-    email: &str,
+    email: &Email,
     name: &str,
     role: Role,
 ) -> Result<(User, String), InviteError> {
-    let email = normalise_email(email).map_err(InviteError::BadEmail)?;
-    if users::by_email(db, &email).await?.is_some() {
-        return Err(InviteError::Exists(email));
+    if users::by_email(db, email).await?.is_some() {
+        return Err(InviteError::Exists(email.clone()));
     }
     let mut tx = db.begin().await?;
     let user = users::create(
         &mut tx,
         &NewUser {
-            email: &email,
+            email,
             name: name.trim(),
             role,
             locale: "en",
@@ -83,11 +81,8 @@ pub async fn invite(
 }
 
 /// Emails a reset link when the account exists; silent otherwise.
-pub async fn send_reset(db: &Db, public_url: &str, email: &str) -> Result<(), InviteError> {
-    let Ok(email) = normalise_email(email) else {
-        return Ok(());
-    };
-    let Some(user) = users::by_email(db, &email).await? else {
+pub async fn send_reset(db: &Db, public_url: &str, email: &Email) -> Result<(), InviteError> {
+    let Some(user) = users::by_email(db, email).await? else {
         return Ok(());
     };
     let mut tx = db.begin().await?;
@@ -105,30 +100,6 @@ pub async fn send_reset(db: &Db, public_url: &str, email: &str) -> Result<(), In
             url: link(public_url, &token),
             expires_hours: LINK_VALID_SECS / 3600,
         },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Emails a six-digit code confirming `email` for the widget.
-pub async fn send_email_code(db: &Db, email: &str, locale: &str) -> Result<(), InviteError> {
-    let mut tx = db.begin().await?;
-    let code = users::create_email_code(&mut tx, email, 15 * 60).await?;
-    let payload = serde_json::to_string(&Notification::EmailCode {
-        code,
-        expires_minutes: 15,
-    })
-    .map_err(|e| StoreError::Encode(e.to_string()))?;
-    outbox::enqueue(
-        &mut tx,
-        &outbox::Outgoing {
-            recipient: email,
-            recipient_name: None,
-            locale,
-            payload: &payload,
-        },
-        now(),
     )
     .await?;
     tx.commit().await?;

@@ -267,9 +267,66 @@ impl From<crate::accounts::invite::InviteError> for ApiError {
     fn from(e: crate::accounts::invite::InviteError) -> Self {
         use crate::accounts::invite::InviteError as I;
         match e {
-            I::BadEmail(m) => ApiError::bad("invalid_email", Some("email"), m),
             I::Exists(_) => ApiError::Conflict(e.to_string()),
             I::Store(s) => s.into(),
+        }
+    }
+}
+
+/// A request's email field that is not an address (every email a request
+/// carries is parsed with `Email::parse` before it goes further).
+impl From<crate::accounts::email::EmailError> for ApiError {
+    fn from(e: crate::accounts::email::EmailError) -> Self {
+        ApiError::bad("invalid_email", Some("email"), e.to_string())
+    }
+}
+
+impl From<crate::accounts::email_code::CodeError> for ApiError {
+    fn from(e: crate::accounts::email_code::CodeError) -> Self {
+        use crate::accounts::email_code::CodeError as C;
+        match e {
+            C::Store(s) => s.into(),
+            C::Wrong => ApiError::bad("wrong_code", Some("code"), e.to_string()),
+            C::Staff => ApiError::Forbidden(e.to_string()),
+        }
+    }
+}
+
+impl From<crate::live::requests::ChatError> for ApiError {
+    fn from(e: crate::live::requests::ChatError) -> Self {
+        use crate::live::requests::ChatError as C;
+        match e {
+            C::Store(s) => s.into(),
+            C::Workflow(w) => w.into(),
+            C::UnknownTeam(_) => ApiError::bad("unknown_team", Some("team"), e.to_string()),
+            C::UnknownOperator(_) => {
+                ApiError::bad("unknown_operator", Some("operator"), e.to_string())
+            }
+            C::NotYoursToEnd | C::NotYoursToTransfer => ApiError::Forbidden(e.to_string()),
+            C::UserGone => ApiError::NotFound(e.to_string()),
+            C::ChatOff | C::AtCapacity | C::Taken | C::NotOffered | C::NoLongerYours | C::Over => {
+                ApiError::Conflict(e.to_string())
+            }
+        }
+    }
+}
+
+impl From<crate::live::presence::PresenceError> for ApiError {
+    fn from(e: crate::live::presence::PresenceError) -> Self {
+        use crate::live::presence::PresenceError as P;
+        match e {
+            P::Store(s) => s.into(),
+            P::Capacity => ApiError::bad("invalid", Some("capacity"), e.to_string()),
+        }
+    }
+}
+
+impl From<crate::live::settings::SettingsError> for ApiError {
+    fn from(e: crate::live::settings::SettingsError) -> Self {
+        use crate::live::settings::SettingsError as S;
+        match e {
+            S::Store(s) => s.into(),
+            S::OutOfRange { field, .. } => ApiError::bad("invalid", Some(field), e.to_string()),
         }
     }
 }

@@ -16,8 +16,8 @@ use utoipa_axum::routes;
 
 use super::error::ErrorBody;
 use super::{
-    AppState, account_api, bot_api, chat_content, invitations_api, queue_api, security,
-    session_api, teams_api, tickets_api, widget_api,
+    AppState, account_api, bot_api, chat_content, chats_api, invitations_api, live_settings_api,
+    operators_api, security, session_api, teams_api, tickets_api, widget_api,
 };
 
 #[derive(OpenApi)]
@@ -37,7 +37,9 @@ pub fn api(upload_limit: usize) -> OpenApiRouter<AppState> {
         .merge(account_api::router())
         .merge(widget_api::router())
         .merge(tickets_api::router(upload_limit))
-        .merge(queue_api::router())
+        .merge(chats_api::router())
+        .merge(operators_api::router())
+        .merge(live_settings_api::router())
         .merge(chat_content::router(upload_limit))
         .merge(invitations_api::router())
         .merge(teams_api::router())

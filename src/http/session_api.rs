@@ -14,7 +14,7 @@ use super::AppState;
 use super::auth::{self, Caller};
 use super::error::ApiError;
 use super::security::{self, ClientIp};
-use crate::accounts::{self, Role, password};
+use crate::accounts::{Email, Role, password};
 use crate::store::users::{self, TokenPurpose, User};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -77,7 +77,7 @@ pub async fn check_credentials(
     given: &str,
 ) -> Result<User, ApiError> {
     let wrong = || ApiError::Unauthorized("Wrong email or password.".into());
-    let Ok(email) = accounts::normalise_email(email) else {
+    let Ok(email) = Email::parse(email) else {
         password::dummy_verify(given);
         return Err(wrong());
     };
@@ -186,7 +186,7 @@ pub async fn invite(
     crate::accounts::invite::invite(
         &state.db,
         &state.desk.public_url,
-        &body.email,
+        &Email::parse(&body.email)?,
         body.name.as_deref().unwrap_or(""),
         role,
     )
@@ -215,9 +215,12 @@ pub async fn forgot(
     state
         .limits
         .hit(security::EMAIL_CODE, &format!("reset|{ip}"))?;
-    crate::accounts::invite::send_reset(&state.db, &state.desk.public_url, &body.email)
-        .await
-        .map_err(ApiError::from)?;
+    // Not an address: no account either, and the same answer.
+    if let Ok(email) = Email::parse(&body.email) {
+        crate::accounts::invite::send_reset(&state.db, &state.desk.public_url, &email)
+            .await
+            .map_err(ApiError::from)?;
+    }
     state.desk.mail_wakeup.notify_one();
     Ok(StatusCode::ACCEPTED)
 }

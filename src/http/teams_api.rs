@@ -12,6 +12,7 @@ use super::AppState;
 use super::auth::Caller;
 use super::error::{ApiError, ApiPath};
 use super::session_api::{JsonBody, json_body};
+use crate::accounts::Email;
 use crate::live::teams::{self, TeamError};
 use crate::store::{now, queue};
 
@@ -95,7 +96,7 @@ pub async fn add_member(
     ApiPath((name, email)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     caller.require_admin()?;
-    teams::add_member(&state.db, &name, &email).await?;
+    teams::add_member(&state.db, &name, &Email::parse(&email)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -109,6 +110,6 @@ pub async fn remove_member(
     ApiPath((name, email)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     caller.require_admin()?;
-    teams::remove_member(&state.db, &name, &email).await?;
+    teams::remove_member(&state.db, &name, &Email::parse(&email)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

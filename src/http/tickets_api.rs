@@ -178,8 +178,8 @@ pub async fn ticket_input(
         summary,
         description,
         category: short(form, "category")?,
-        reproducibility: reproducibility.map(|r| r.as_str().to_string()),
-        impact: impact.map(|i| i.as_str().to_string()),
+        reproducibility,
+        impact,
         steps: form.text("steps").map(str::to_string),
         additional_info: form.text("additional_info").map(str::to_string),
         conversation_id,
@@ -604,18 +604,22 @@ pub async fn set_status(
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        Some(email) => Some(
-            users::by_email(&state.db, &email.to_lowercase())
-                .await?
-                .filter(|u| u.role().is_staff())
-                .ok_or_else(|| {
-                    ApiError::bad(
-                        "unknown_operator",
-                        Some("assignee"),
-                        format!("No operator has the email {email}."),
-                    )
-                })?,
-        ),
+        Some(raw) => {
+            let unknown = || {
+                ApiError::bad(
+                    "unknown_operator",
+                    Some("assignee"),
+                    format!("No operator has the email {raw}."),
+                )
+            };
+            let email = crate::accounts::Email::parse(raw).map_err(|_| unknown())?;
+            Some(
+                users::by_email(&state.db, &email)
+                    .await?
+                    .filter(|u| u.role().is_staff())
+                    .ok_or_else(unknown)?,
+            )
+        }
         None => None,
     };
     let t = state

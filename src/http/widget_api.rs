@@ -16,10 +16,10 @@ use super::auth::{self, Caller, Via};
 use super::error::ApiError;
 use super::security::{self, ClientIp, EMAIL_CODE};
 use super::session_api::{JsonBody, Me, json_body};
+use crate::accounts::Email;
 use crate::accounts::host_link::{self, Link};
 use crate::accounts::identity::{self, HostUser};
-use crate::accounts::{Role, normalise_email};
-use crate::store::users::{self, NewUser, User};
+use crate::store::users::{self, User};
 
 /// Visitor tokens last a year: "once per browser".
 const VISITOR_TOKEN_SECS: i64 = 365 * 86_400;
@@ -151,9 +151,8 @@ pub async fn send_code(
     body: JsonBody<CodeRequest>,
 ) -> Result<StatusCode, ApiError> {
     let body = json_body(body)?;
-    let email = normalise_email(&body.email)
-        .map_err(|m| ApiError::bad("invalid_email", Some("email"), m))?;
-    state.limits.hit(EMAIL_CODE, &email)?;
+    let email = Email::parse(&body.email)?;
+    state.limits.hit(EMAIL_CODE, email.as_str())?;
     state.limits.hit(
         security::Limit {
             max: 20,
@@ -166,7 +165,7 @@ pub async fn send_code(
         .as_deref()
         .filter(|l| matches!(*l, "fr" | "ro" | "en"))
         .unwrap_or("en");
-    crate::accounts::invite::send_email_code(&state.db, &email, locale).await?;
+    crate::accounts::email_code::send(&state.db, &email, locale).await?;
     state.desk.mail_wakeup.notify_one();
     Ok(StatusCode::ACCEPTED)
 }
@@ -191,8 +190,7 @@ pub async fn verify_code(
 ) -> Result<Json<VisitorToken>, ApiError> {
     state.limits.hit(security::CODE_CHECK, &ip.to_string())?;
     let body = json_body(body)?;
-    let email = normalise_email(&body.email)
-        .map_err(|m| ApiError::bad("invalid_email", Some("email"), m))?;
+    let email = Email::parse(&body.email)?;
     // Checked before the code, so a bad token does not use up the code.
     let host = match &body.identity_token {
         Some(t) => Some(identity::verify_token(
@@ -202,31 +200,7 @@ pub async fn verify_code(
         )?),
         None => None,
     };
-    if !users::use_email_code(&state.db, &email, &body.code).await? {
-        return Err(ApiError::bad(
-            "wrong_code",
-            Some("code"),
-            "This code is wrong or has expired. Check the latest email, or ask for a new code.",
-        ));
-    }
-    let user = match users::by_email(&state.db, &email).await? {
-        Some(u) if u.role() == Role::EndUser => u,
-        Some(_) => {
-            return Err(ApiError::Forbidden(
-                "Staff accounts log in through the portal, not the widget.".into(),
-            ));
-        }
-        None => {
-            let mut conn = state
-                .db
-                .acquire()
-                .await
-                .map_err(crate::store::StoreError::from)?;
-            users::create(&mut conn, &NewUser::end_user(&email, "", None)).await?
-        }
-    };
-    if let Some(host) = host {
-        host_link::confirm(&state.db, &user, &host).await?;
-    }
+    let user =
+        crate::accounts::email_code::confirm(&state.db, &email, &body.code, host.as_ref()).await?;
     token_for(&state, &user).await
 }

@@ -124,11 +124,7 @@ pub async fn update_transcript(
     let text = transcript_of(&messages);
     let event_id = match chat.transcript_event_id {
         Some(event_id) => {
-            sqlx::query("UPDATE ticket_events SET body = $1 WHERE id = $2")
-                .bind(&text)
-                .bind(event_id)
-                .execute(&desk.db)
-                .await?;
+            ticket_store::set_event_body(&desk.db, event_id, &text).await?;
             event_id
         }
         None => {

@@ -71,9 +71,9 @@ impl Consoles {
         for id in &due {
             if queue::presence(db, id)
                 .await?
-                .is_some_and(|p| p.availability != "offline")
+                .is_some_and(|p| p.availability != queue::Availability::Offline)
             {
-                queue::set_presence(db, id, "offline", None, now).await?;
+                queue::set_presence(db, id, queue::Availability::Offline, None, now).await?;
             }
             if let Ok(mut seen) = self.seen.lock() {
                 seen.remove(id);
@@ -101,7 +101,7 @@ mod tests {
     async fn an_operator_goes_offline_once_every_console_has_been_closed_long_enough() {
         let (_dir, desk, op, _user) = crate::test_support::setup().await;
         let db = desk.db;
-        queue::set_presence(&db, &op, "available", Some(5), 900)
+        queue::set_presence(&db, &op, queue::Availability::Available, Some(5), 900)
             .await
             .expect("presence");
         let consoles = Consoles::default();
@@ -135,9 +135,9 @@ mod tests {
             .await
             .expect("get")
             .expect("exists");
-        assert_eq!(p.availability, "offline");
+        assert_eq!(p.availability, queue::Availability::Offline);
         // Reopening the console before the delay keeps them as they were.
-        queue::set_presence(&db, &op, "away", None, 2000)
+        queue::set_presence(&db, &op, queue::Availability::Away, None, 2000)
             .await
             .expect("presence");
         let c = consoles.opened(&op, t1000);
@@ -156,7 +156,7 @@ mod tests {
                 .expect("get")
                 .expect("exists")
                 .availability,
-            "away"
+            queue::Availability::Away
         );
     }
 }

@@ -2,11 +2,15 @@
 //! operator with the fewest live chats (ties: idle longest; an operator at
 //! capacity is skipped), re-offering on a decline or an unanswered offer,
 //! and offering the oldest waiting request as soon as someone frees a slot.
-//! Every function takes the time as an argument, so tests control it.
+//! `overview` lists what waits. Every function takes the time as an
+//! argument, so tests control it.
 
 use crate::operators::pick;
 use crate::store::queue::{self, ChatRequest};
-use crate::store::{Db, StoreError};
+use crate::store::tickets::{self as ticket_store, Filter, Scope, Sort, Ticket};
+use crate::store::users::{self, User};
+use crate::store::{Db, StoreError, ticket_offers};
+use crate::tickets::Status;
 
 /// Offers a waiting request to the best operator; returns who, if anyone.
 pub async fn dispatch(
@@ -63,7 +67,7 @@ pub async fn slot_freed(
     let Some(presence) = queue::presence(db, operator_id).await? else {
         return Ok(None);
     };
-    if presence.availability != "available" {
+    if presence.availability != queue::Availability::Available {
         return Ok(None);
     }
     let Some(next) = queue::next_for(db, operator_id).await? else {
@@ -101,6 +105,87 @@ pub fn wait_from_takes(takes: &[i64], ahead: i64) -> Option<i64> {
     Some(((ahead + 1) as f64 * interval).round() as i64)
 }
 
+/// A chat request not yet taken, as the queue shows it.
+#[derive(Debug, Clone)]
+pub struct WaitingChat {
+    pub request: ChatRequest,
+    /// The asking user's name.
+    pub user: String,
+    pub offered_to_me: bool,
+}
+
+/// A ticket the queue shows: unassigned, or past its response target.
+#[derive(Debug, Clone)]
+pub struct WaitingTicket {
+    pub ticket: Ticket,
+    pub assignee: Option<String>,
+    /// No operator answer and the response target has passed.
+    pub overdue: bool,
+    pub offered_to_me: bool,
+}
+
+/// What waits for the operators, as `viewer` may see it.
+#[derive(Debug, Clone, Default)]
+pub struct Overview {
+    pub chats: Vec<WaitingChat>,
+    /// Most urgent response first.
+    pub tickets: Vec<WaitingTicket>,
+}
+
+/// Chat requests not yet taken (a team's only for its members) and the
+/// tickets that wait for someone: unassigned, or assigned and past their
+/// response target without an answer.
+pub async fn overview(db: &Db, viewer: &User, now: i64) -> Result<Overview, StoreError> {
+    let mut out = Overview::default();
+    for request in queue::open_requests(db).await? {
+        if !crate::live::chats::may_follow(db, viewer, &request).await? {
+            continue;
+        }
+        let user = users::by_id(db, &request.user_id)
+            .await?
+            .map(|u| u.display_name().to_string())
+            .unwrap_or_default();
+        out.chats.push(WaitingChat {
+            offered_to_me: request.offered_to.as_deref() == Some(viewer.id.as_str()),
+            request,
+            user,
+        });
+    }
+    let open = ticket_store::list(
+        db,
+        &Scope::Everything,
+        &Filter {
+            statuses: vec![Status::New, Status::InAnalysis, Status::Assigned],
+            sort: Sort::DueAsc,
+            limit: 500,
+            ..Filter::default()
+        },
+    )
+    .await?;
+    for ticket in open {
+        let overdue = ticket.first_response_at.is_none() && ticket.response_due_at < now;
+        if ticket.assignee_id.is_some() && !overdue {
+            continue;
+        }
+        let assignee = match &ticket.assignee_id {
+            Some(a) => users::by_id(db, a)
+                .await?
+                .map(|u| u.display_name().to_string()),
+            None => None,
+        };
+        let offered_to_me = ticket_offers::offered_to(db, &ticket.id)
+            .await?
+            .is_some_and(|o| o == viewer.id);
+        out.tickets.push(WaitingTicket {
+            ticket,
+            assignee,
+            overdue,
+            offered_to_me,
+        });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,7 +209,7 @@ mod tests {
                 &mut conn,
                 &NewUser {
                     role,
-                    ..NewUser::end_user(email, "", None)
+                    ..NewUser::end_user(&crate::test_support::email(email), "", None)
                 },
             )
             .await
@@ -161,7 +246,7 @@ mod tests {
         let r = new_request(&db, &user, 1000).await;
         assert_eq!(dispatch(&db, &r, 1000).await.expect("dispatch"), None);
         // op1 comes back: the waiting request is offered at once.
-        queue::set_presence(&db, op1, "available", Some(1), 1001)
+        queue::set_presence(&db, op1, queue::Availability::Available, Some(1), 1001)
             .await
             .expect("presence");
         assert_eq!(
@@ -184,7 +269,7 @@ mod tests {
             .expect("exists");
         assert_eq!(r.status, "waiting");
         // op2 becomes available and gets it; lets it time out; nobody is left.
-        queue::set_presence(&db, op2, "available", Some(1), 1003)
+        queue::set_presence(&db, op2, queue::Availability::Available, Some(1), 1003)
             .await
             .expect("presence");
         assert_eq!(
@@ -251,7 +336,7 @@ mod tests {
     async fn the_estimated_wait_is_measured_against_the_real_one() {
         let (_dir, db, ops, user) = setup().await;
         let op = &ops[0];
-        queue::set_presence(&db, op, "available", Some(0), 0)
+        queue::set_presence(&db, op, queue::Availability::Available, Some(0), 0)
             .await
             .expect("presence");
         let mut estimates: Vec<(String, i64, i64)> = Vec::new(); // id, arrival, estimate

@@ -1,6 +1,7 @@
 //! Operators' teams: a chat request for a team goes to its members only.
 //! One set of rules for the command line and the admins' API.
 
+use crate::accounts::Email;
 use crate::store::queue;
 use crate::store::users::{self, User};
 use crate::store::{Db, StoreError};
@@ -40,29 +41,27 @@ pub async fn create(db: &Db, name: &str, now: i64) -> Result<String, TeamError> 
     Ok(name.to_string())
 }
 
-async fn team_and_staff(db: &Db, name: &str, email: &str) -> Result<(String, User), TeamError> {
+async fn team_and_staff(db: &Db, name: &str, email: &Email) -> Result<(String, User), TeamError> {
     let name = valid_name(name)?;
     let team = queue::team_by_name(db, name)
         .await?
         .ok_or_else(|| TeamError::NoTeam(name.to_string()))?;
-    let email = crate::accounts::normalise_email(email)
-        .map_err(|_| TeamError::NoUser(email.trim().to_string()))?;
-    let user = users::by_email(db, &email)
+    let user = users::by_email(db, email)
         .await?
-        .ok_or_else(|| TeamError::NoUser(email.clone()))?;
+        .ok_or_else(|| TeamError::NoUser(email.to_string()))?;
     if !user.role().is_staff() {
-        return Err(TeamError::NotStaff(email));
+        return Err(TeamError::NotStaff(email.to_string()));
     }
     Ok((team, user))
 }
 
-pub async fn add_member(db: &Db, name: &str, email: &str) -> Result<(), TeamError> {
+pub async fn add_member(db: &Db, name: &str, email: &Email) -> Result<(), TeamError> {
     let (team, user) = team_and_staff(db, name, email).await?;
     queue::add_team_member(db, &team, &user.id).await?;
     Ok(())
 }
 
-pub async fn remove_member(db: &Db, name: &str, email: &str) -> Result<(), TeamError> {
+pub async fn remove_member(db: &Db, name: &str, email: &Email) -> Result<(), TeamError> {
     let (team, user) = team_and_staff(db, name, email).await?;
     if !queue::remove_team_member(db, &team, &user.id).await? {
         return Err(TeamError::NotMember(user.email, name.trim().to_string()));

@@ -134,6 +134,23 @@ pub async fn append_turn(
     Ok(())
 }
 
+/// Gives a bot conversation to `user_id` if it has no owner yet (or is
+/// theirs): it becomes part of their ticket.
+pub async fn claim(
+    conn: &mut sqlx::SqliteConnection,
+    id: &str,
+    user_id: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE conversations SET user_id = $1 WHERE id = $2 AND (user_id IS NULL OR user_id = $1)",
+    )
+    .bind(user_id)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 pub async fn messages(db: &Db, id: &str) -> Result<Vec<Message>, StoreError> {
     let rows = sqlx::query_as::<_, Message>(
         "SELECT id, role, content, page_url, sources, confidence, escalated, created_at FROM conversation_messages WHERE conversation_id = $1 ORDER BY id",

@@ -4,13 +4,36 @@ use serde::{Deserialize, Serialize};
 
 use super::{Db, StoreError};
 
+/// Who may take a chat about a ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChatWith {
+    /// Any operator (of the requested team, if any).
+    Team,
+    /// Only the operator assigned to the ticket.
+    Assignee,
+}
+
+impl ChatWith {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChatWith::Team => "team",
+            ChatWith::Assignee => "assignee",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ChatWith> {
+        [ChatWith::Team, ChatWith::Assignee]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct LiveSettings {
     /// Off: the widget offers tickets only.
     pub chat_enabled: bool,
-    /// `team` (any operator of the team) or `assignee` (only the operator
-    /// assigned to the user's ticket).
-    pub chat_with: String,
+    pub chat_with: ChatWith,
     pub accept_timeout_secs: i64,
     pub idle_timeout_secs: i64,
     pub auto_ticket_secs: i64,
@@ -38,7 +61,7 @@ pub async fn set(db: &Db, s: &LiveSettings) -> Result<(), StoreError> {
          auto_ticket_secs = $5, offline_after_secs = $6, default_capacity = $7, reoffer_overdue = $8 WHERE id = 1",
     )
     .bind(s.chat_enabled)
-    .bind(&s.chat_with)
+    .bind(s.chat_with.as_str())
     .bind(s.accept_timeout_secs)
     .bind(s.idle_timeout_secs)
     .bind(s.auto_ticket_secs)

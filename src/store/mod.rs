@@ -3,6 +3,7 @@
 //! BIGINT unix timestamps) so a PostgreSQL backend needs no rewrite.
 
 pub mod chat_messages;
+mod codes;
 pub mod conversations;
 pub mod invitations;
 pub mod live_settings;

@@ -7,9 +7,38 @@ use serde::Serialize;
 use super::{Db, StoreError};
 use crate::tickets::fields::Priority;
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+/// Whether an operator takes chats and tickets now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Availability {
+    Available,
+    Away,
+    Offline,
+}
+
+impl Availability {
+    pub const ALL: [Availability; 3] = [
+        Availability::Available,
+        Availability::Away,
+        Availability::Offline,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Availability::Available => "available",
+            Availability::Away => "away",
+            Availability::Offline => "offline",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Availability> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Presence {
-    pub availability: String,
+    pub availability: Availability,
     pub capacity: i64,
     pub last_assigned_at: i64,
     pub updated_at: i64,
@@ -18,7 +47,7 @@ pub struct Presence {
 pub async fn set_presence(
     db: &Db,
     user_id: &str,
-    availability: &str,
+    availability: Availability,
     capacity: Option<i64>,
     now: i64,
 ) -> Result<Presence, StoreError> {
@@ -28,7 +57,7 @@ pub async fn set_presence(
          capacity = COALESCE($3, operator_presence.capacity), updated_at = excluded.updated_at",
     )
     .bind(user_id)
-    .bind(availability)
+    .bind(availability.as_str())
     .bind(capacity)
     .bind(now)
     .execute(db)

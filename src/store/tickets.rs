@@ -6,7 +6,7 @@ use serde::Serialize;
 use sqlx::SqliteConnection;
 
 use super::{Db, StoreError};
-use crate::tickets::fields::{Priority, Source, TicketKind};
+use crate::tickets::fields::{Impact, Priority, Reproducibility, Source, TicketKind};
 use crate::tickets::status::Status;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -28,8 +28,8 @@ pub struct Ticket {
     pub summary: String,
     pub description: String,
     pub category: Option<String>,
-    pub reproducibility: Option<String>,
-    pub impact: Option<String>,
+    pub reproducibility: Option<Reproducibility>,
+    pub impact: Option<Impact>,
     pub steps: Option<String>,
     pub additional_info: Option<String>,
     #[serde(skip)]
@@ -57,8 +57,8 @@ pub struct NewTicket<'a> {
     pub summary: &'a str,
     pub description: &'a str,
     pub category: Option<&'a str>,
-    pub reproducibility: Option<&'a str>,
-    pub impact: Option<&'a str>,
+    pub reproducibility: Option<Reproducibility>,
+    pub impact: Option<Impact>,
     pub steps: Option<&'a str>,
     pub additional_info: Option<&'a str>,
     pub conversation_id: Option<&'a str>,
@@ -95,8 +95,8 @@ pub async fn insert(
     .bind(t.summary)
     .bind(t.description)
     .bind(t.category)
-    .bind(t.reproducibility)
-    .bind(t.impact)
+    .bind(t.reproducibility.map(Reproducibility::as_str))
+    .bind(t.impact.map(Impact::as_str))
     .bind(t.steps)
     .bind(t.additional_info)
     .bind(t.conversation_id)
@@ -313,6 +313,16 @@ pub struct NewEvent<'a> {
     pub old_value: Option<&'a str>,
     pub new_value: Option<&'a str>,
     pub now: i64,
+}
+
+/// Rewrites an event's text (a chat transcript that grew).
+pub async fn set_event_body(db: &Db, event_id: i64, body: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE ticket_events SET body = $1 WHERE id = $2")
+        .bind(body)
+        .bind(event_id)
+        .execute(db)
+        .await?;
+    Ok(())
 }
 
 pub async fn insert_event(

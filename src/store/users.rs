@@ -5,6 +5,7 @@ use serde::Serialize;
 use sqlx::SqliteConnection;
 
 use super::{Db, StoreError, now};
+use crate::accounts::email::Email;
 use crate::accounts::role::Role;
 use crate::ids;
 
@@ -59,7 +60,7 @@ impl User {
     /// Whether the account has a real email address; a host user signed
     /// without one has a placeholder under a reserved `.invalid` domain.
     pub fn has_mailbox(&self) -> bool {
-        !(self.email.ends_with(".invalid") || self.email.ends_with(".invalid."))
+        crate::accounts::email::has_mailbox(&self.email)
     }
 
     /// Whether the account can log in (an invited user has not yet chosen
@@ -77,7 +78,7 @@ pub fn is_unique_violation(e: &StoreError) -> bool {
 const COLUMNS: &str = "id, email, name, role, password_hash, locale, organisation_id, notify_status, notify_replies, created_at, last_login_at, previous_login_at";
 
 pub struct NewUser<'a> {
-    pub email: &'a str,
+    pub email: &'a Email,
     pub name: &'a str,
     pub role: Role,
     pub locale: &'a str,
@@ -88,7 +89,7 @@ pub struct NewUser<'a> {
 
 impl<'a> NewUser<'a> {
     /// An end user without a password (recognised by the widget).
-    pub fn end_user(email: &'a str, name: &'a str, external_id: Option<&'a str>) -> Self {
+    pub fn end_user(email: &'a Email, name: &'a str, external_id: Option<&'a str>) -> Self {
         NewUser {
             email,
             name,
@@ -108,7 +109,7 @@ pub async fn create(conn: &mut SqliteConnection, u: &NewUser<'_>) -> Result<User
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&id)
-    .bind(u.email)
+    .bind(u.email.as_str())
     .bind(u.name)
     .bind(u.role.as_str())
     .bind(u.password_hash)
@@ -135,10 +136,10 @@ pub async fn by_id(db: &Db, id: &str) -> Result<Option<User>, StoreError> {
     by_id_conn(&mut conn, id).await
 }
 
-pub async fn by_email(db: &Db, email: &str) -> Result<Option<User>, StoreError> {
+pub async fn by_email(db: &Db, email: &Email) -> Result<Option<User>, StoreError> {
     Ok(
         sqlx::query_as::<_, User>(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"))
-            .bind(email)
+            .bind(email.as_str())
             .fetch_optional(db)
             .await?,
     )
@@ -271,14 +272,16 @@ pub async fn update_preferences(
     Ok(())
 }
 
+/// Sets the name, and the email when one is given.
 pub async fn update_identity(
     db: &Db,
     user_id: &str,
-    email: &str,
+    email: Option<&Email>,
     name: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE users SET email = $1, name = $2 WHERE id = $3")
-        .bind(email)
+    // No email: the account keeps its own.
+    sqlx::query("UPDATE users SET email = COALESCE($1, email), name = $2 WHERE id = $3")
+        .bind(email.map(Email::as_str))
         .bind(name)
         .bind(user_id)
         .execute(db)
@@ -374,7 +377,7 @@ pub async fn redeem_one_time_token(
 /// Stores a new email code for `email`; returns the code to send.
 pub async fn create_email_code(
     conn: &mut SqliteConnection,
-    email: &str,
+    email: &Email,
     valid_secs: i64,
 ) -> Result<String, StoreError> {
     let code = ids::six_digit_code();
@@ -383,7 +386,7 @@ pub async fn create_email_code(
         "INSERT INTO email_codes (id, email, code_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(ids::random_id())
-    .bind(email)
+    .bind(email.as_str())
     // The email is mixed in so equal codes for two addresses differ.
     .bind(ids::sha256_hex(&format!("{email}:{code}")))
     .bind(t + valid_secs)
@@ -397,14 +400,14 @@ pub const MAX_CODE_ATTEMPTS: i64 = 5;
 
 /// Checks a code against the newest live code for `email`. Each try counts,
 /// and a code is dead after [`MAX_CODE_ATTEMPTS`] wrong tries or one use.
-pub async fn use_email_code(db: &Db, email: &str, code: &str) -> Result<bool, StoreError> {
+pub async fn use_email_code(db: &Db, email: &Email, code: &str) -> Result<bool, StoreError> {
     let mut tx = db.begin().await?;
     let row: Option<(String, String)> = sqlx::query_as(
         "UPDATE email_codes SET attempts = attempts + 1 \
          WHERE id = (SELECT id FROM email_codes WHERE email = $1 AND used_at IS NULL AND expires_at > $2 AND attempts < $3 ORDER BY created_at DESC LIMIT 1) \
          RETURNING id, code_hash",
     )
-    .bind(email)
+    .bind(email.as_str())
     .bind(now())
     .bind(MAX_CODE_ATTEMPTS)
     .fetch_optional(&mut *tx)
@@ -473,6 +476,10 @@ pub async fn user_for_visitor_token(db: &Db, secret: &str) -> Result<Option<User
 mod tests {
     use super::*;
 
+    fn email(s: &str) -> Email {
+        Email::parse(s).expect("email")
+    }
+
     async fn db() -> (tempfile::TempDir, Db) {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = crate::store::open(&dir.path().join("t.db"))
@@ -486,7 +493,7 @@ mod tests {
         create(
             &mut conn,
             &NewUser {
-                email: "a@example.com",
+                email: &email("a@example.com"),
                 name: "",
                 role: Role::EndUser,
                 locale: "en",
@@ -536,41 +543,41 @@ mod tests {
     async fn email_codes_die_after_five_wrong_tries() {
         let (_dir, db) = db().await;
         let mut conn = db.acquire().await.expect("conn");
-        let code = create_email_code(&mut conn, "v@example.com", 900)
+        let code = create_email_code(&mut conn, &email("v@example.com"), 900)
             .await
             .expect("code");
         drop(conn);
         let wrong = if code == "000000" { "111111" } else { "000000" };
         for _ in 0..MAX_CODE_ATTEMPTS {
             assert!(
-                !use_email_code(&db, "v@example.com", wrong)
+                !use_email_code(&db, &email("v@example.com"), wrong)
                     .await
                     .expect("check")
             );
         }
         // Even the right code is refused now: guessing is capped.
         assert!(
-            !use_email_code(&db, "v@example.com", &code)
+            !use_email_code(&db, &email("v@example.com"), &code)
                 .await
                 .expect("check")
         );
         let mut conn = db.acquire().await.expect("conn");
-        let fresh = create_email_code(&mut conn, "v@example.com", 900)
+        let fresh = create_email_code(&mut conn, &email("v@example.com"), 900)
             .await
             .expect("code");
         drop(conn);
         assert!(
-            !use_email_code(&db, "w@example.com", &fresh)
+            !use_email_code(&db, &email("w@example.com"), &fresh)
                 .await
                 .expect("check")
         );
         assert!(
-            use_email_code(&db, "v@example.com", &fresh)
+            use_email_code(&db, &email("v@example.com"), &fresh)
                 .await
                 .expect("check")
         );
         assert!(
-            !use_email_code(&db, "v@example.com", &fresh)
+            !use_email_code(&db, &email("v@example.com"), &fresh)
                 .await
                 .expect("check")
         );

@@ -96,10 +96,10 @@ mod tests {
         let t = ticket(&desk, &user).await;
         assert_eq!(offer_waiting(db, 100).await.expect("offer"), 0);
         // Olga has been idle longest: she gets it first.
-        queue::set_presence(db, &olga, "available", Some(5), 1)
+        queue::set_presence(db, &olga, queue::Availability::Available, Some(5), 1)
             .await
             .expect("presence");
-        queue::set_presence(db, &petra, "available", Some(5), 2)
+        queue::set_presence(db, &petra, queue::Availability::Available, Some(5), 2)
             .await
             .expect("presence");
         sqlx::query("UPDATE operator_presence SET last_assigned_at = $1 WHERE user_id = $2")

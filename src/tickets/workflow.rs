@@ -13,8 +13,8 @@ use crate::store::users::User;
 use crate::store::{Db, StoreError, now, organisations, users};
 use crate::tickets::attachments::Stored;
 use crate::tickets::{
-    Action, Actor, AutoClose, Priority, ResponseTargets, Source, Status, TicketKind,
-    TransitionError, transition,
+    Action, Actor, AutoClose, Impact, Priority, Reproducibility, ResponseTargets, Source, Status,
+    TicketKind, TransitionError, transition,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -65,8 +65,8 @@ pub struct TicketInput {
     pub summary: String,
     pub description: String,
     pub category: Option<String>,
-    pub reproducibility: Option<String>,
-    pub impact: Option<String>,
+    pub reproducibility: Option<Reproducibility>,
+    pub impact: Option<Impact>,
     pub steps: Option<String>,
     pub additional_info: Option<String>,
     pub conversation_id: Option<String>,
@@ -140,8 +140,8 @@ impl Desk {
                 summary: &input.summary,
                 description: &input.description,
                 category: input.category.as_deref(),
-                reproducibility: input.reproducibility.as_deref(),
-                impact: input.impact.as_deref(),
+                reproducibility: input.reproducibility,
+                impact: input.impact,
                 steps: input.steps.as_deref(),
                 additional_info: input.additional_info.as_deref(),
                 conversation_id: input.conversation_id.as_deref(),
@@ -156,11 +156,7 @@ impl Desk {
             .await?;
         if let Some(conv) = &input.conversation_id {
             // The bot conversation becomes part of the ticket, and its owner's.
-            sqlx::query("UPDATE conversations SET user_id = $1 WHERE id = $2 AND (user_id IS NULL OR user_id = $1)")
-                .bind(&requester.id)
-                .bind(conv)
-                .execute(&mut *tx)
-                .await?;
+            crate::store::conversations::claim(&mut tx, conv, &requester.id).await?;
         }
         let url = self.ticket_url(number);
         self.queue(
@@ -793,7 +789,7 @@ mod tests {
         let t = assign(&desk, &t, &olga).await;
         // Petra is available but busier than Quinn; Olga is the assignee.
         for (who, at) in [(&olga, 1), (&petra, 2), (&quinn, 3)] {
-            queue::set_presence(&desk.db, who, "available", Some(5), at)
+            queue::set_presence(&desk.db, who, queue::Availability::Available, Some(5), at)
                 .await
                 .expect("presence");
         }
@@ -875,7 +871,7 @@ mod tests {
     async fn an_answered_or_unassigned_ticket_is_left_alone() {
         let (_dir, desk, olga, user) = setup().await;
         let petra = operator(&desk, "petra@x.com", "Petra").await;
-        queue::set_presence(&desk.db, &petra, "available", Some(5), 1)
+        queue::set_presence(&desk.db, &petra, queue::Availability::Available, Some(5), 1)
             .await
             .expect("presence");
         let t = ticket(&desk, &user).await;
@@ -886,7 +882,7 @@ mod tests {
             0
         );
         // Assigned, but nobody else is available: it stays (flagged only).
-        queue::set_presence(&desk.db, &petra, "away", Some(5), 2)
+        queue::set_presence(&desk.db, &petra, queue::Availability::Away, Some(5), 2)
             .await
             .expect("presence");
         let t = assign(&desk, &t, &olga).await;
@@ -897,7 +893,7 @@ mod tests {
             0
         );
         // Petra is back and is offered it, declines: it stays with Olga.
-        queue::set_presence(&desk.db, &petra, "available", Some(5), 3)
+        queue::set_presence(&desk.db, &petra, queue::Availability::Available, Some(5), 3)
             .await
             .expect("presence");
         assert_eq!(

@@ -7,7 +7,7 @@ use std::future::Future;
 
 use anyhow::Context;
 
-use crate::accounts::{Role, invite, password};
+use crate::accounts::{Email, Role, invite, password};
 use crate::config::Config;
 use crate::store::{self, Db, organisations, users};
 
@@ -49,7 +49,8 @@ pub fn user_invite(config: &Config, email: &str, role: &str, name: &str) -> anyh
     block_on(async {
         let (db, public_url) = open_for_links(config).await?;
         let role = Role::parse(role).context("unknown role")?;
-        let (user, link) = invite::invite(&db, public_url, email, name, role).await?;
+        let email = Email::parse(email)?;
+        let (user, link) = invite::invite(&db, public_url, &email, name, role).await?;
         println!(
             "invited {} ({}); the invitation email is queued",
             user.email,
@@ -73,6 +74,7 @@ pub fn user_create_admin(
 ) -> anyhow::Result<()> {
     block_on(async {
         let (db, public_url) = open_for_links(config).await?;
+        let email = Email::parse(email)?;
         if password_stdin {
             let mut line = String::new();
             std::io::stdin()
@@ -82,12 +84,12 @@ pub fn user_create_admin(
             // Checked before the account exists, so a refused password
             // leaves nothing behind.
             password::check_new(pw).map_err(anyhow::Error::msg)?;
-            let (user, _) = invite::invite(&db, public_url, email, name, Role::Admin).await?;
+            let (user, _) = invite::invite(&db, public_url, &email, name, Role::Admin).await?;
             let hash = password::hash(pw).map_err(|e| anyhow::anyhow!("{e}"))?;
             users::set_password(&db, &user.id, &hash).await?;
             println!("created admin {}", user.email);
         } else {
-            let (user, link) = invite::invite(&db, public_url, email, name, Role::Admin).await?;
+            let (user, link) = invite::invite(&db, public_url, &email, name, Role::Admin).await?;
             println!("created admin {}; set the password at: {link}", user.email);
         }
         Ok(())
@@ -133,7 +135,7 @@ pub fn org_add_member(config: &Config, name: &str, email: &str) -> anyhow::Resul
         let org = organisations::by_name(&db, name.trim())
             .await?
             .with_context(|| format!("no organisation named {name}"))?;
-        let email = crate::accounts::normalise_email(email).map_err(anyhow::Error::msg)?;
+        let email = Email::parse(email)?;
         let user = users::by_email(&db, &email)
             .await?
             .with_context(|| format!("no account with the email {email}"))?;
@@ -157,7 +159,10 @@ pub fn team_create(config: &Config, name: &str) -> anyhow::Result<()> {
 pub fn team_add_member(config: &Config, name: &str, email: &str) -> anyhow::Result<()> {
     block_on(async {
         let db = open(config).await?;
-        crate::live::teams::add_member(&db, name, email).await?;
+        // Not an address: no account has it either (the same refusal).
+        let address = Email::parse(email)
+            .map_err(|_| crate::live::teams::TeamError::NoUser(email.trim().to_string()))?;
+        crate::live::teams::add_member(&db, name, &address).await?;
         println!("{} is now in the team {}", email.trim(), name.trim());
         Ok(())
     })

@@ -18,6 +18,7 @@ use serde::Serialize;
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::accounts::Email;
 use crate::accounts::Role;
 use crate::store::users::{self, NewUser};
 use crate::store::{self, queue};
@@ -163,17 +164,21 @@ async fn run_async(opts: &ChatBenchOptions) -> anyhow::Result<ChatBenchReport> {
         &mut conn,
         &NewUser {
             role: Role::Operator,
-            ..NewUser::end_user("bench-operator@example.test", "Operator", None)
+            ..NewUser::end_user(
+                &Email::parse("bench-operator@example.test")?,
+                "Operator",
+                None,
+            )
         },
     )
     .await?;
     drop(conn);
-    queue::set_presence(&db, &op.id, "available", Some(0), now).await?;
+    queue::set_presence(&db, &op.id, queue::Availability::Available, Some(0), now).await?;
     let op_token = users::create_visitor_token(&db, &op.id, 86_400).await?;
     let mut chats = Vec::with_capacity(opts.chats);
     for i in 0..opts.chats {
         let mut conn = db.acquire().await?;
-        let email = format!("bench-user-{i}@example.test");
+        let email = Email::parse(&format!("bench-user-{i}@example.test"))?;
         let u = users::create(&mut conn, &NewUser::end_user(&email, "", None)).await?;
         drop(conn);
         let token = users::create_visitor_token(&db, &u.id, 86_400).await?;
@@ -200,7 +205,7 @@ async fn run_async(opts: &ChatBenchOptions) -> anyhow::Result<ChatBenchReport> {
     let mut tokens = Vec::with_capacity(opts.idle);
     let mut tx = db.begin().await?;
     for i in 0..opts.idle {
-        let email = format!("bench-visitor-{i}@example.test");
+        let email = Email::parse(&format!("bench-visitor-{i}@example.test"))?;
         let u = users::create(&mut tx, &NewUser::end_user(&email, "", None)).await?;
         tokens.push(users::create_visitor_token_in(&mut tx, &u.id, 86_400).await?);
     }

@@ -1,0 +1,64 @@
+//! Operators' availability: setting it (with its capacity) and what it
+//! means for waiting work, and whether the widget may offer a chat now.
+
+use crate::live::queue;
+use crate::store::live_settings;
+use crate::store::queue::{self as q, Availability, Presence};
+use crate::store::users::User;
+use crate::store::{Db, StoreError};
+
+/// Most live chats an operator may set (0 means unlimited).
+pub const MAX_CAPACITY: i64 = 100;
+
+/// Capacity before an operator first sets their availability.
+const FIRST_CAPACITY: i64 = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PresenceError {
+    #[error("Capacity is 0 (unlimited) to {MAX_CAPACITY} chats.")]
+    Capacity,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An operator sets their availability (and capacity); coming back, or
+/// having more room, they are offered what waits at once.
+pub async fn set(
+    db: &Db,
+    operator: &User,
+    availability: Availability,
+    capacity: Option<i64>,
+    now: i64,
+) -> Result<Presence, PresenceError> {
+    if capacity.is_some_and(|c| !(0..=MAX_CAPACITY).contains(&c)) {
+        return Err(PresenceError::Capacity);
+    }
+    let capacity = match (capacity, q::presence(db, &operator.id).await?) {
+        (Some(c), _) => Some(c),
+        // A first availability gets the admins' default capacity.
+        (None, None) => Some(live_settings::get(db).await?.default_capacity),
+        (None, Some(_)) => None,
+    };
+    let presence = q::set_presence(db, &operator.id, availability, capacity, now).await?;
+    queue::slot_freed(db, &operator.id, now).await?;
+    crate::tickets::dispatch::offer_waiting(db, now).await?;
+    Ok(presence)
+}
+
+/// The operator's presence (offline until first set).
+pub async fn of(db: &Db, operator: &User) -> Result<Presence, StoreError> {
+    Ok(q::presence(db, &operator.id).await?.unwrap_or(Presence {
+        availability: Availability::Offline,
+        capacity: FIRST_CAPACITY,
+        last_assigned_at: 0,
+        updated_at: 0,
+    }))
+}
+
+/// Whether live chat is on, and whether someone could take a chat now
+/// (for requests without a team).
+pub async fn chat_open(db: &Db) -> Result<(bool, bool), StoreError> {
+    let enabled = live_settings::get(db).await?.chat_enabled;
+    let someone = enabled && !q::available_operators(db).await?.is_empty();
+    Ok((enabled, someone))
+}
