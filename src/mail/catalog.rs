@@ -80,6 +80,8 @@ pub(super) enum TextError {
     Missing(&'static str, String),
     #[error("templates/mail/{0}.toml, `{1}`: {2}")]
     Placeholder(&'static str, String, String),
+    #[error("the email layout does not render: {0}")]
+    Layout(String),
 }
 
 /// One language's texts, keyed `section.key` (`ticket_created.subject`).

@@ -195,7 +195,7 @@ fn render_in(
         link_fallback: &link_fallback,
     };
     let text = layout::to_text(&frame, &blocks);
-    let html = layout::to_html(&frame, &blocks);
+    let html = layout::to_html(&frame, &blocks).map_err(|e| TextError::Layout(format!("{e:#}")))?;
     Ok((
         Rendered {
             subject,
@@ -814,10 +814,11 @@ mod tests {
             .expect("templates/mail")
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
             .collect();
-        let embedded: BTreeSet<String> = Lang::ALL
+        let mut embedded: BTreeSet<String> = Lang::ALL
             .iter()
             .map(|l| format!("{}.toml", l.code()))
             .collect();
+        embedded.insert("layout.html".into());
         assert_eq!(
             present, embedded,
             "a file the emails do not use, or a missing one"
