@@ -1,6 +1,12 @@
 //! Turns a notification's content (a list of blocks) into the plain-text and
-//! HTML bodies. Knows nothing about languages: every string it receives is
-//! already translated and cleaned; it only escapes and arranges.
+//! HTML bodies; the HTML is the template `templates/mail/layout.html`. Knows
+//! nothing about languages: every string it receives is already translated
+//! and cleaned; it only escapes and arranges.
+
+use std::sync::LazyLock;
+
+use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior};
+use serde::Serialize;
 
 use super::text::{escape_html, is_web_url};
 
@@ -67,97 +73,107 @@ pub fn to_text(frame: &Frame, blocks: &[Block]) -> String {
     format!("{}\n\n-- \n{}\n", parts.join("\n\n"), frame.footer)
 }
 
-const FONT: &str = "font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;";
-const MUTED: &str = "#57606a";
-const ACCENT: &str = "#1f6feb";
-
-/// The HTML part: a single centred card with inline styles only, because
-/// most mail clients drop `<style>` blocks and external stylesheets.
-pub fn to_html(frame: &Frame, blocks: &[Block]) -> String {
-    let mut body = String::new();
-    body.push_str(&para(frame.greeting));
-    for block in blocks {
-        body.push_str(&match block {
-            Block::Para(p) => para(p),
-            Block::Note(n) => format!(
-                "<p style=\"margin:0 0 16px;font-size:13px;color:{MUTED};\">{}</p>\n",
-                escape_html(n)
-            ),
-            Block::Quote(q) => format!(
-                "<div style=\"margin:0 0 16px;padding:12px 16px;border-left:4px solid #d0d7de;\
-                 background:#f6f8fa;\">{}</div>\n",
-                escape_html(q).replace('\n', "<br>\n")
-            ),
-            Block::Details(rows) => details(rows),
-            Block::Code(code) => format!(
-                "<p style=\"margin:8px 0 24px;font-size:30px;font-weight:700;letter-spacing:6px;\
-                 font-family:Menlo,Consolas,'Courier New',monospace;\">{}</p>\n",
-                escape_html(code)
-            ),
-            Block::Action { label, url } => action(label, url, frame.link_fallback),
-        });
-    }
-    body.push_str(&para(frame.signature));
-
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{title}</title>\n</head>\n\
-         <body style=\"margin:0;padding:0;background:#f4f5f7;\">\n\
-         <table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" \
-         style=\"background:#f4f5f7;\"><tr><td align=\"center\" style=\"padding:24px 12px;\">\n\
-         <table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" \
-         style=\"max-width:600px;background:#ffffff;border:1px solid #e1e4e8;border-radius:6px;\">\
-         <tr><td style=\"padding:28px 32px;{FONT}font-size:15px;line-height:1.55;color:#1f2328;\">\n\
-         {body}</td></tr></table>\n\
-         <p style=\"margin:16px 0 0;{FONT}font-size:12px;color:{MUTED};\">{footer}</p>\n\
-         </td></tr></table>\n</body>\n</html>\n",
-        lang = escape_html(frame.lang),
-        title = escape_html(frame.subject),
-        footer = escape_html(frame.footer),
-    )
+/// The HTML part, from `templates/mail/layout.html`. An error here is a bug
+/// in that template (the tests render it); the caller handles it.
+pub fn to_html(frame: &Frame, blocks: &[Block]) -> Result<String, minijinja::Error> {
+    let blocks: Vec<HtmlBlock> = blocks.iter().map(HtmlBlock::from).collect();
+    ENV.get_template(LAYOUT)?.render(minijinja::context! {
+        lang => frame.lang,
+        subject => frame.subject,
+        greeting => frame.greeting,
+        signature => frame.signature,
+        footer => frame.footer,
+        link_fallback => frame.link_fallback,
+        blocks => blocks,
+    })
 }
 
-fn para(text: &str) -> String {
-    format!("<p style=\"margin:0 0 16px;\">{}</p>\n", escape_html(text))
+const LAYOUT: &str = "mail/layout.html";
+
+static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    // A misspelt variable is an error, not an empty string in an email.
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Lines holding only `{% … %}` leave nothing behind, so the template can
+    // be indented by blocks and still give the exact markup.
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.set_keep_trailing_newline(true);
+    // minijinja's own escaping also turns `/` into `&#x2f;`, which would make
+    // every link read `https:&#x2f;&#x2f;…`; the help center's escaping is
+    // what HTML needs.
+    env.set_formatter(|out, state, value| {
+        if state.auto_escape() == AutoEscape::Html && !value.is_safe() && !value.is_none() {
+            out.write_str(&escape_html(&value.to_string()))
+                .map_err(|e| minijinja::Error::new(ErrorKind::WriteFailure, e.to_string()))
+        } else {
+            minijinja::escape_formatter(out, state, value)
+        }
+    });
+    if let Err(e) = env.add_template(LAYOUT, include_str!("../../templates/mail/layout.html")) {
+        // Rendering then fails with "template not found", which the caller
+        // handles; the tests catch it first.
+        tracing::error!("{LAYOUT} does not compile: {e}");
+    }
+    env
+});
+
+/// A block as the template sees it: plain strings, with what the template
+/// must not decide (whether a URL may be a link) decided here.
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum HtmlBlock<'a> {
+    Para {
+        text: &'a str,
+    },
+    Note {
+        text: &'a str,
+    },
+    /// Split on `\n`: each line is escaped, then joined with `<br>`.
+    Quote {
+        lines: Vec<&'a str>,
+    },
+    Details {
+        rows: Vec<Row<'a>>,
+    },
+    Code {
+        code: &'a str,
+    },
+    Action {
+        label: &'a str,
+        url: &'a str,
+        clickable: bool,
+    },
 }
 
-fn details(rows: &[(String, String)]) -> String {
-    let mut html = String::from(
-        "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" \
-         style=\"margin:0 0 16px;border-collapse:collapse;\">\n",
-    );
-    for (label, value) in rows {
-        html.push_str(&format!(
-            "<tr><td style=\"padding:2px 16px 2px 0;color:{MUTED};vertical-align:top;\">{}</td>\
-             <td style=\"padding:2px 0;font-weight:600;\">{}</td></tr>\n",
-            escape_html(label),
-            escape_html(value)
-        ));
-    }
-    html.push_str("</table>\n");
-    html
+#[derive(Serialize)]
+struct Row<'a> {
+    label: &'a str,
+    value: &'a str,
 }
 
-fn action(label: &str, url: &str, fallback: &str) -> String {
-    if !is_web_url(url) {
-        // Not a link we are willing to make clickable: show it as text.
-        return format!(
-            "<p style=\"margin:0 0 16px;\">{}<br>{}</p>\n",
-            escape_html(label),
-            escape_html(url)
-        );
+impl<'a> From<&'a Block> for HtmlBlock<'a> {
+    fn from(block: &'a Block) -> Self {
+        match block {
+            Block::Para(text) => HtmlBlock::Para { text },
+            Block::Note(text) => HtmlBlock::Note { text },
+            Block::Quote(q) => HtmlBlock::Quote {
+                lines: q.split('\n').collect(),
+            },
+            Block::Details(rows) => HtmlBlock::Details {
+                rows: rows
+                    .iter()
+                    .map(|(label, value)| Row { label, value })
+                    .collect(),
+            },
+            Block::Code(code) => HtmlBlock::Code { code },
+            Block::Action { label, url } => HtmlBlock::Action {
+                label,
+                url,
+                clickable: is_web_url(url),
+            },
+        }
     }
-    let href = escape_html(url);
-    format!(
-        "<p style=\"margin:24px 0;\"><a href=\"{href}\" style=\"display:inline-block;\
-         padding:12px 22px;background:{ACCENT};color:#ffffff;text-decoration:none;\
-         border-radius:6px;font-weight:600;\">{label}</a></p>\n\
-         <p style=\"margin:0 0 16px;font-size:13px;color:{MUTED};\">{fallback}<br>\
-         <a href=\"{href}\" style=\"color:{ACCENT};word-break:break-all;\">{href}</a></p>\n",
-        label = escape_html(label),
-        fallback = escape_html(fallback),
-    )
 }
 
 #[cfg(test)]
@@ -180,7 +196,7 @@ mod tests {
         let blocks = [Block::Quote("one\n\n<b>two</b>".into())];
         let text = to_text(&frame(), &blocks);
         assert!(text.contains("> one\n>\n> <b>two</b>"), "{text}");
-        let html = to_html(&frame(), &blocks);
+        let html = to_html(&frame(), &blocks).expect("layout renders");
         assert!(
             html.contains("one<br>\n<br>\n&lt;b&gt;two&lt;/b&gt;"),
             "{html}"
@@ -194,7 +210,7 @@ mod tests {
             label: "Open".into(),
             url: "javascript:alert(1)".into(),
         }];
-        let html = to_html(&frame(), &blocks);
+        let html = to_html(&frame(), &blocks).expect("layout renders");
         assert!(!html.contains("href=\"javascript"), "{html}");
         assert!(html.contains("javascript:alert(1)"));
     }
@@ -205,12 +221,34 @@ mod tests {
             label: "View".into(),
             url: "https://x.test/t/1?a=1&b=\"2\"".into(),
         }];
-        let html = to_html(&frame(), &blocks);
+        let html = to_html(&frame(), &blocks).expect("layout renders");
         assert!(
             html.contains("href=\"https://x.test/t/1?a=1&amp;b=&quot;2&quot;\""),
             "{html}"
         );
         let text = to_text(&frame(), &blocks);
         assert!(text.contains("View\nhttps://x.test/t/1?a=1&b=\"2\""));
+    }
+
+    #[test]
+    fn every_block_kind_reaches_the_html() {
+        let blocks = [
+            Block::Para("para <1>".into()),
+            Block::Note("note <2>".into()),
+            Block::Quote("quote <3>".into()),
+            Block::Details(vec![("label <4>".into(), "value <5>".into())]),
+            Block::Code("code <6>".into()),
+            Block::Action {
+                label: "action <7>".into(),
+                url: "https://x.test/8".into(),
+            },
+        ];
+        let html = to_html(&frame(), &blocks).expect("layout renders");
+        for i in 1..=7 {
+            assert!(html.contains(&format!("&lt;{i}&gt;")), "{i}: {html}");
+        }
+        assert!(html.contains("Copy this link:<br><a href=\"https://x.test/8\""));
+        assert!(html.starts_with("<!DOCTYPE html>\n") && html.ends_with("</html>\n"));
+        assert!(!html.contains("{{") && !html.contains("{%"), "{html}");
     }
 }

@@ -138,6 +138,7 @@ mod tests {
             "en",
             "Frontdesk",
         )
+        .expect("renders")
     }
 
     fn header_block(message: &Message) -> String {
@@ -287,7 +288,8 @@ mod tests {
             },
             "ro",
             "Frontdesk",
-        );
+        )
+        .expect("renders");
         let message = build_message(
             FROM,
             &envelope("ana@example.test", Some("Ană Ștefănescu"), &r),

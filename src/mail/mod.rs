@@ -1,7 +1,9 @@
-//! Outgoing email: what a notification says ([`notification`]), how it is laid
-//! out as text and HTML ([`layout`]), how it becomes a safe MIME message
-//! ([`message`]) and how it leaves the process ([`transport`]).
+//! Outgoing email: what a notification says ([`notification`]) in words
+//! translators edit (`templates/mail/<lang>.toml`, loaded by [`catalog`]),
+//! how it is laid out as text and HTML ([`layout`]), how it becomes a safe
+//! MIME message ([`message`]) and how it leaves the process ([`transport`]).
 
+mod catalog;
 mod layout;
 pub mod message;
 pub mod notification;

@@ -1,10 +1,13 @@
-//! What each notification says, in English, French or Romanian. Produces the
-//! subject and the body blocks; [`super::layout`] turns those into text and
+//! What each notification says: which texts of the language's catalog
+//! ([`super::catalog`], `templates/mail/<lang>.toml`) it shows, in which
+//! order, with which values; [`super::layout`] turns those into text and
 //! HTML. Every interpolated value is cleaned here (one line, no control
 //! characters) so that neither the subject nor the bodies can be abused.
 
 use serde::{Deserialize, Serialize};
 
+use super::MailError;
+use super::catalog::{Lang, TextError, Texts};
 use super::layout::{self, Block, Frame};
 use super::text::{multi_line, single_line, truncate};
 
@@ -66,254 +69,168 @@ pub struct Rendered {
 /// Summaries longer than this are cut in subjects (the body has them whole).
 const SUBJECT_SUMMARY_CHARS: usize = 90;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Lang {
-    En,
-    Fr,
-    Ro,
-}
-
-impl Lang {
-    /// `"fr"`, `"FR"`, `"fr-CA"` and `"fr_FR"` are French; anything that is
-    /// not French or Romanian falls back to English.
-    fn parse(locale: &str) -> Lang {
-        let primary = locale
-            .trim()
-            .split(['-', '_'])
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        match primary.as_str() {
-            "fr" => Lang::Fr,
-            "ro" => Lang::Ro,
-            _ => Lang::En,
-        }
-    }
-
-    fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Fr => "fr",
-            Lang::Ro => "ro",
-        }
-    }
-}
+/// The status codes the catalogs name (`[status]`); others are shown as is.
+const STATUSES: [&str; 6] = [
+    "new",
+    "in_analysis",
+    "assigned",
+    "feedback",
+    "resolved",
+    "closed",
+];
+/// The priority codes the catalogs name (`[priority]`).
+const PRIORITIES: [&str; 4] = ["low", "normal", "high", "urgent"];
+/// The statuses that ask something of the requester: their email says what
+/// (`status_changed.hint_<status>`).
+const STATUSES_WITH_HINT: [&str; 3] = ["feedback", "resolved", "closed"];
 
 /// The label of a ticket status in a language. An unknown code gives
 /// "Unknown" (translated); [`render`] shows the raw code instead.
 pub fn status_label(code: &str, locale: &str) -> &'static str {
-    known_status(code, Lang::parse(locale)).unwrap_or(match Lang::parse(locale) {
-        Lang::En => "Unknown",
-        Lang::Fr => "Inconnu",
-        Lang::Ro => "Necunoscut",
-    })
+    public_label("status", &STATUSES, code, Lang::parse(locale))
 }
 
 /// The label of a ticket priority in a language. An unknown code gives
 /// "Unknown" (translated); [`render`] shows the raw code instead.
 pub fn priority_label(code: &str, locale: &str) -> &'static str {
-    known_priority(code, Lang::parse(locale)).unwrap_or(match Lang::parse(locale) {
-        Lang::En => "Unknown",
-        Lang::Fr => "Inconnue",
-        Lang::Ro => "Necunoscută",
+    public_label("priority", &PRIORITIES, code, Lang::parse(locale))
+}
+
+/// The label in `lang`, else in English; "?" only if both catalogs are
+/// broken, which the tests rule out.
+fn public_label(group: &str, known: &[&str], code: &str, lang: Lang) -> &'static str {
+    [lang, Lang::En]
+        .into_iter()
+        .find_map(|l| {
+            let mut t = Texts::new(l, "").ok()?;
+            label_or_unknown(&mut t, group, known, code).ok()
+        })
+        .unwrap_or("?")
+}
+
+fn label_or_unknown(
+    t: &mut Texts,
+    group: &str,
+    known: &[&str],
+    code: &str,
+) -> Result<&'static str, TextError> {
+    match known_label(t, group, known, code)? {
+        Some(label) => Ok(label),
+        None => t.raw(&format!("{group}.unknown")),
+    }
+}
+
+/// `None` for a code the catalogs do not name.
+fn known_label(
+    t: &mut Texts,
+    group: &str,
+    known: &[&str],
+    code: &str,
+) -> Result<Option<&'static str>, TextError> {
+    if known.contains(&code) {
+        t.raw(&format!("{group}.{code}")).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+/// Label for display in an email: the translation, or the cleaned raw code.
+fn label_text(t: &mut Texts, group: &str, known: &[&str], code: &str) -> Result<String, TextError> {
+    Ok(match known_label(t, group, known, code.trim())? {
+        Some(label) => label.to_owned(),
+        None => single_line(code),
     })
-}
-
-fn known_status(code: &str, lang: Lang) -> Option<&'static str> {
-    let [en, fr, ro] = match code {
-        "new" => ["New", "Nouveau", "Nou"],
-        "in_analysis" => ["In analysis", "En analyse", "În analiză"],
-        "assigned" => ["Assigned", "Assigné", "Atribuit"],
-        "feedback" => ["Feedback", "En attente de retour", "Așteaptă feedback"],
-        "resolved" => ["Resolved", "Résolu", "Rezolvat"],
-        "closed" => ["Closed", "Fermé", "Închis"],
-        _ => return None,
-    };
-    Some(pick(lang, en, fr, ro))
-}
-
-fn known_priority(code: &str, lang: Lang) -> Option<&'static str> {
-    let [en, fr, ro] = match code {
-        "low" => ["Low", "Basse", "Scăzută"],
-        "normal" => ["Normal", "Normale", "Normală"],
-        "high" => ["High", "Haute", "Ridicată"],
-        "urgent" => ["Urgent", "Urgente", "Urgentă"],
-        _ => return None,
-    };
-    Some(pick(lang, en, fr, ro))
-}
-
-fn pick(lang: Lang, en: &'static str, fr: &'static str, ro: &'static str) -> &'static str {
-    match lang {
-        Lang::En => en,
-        Lang::Fr => fr,
-        Lang::Ro => ro,
-    }
-}
-
-/// "72 hours" / "72 heures" / "72 de ore", with each language's plural rules.
-fn hours(lang: Lang, n: i64) -> String {
-    counted(
-        lang,
-        n,
-        ["hour", "hours"],
-        ["heure", "heures"],
-        ["oră", "ore"],
-    )
-}
-
-/// "15 minutes" / "15 minutes" / "15 minute" ("30 de minute").
-fn minutes(lang: Lang, n: i64) -> String {
-    counted(
-        lang,
-        n,
-        ["minute", "minutes"],
-        ["minute", "minutes"],
-        ["minut", "minute"],
-    )
-}
-
-fn counted(lang: Lang, n: i64, en: [&str; 2], fr: [&str; 2], ro: [&str; 2]) -> String {
-    match lang {
-        Lang::En => format!("{n} {}", if n == 1 { en[0] } else { en[1] }),
-        // French treats 0 and 1 as singular.
-        Lang::Fr => format!("{n} {}", if n.abs() <= 1 { fr[0] } else { fr[1] }),
-        // Romanian: 1 is singular; 0 and numbers ending in 01–19 take the
-        // plural directly ("15 ore"); others take "de" ("24 de ore").
-        Lang::Ro => {
-            let rest = n.abs() % 100;
-            if n == 1 {
-                format!("1 {}", ro[0])
-            } else if n == 0 || (1..=19).contains(&rest) {
-                format!("{n} {}", ro[1])
-            } else {
-                format!("{n} de {}", ro[1])
-            }
-        }
-    }
 }
 
 /// Renders a notification in `locale` (`en`, `fr`, `ro`; anything else is
 /// English) for the product called `product`.
-pub fn render(n: &Notification, locale: &str, product: &str) -> Rendered {
-    let lang = Lang::parse(locale);
+///
+/// If the language's catalog cannot write it, the email goes out in
+/// English; if English cannot either, the error is for the caller (the
+/// worker gives up on the message). Neither happens with the catalogs the
+/// tests check.
+pub fn render(n: &Notification, locale: &str, product: &str) -> Result<Rendered, MailError> {
+    with_fallback(Lang::parse(locale), |lang| {
+        render_in(n, lang, product).map(|(rendered, _)| rendered)
+    })
+}
+
+/// `attempt` in `lang`, else in English, else the error for the caller.
+fn with_fallback<T>(
+    lang: Lang,
+    attempt: impl Fn(Lang) -> Result<T, TextError>,
+) -> Result<T, MailError> {
+    match attempt(lang) {
+        Err(e) if lang != Lang::En => {
+            tracing::error!("email not written in {}, sent in English: {e}", lang.code());
+            attempt(Lang::En)
+        }
+        result => result,
+    }
+    .map_err(|e| MailError::Build(e.to_string()))
+}
+
+/// Renders in exactly `lang`, with no fallback; also gives the catalog keys
+/// it used.
+fn render_in(
+    n: &Notification,
+    lang: Lang,
+    product: &str,
+) -> Result<(Rendered, Vec<String>), TextError> {
     let product = match single_line(product) {
         p if p.is_empty() => "Frontdesk".to_owned(),
         p => p,
     };
-    let (subject, blocks) = compose(n, lang, &product);
+    let mut t = Texts::new(lang, &product)?;
+    let (subject, blocks) = compose(n, &mut t)?;
     let subject = single_line(&subject);
-    let (greeting, signature, footer, link_fallback) = match lang {
-        Lang::En => (
-            "Hello,".to_owned(),
-            format!("The {product} team"),
-            format!("This email was sent automatically by {product}."),
-            "If the button does not work, copy this link into your browser:",
-        ),
-        Lang::Fr => (
-            "Bonjour,".to_owned(),
-            format!("L’équipe {product}"),
-            format!("Cet e-mail a été envoyé automatiquement par {product}."),
-            "Si le bouton ne fonctionne pas, copiez ce lien dans votre navigateur\u{a0}:",
-        ),
-        Lang::Ro => (
-            "Bună ziua,".to_owned(),
-            format!("Echipa {product}"),
-            format!("Acest e-mail a fost trimis automat de {product}."),
-            "Dacă butonul nu funcționează, copiați acest link în browser:",
-        ),
-    };
+    let (greeting, signature) = (t.text("frame.greeting")?, t.text("frame.signature")?);
+    let (footer, link_fallback) = (t.text("frame.footer")?, t.text("frame.link_fallback")?);
     let frame = Frame {
         lang: lang.code(),
         subject: &subject,
         greeting: &greeting,
         signature: &signature,
         footer: &footer,
-        link_fallback,
+        link_fallback: &link_fallback,
     };
-    Rendered {
-        text: layout::to_text(&frame, &blocks),
-        html: layout::to_html(&frame, &blocks),
-        subject,
-    }
+    let text = layout::to_text(&frame, &blocks);
+    let html = layout::to_html(&frame, &blocks).map_err(|e| TextError::Layout(format!("{e:#}")))?;
+    Ok((
+        Rendered {
+            subject,
+            text,
+            html,
+        },
+        t.used,
+    ))
 }
 
-/// Status label for display: the translation, or the cleaned raw code.
-fn status_text(code: &str, lang: Lang) -> String {
-    known_status(code.trim(), lang)
-        .map(str::to_owned)
-        .unwrap_or_else(|| single_line(code))
-}
-
-fn priority_text(code: &str, lang: Lang) -> String {
-    known_priority(code.trim(), lang)
-        .map(str::to_owned)
-        .unwrap_or_else(|| single_line(code))
-}
-
-/// The subject (before final cleaning) and the body blocks.
-fn compose(n: &Notification, lang: Lang, p: &str) -> (String, Vec<Block>) {
+/// The subject (before final cleaning) and the body blocks. Each arm names
+/// its catalog section's keys in reading order.
+fn compose(n: &Notification, t: &mut Texts) -> Result<(String, Vec<Block>), TextError> {
     use Block::{Action, Code, Details, Note, Para, Quote};
-    match n {
+    Ok(match n {
         Notification::TicketCreated {
             number,
             summary,
             url,
         } => {
-            let (s, url) = (single_line(summary), single_line(url));
+            let s = single_line(summary);
             let short = truncate(&s, SUBJECT_SUMMARY_CHARS);
-            match lang {
-                Lang::En => (
-                    format!("[{p}] Request #{number} received: {short}"),
-                    vec![
-                        Para(format!("We received your request #{number} “{s}”.")),
-                        Para(
-                            "Our team will get back to you as soon as possible. You can follow \
-                             its progress and add information at any time:"
-                                .into(),
-                        ),
-                        Action {
-                            label: format!("View request #{number}"),
-                            url,
-                        },
-                    ],
-                ),
-                Lang::Fr => (
-                    format!("[{p}] Demande #{number} reçue\u{a0}: {short}"),
-                    vec![
-                        Para(format!(
-                            "Nous avons bien reçu votre demande #{number} «\u{a0}{s}\u{a0}»."
-                        )),
-                        Para(
-                            "Notre équipe vous répondra dans les meilleurs délais. Vous pouvez \
-                             suivre son avancement et ajouter des informations à tout \
-                             moment\u{a0}:"
-                                .into(),
-                        ),
-                        Action {
-                            label: format!("Voir la demande #{number}"),
-                            url,
-                        },
-                    ],
-                ),
-                Lang::Ro => (
-                    format!("[{p}] Solicitarea #{number} a fost înregistrată: {short}"),
-                    vec![
-                        Para(format!(
-                            "Am primit solicitarea dumneavoastră #{number} „{s}”."
-                        )),
-                        Para(
-                            "Echipa noastră vă va răspunde cât mai curând posibil. Puteți urmări \
-                             stadiul solicitării și puteți adăuga informații oricând:"
-                                .into(),
-                        ),
-                        Action {
-                            label: format!("Vezi solicitarea #{number}"),
-                            url,
-                        },
-                    ],
-                ),
-            }
+            t.set("number", number.to_string());
+            t.set("summary", s);
+            (
+                t.text_with("ticket_created.subject", &[("summary", &short)])?,
+                vec![
+                    Para(t.text("ticket_created.received")?),
+                    Para(t.text("ticket_created.follow_up")?),
+                    Action {
+                        label: t.text("ticket_created.button")?,
+                        url: single_line(url),
+                    },
+                ],
+            )
         }
 
         Notification::StatusChanged {
@@ -323,76 +240,22 @@ fn compose(n: &Notification, lang: Lang, p: &str) -> (String, Vec<Block>) {
             to,
             url,
         } => {
-            let (s, url) = (single_line(summary), single_line(url));
-            let (from_l, to_l) = (status_text(from, lang), status_text(to, lang));
-            let mut blocks = match lang {
-                Lang::En => vec![Para(format!(
-                    "Your request #{number} “{s}” is now {to_l} (previously: {from_l})."
-                ))],
-                Lang::Fr => vec![Para(format!(
-                    "Votre demande #{number} «\u{a0}{s}\u{a0}» est maintenant au statut \
-                     «\u{a0}{to_l}\u{a0}» (auparavant\u{a0}: {from_l})."
-                ))],
-                Lang::Ro => vec![Para(format!(
-                    "Solicitarea dumneavoastră #{number} „{s}” are acum starea „{to_l}” \
-                     (anterior: {from_l})."
-                ))],
-            };
-            // A few statuses ask something of the requester: say what.
-            let hint = match (to.trim(), lang) {
-                ("feedback", Lang::En) => Some(
-                    "We need more information from you to continue. Please reply on the \
-                     request page.",
-                ),
-                ("feedback", Lang::Fr) => Some(
-                    "Nous avons besoin d’informations complémentaires pour continuer. Merci de \
-                     répondre depuis la page de la demande.",
-                ),
-                ("feedback", Lang::Ro) => Some(
-                    "Avem nevoie de informații suplimentare pentru a continua. Vă rugăm să \
-                     răspundeți din pagina solicitării.",
-                ),
-                ("resolved", Lang::En) => {
-                    Some("If the problem persists, let us know by replying on the request page.")
-                }
-                ("resolved", Lang::Fr) => Some(
-                    "Si le problème persiste, faites-le-nous savoir en répondant depuis la page \
-                     de la demande.",
-                ),
-                ("resolved", Lang::Ro) => {
-                    Some("Dacă problema persistă, anunțați-ne răspunzând din pagina solicitării.")
-                }
-                ("closed", Lang::En) => Some(
-                    "This request is now closed. If you need help again, feel free to submit \
-                     a new request.",
-                ),
-                ("closed", Lang::Fr) => Some(
-                    "Cette demande est désormais close. Si vous avez de nouveau besoin d’aide, \
-                     n’hésitez pas à créer une nouvelle demande.",
-                ),
-                ("closed", Lang::Ro) => Some(
-                    "Această solicitare a fost închisă. Dacă aveți din nou nevoie de ajutor, \
-                     puteți trimite o solicitare nouă.",
-                ),
-                _ => None,
-            };
-            blocks.extend(hint.map(|h| Para(h.to_owned())));
-            let (subject, label) = match lang {
-                Lang::En => (
-                    format!("[{p}] Your request #{number} is now {to_l}"),
-                    format!("View request #{number}"),
-                ),
-                Lang::Fr => (
-                    format!("[{p}] Votre demande #{number} est maintenant «\u{a0}{to_l}\u{a0}»"),
-                    format!("Voir la demande #{number}"),
-                ),
-                Lang::Ro => (
-                    format!("[{p}] Solicitarea dumneavoastră #{number} are acum starea „{to_l}”"),
-                    format!("Vezi solicitarea #{number}"),
-                ),
-            };
-            blocks.push(Action { label, url });
-            (subject, blocks)
+            let status = label_text(t, "status", &STATUSES, to)?;
+            let previous = label_text(t, "status", &STATUSES, from)?;
+            t.set("number", number.to_string());
+            t.set("summary", single_line(summary));
+            t.set("status", status);
+            t.set("previous", previous);
+            let mut blocks = vec![Para(t.text("status_changed.changed")?)];
+            let to = to.trim();
+            if STATUSES_WITH_HINT.contains(&to) {
+                blocks.push(Para(t.text(&format!("status_changed.hint_{to}"))?));
+            }
+            blocks.push(Action {
+                label: t.text("status_changed.button")?,
+                url: single_line(url),
+            });
+            (t.text("status_changed.subject")?, blocks)
         }
 
         Notification::PublicReply {
@@ -402,40 +265,23 @@ fn compose(n: &Notification, lang: Lang, p: &str) -> (String, Vec<Block>) {
             body,
             url,
         } => {
-            let (s, url, body) = (single_line(summary), single_line(url), multi_line(body));
-            let a = match single_line(author) {
-                a if a.is_empty() => {
-                    pick(lang, "Our team", "Notre équipe", "Echipa noastră").into()
-                }
+            let author = match single_line(author) {
+                a if a.is_empty() => t.text("public_reply.unnamed_author")?,
                 a => a,
             };
-            let (subject, intro, after, label) = match lang {
-                Lang::En => (
-                    format!("[{p}] {a} replied to your request #{number}"),
-                    format!("{a} replied to your request #{number} “{s}”:"),
-                    "To answer, use the link below.",
-                    format!("View request #{number} and reply"),
-                ),
-                Lang::Fr => (
-                    format!("[{p}] {a} a répondu à votre demande #{number}"),
-                    format!("{a} a répondu à votre demande #{number} «\u{a0}{s}\u{a0}»\u{a0}:"),
-                    "Pour répondre, utilisez le lien ci-dessous.",
-                    format!("Voir la demande #{number} et répondre"),
-                ),
-                Lang::Ro => (
-                    format!("[{p}] {a} a răspuns la solicitarea dumneavoastră #{number}"),
-                    format!("{a} a răspuns la solicitarea dumneavoastră #{number} „{s}”:"),
-                    "Pentru a răspunde, folosiți linkul de mai jos.",
-                    format!("Vezi solicitarea #{number} și răspunde"),
-                ),
-            };
+            t.set("number", number.to_string());
+            t.set("summary", single_line(summary));
+            t.set("author", author);
             (
-                subject,
+                t.text("public_reply.subject")?,
                 vec![
-                    Para(intro),
-                    Quote(body),
-                    Para(after.into()),
-                    Action { label, url },
+                    Para(t.text("public_reply.replied")?),
+                    Quote(multi_line(body)),
+                    Para(t.text("public_reply.how_to_answer")?),
+                    Action {
+                        label: t.text("public_reply.button")?,
+                        url: single_line(url),
+                    },
                 ],
             )
         }
@@ -447,247 +293,122 @@ fn compose(n: &Notification, lang: Lang, p: &str) -> (String, Vec<Block>) {
             priority,
             url,
         } => {
-            let (s, url, who) = (
-                single_line(summary),
-                single_line(url),
-                single_line(requester),
-            );
-            let prio = priority_text(priority, lang);
+            let (s, who) = (single_line(summary), single_line(requester));
+            let prio = label_text(t, "priority", &PRIORITIES, priority)?;
             let short = truncate(&s, SUBJECT_SUMMARY_CHARS);
-            let (subject, intro, labels, action) = match lang {
-                Lang::En => (
-                    format!("[{p}] New request #{number} ({prio}): {short}"),
-                    "A new request has arrived in your queue.",
-                    ["Request:", "Summary:", "Requester:", "Priority:"],
-                    format!("Open request #{number}"),
+            t.set("number", number.to_string());
+            t.set("summary", s.clone());
+            t.set("requester", who.clone());
+            t.set("priority", prio.clone());
+            let rows = vec![
+                (
+                    t.text("operator_new_ticket.label_request")?,
+                    format!("#{number}"),
                 ),
-                Lang::Fr => (
-                    format!("[{p}] Nouvelle demande #{number} ({prio})\u{a0}: {short}"),
-                    "Une nouvelle demande est arrivée dans votre file d’attente.",
-                    [
-                        "Demande\u{a0}:",
-                        "Objet\u{a0}:",
-                        "Demandeur\u{a0}:",
-                        "Priorité\u{a0}:",
-                    ],
-                    format!("Ouvrir la demande #{number}"),
-                ),
-                Lang::Ro => (
-                    format!("[{p}] Solicitare nouă #{number} ({prio}): {short}"),
-                    "O solicitare nouă a sosit în coada dumneavoastră.",
-                    ["Solicitare:", "Subiect:", "Solicitant:", "Prioritate:"],
-                    format!("Deschide solicitarea #{number}"),
-                ),
-            };
-            let values = [format!("#{number}"), s, who, prio];
-            let rows = labels
-                .iter()
-                .zip(values)
-                .map(|(l, v)| ((*l).to_owned(), v))
-                .collect();
+                (t.text("operator_new_ticket.label_summary")?, s),
+                (t.text("operator_new_ticket.label_requester")?, who),
+                (t.text("operator_new_ticket.label_priority")?, prio),
+            ];
             (
-                subject,
+                t.text_with("operator_new_ticket.subject", &[("summary", &short)])?,
                 vec![
-                    Para(intro.into()),
+                    Para(t.text("operator_new_ticket.arrived")?),
                     Details(rows),
-                    Action { label: action, url },
+                    Action {
+                        label: t.text("operator_new_ticket.button")?,
+                        url: single_line(url),
+                    },
                 ],
             )
         }
 
         Notification::Invitation { url, expires_hours } => {
-            let (url, h) = (single_line(url), hours(lang, *expires_hours));
-            match lang {
-                Lang::En => (
-                    format!("You have been invited to {p}"),
-                    vec![
-                        Para(format!(
-                            "You have been invited to {p}. To activate your account, set your \
-                             password using the link below."
-                        )),
-                        Action {
-                            label: "Set my password".into(),
-                            url,
-                        },
-                        Note(format!(
-                            "This link expires in {h} and works once. If you were not \
-                             expecting this invitation, you can ignore this email."
-                        )),
-                    ],
-                ),
-                Lang::Fr => (
-                    format!("Vous êtes invité(e) à rejoindre {p}"),
-                    vec![
-                        Para(format!(
-                            "Vous avez été invité(e) à rejoindre {p}. Pour activer votre compte, \
-                             définissez votre mot de passe à l’aide du lien ci-dessous."
-                        )),
-                        Action {
-                            label: "Définir mon mot de passe".into(),
-                            url,
-                        },
-                        Note(format!(
-                            "Ce lien expire dans {h} et ne peut être utilisé qu’une seule fois. \
-                             Si vous n’attendiez pas cette invitation, vous pouvez ignorer cet \
-                             e-mail."
-                        )),
-                    ],
-                ),
-                Lang::Ro => (
-                    format!("Ați primit o invitație în {p}"),
-                    vec![
-                        Para(format!(
-                            "Ați primit o invitație pentru a vă crea un cont în {p}. Pentru a vă \
-                             activa contul, setați-vă parola folosind linkul de mai jos."
-                        )),
-                        Action {
-                            label: "Setează parola".into(),
-                            url,
-                        },
-                        Note(format!(
-                            "Acest link expiră în {h} și poate fi folosit o singură dată. Dacă \
-                             nu vă așteptați la această invitație, puteți ignora acest e-mail."
-                        )),
-                    ],
-                ),
-            }
+            let duration = t.count("hours", *expires_hours)?;
+            t.set("duration", duration);
+            (
+                t.text("invitation.subject")?,
+                vec![
+                    Para(t.text("invitation.invited")?),
+                    Action {
+                        label: t.text("invitation.button")?,
+                        url: single_line(url),
+                    },
+                    Note(t.text("invitation.expiry")?),
+                ],
+            )
         }
 
         Notification::PasswordReset { url, expires_hours } => {
-            let (url, h) = (single_line(url), hours(lang, *expires_hours));
-            match lang {
-                Lang::En => (
-                    format!("[{p}] Reset your password"),
-                    vec![
-                        Para(format!(
-                            "We received a request to reset the password of your {p} account. \
-                             Choose a new password using the link below."
-                        )),
-                        Action {
-                            label: "Choose a new password".into(),
-                            url,
-                        },
-                        Note(format!(
-                            "This link expires in {h} and works once. If you did not ask for \
-                             this, ignore this email: your password stays unchanged."
-                        )),
-                    ],
-                ),
-                Lang::Fr => (
-                    format!("[{p}] Réinitialisation de votre mot de passe"),
-                    vec![
-                        Para(format!(
-                            "Nous avons reçu une demande de réinitialisation du mot de passe de \
-                             votre compte {p}. Choisissez un nouveau mot de passe à l’aide du \
-                             lien ci-dessous."
-                        )),
-                        Action {
-                            label: "Choisir un nouveau mot de passe".into(),
-                            url,
-                        },
-                        Note(format!(
-                            "Ce lien expire dans {h} et ne peut être utilisé qu’une seule fois. \
-                             Si vous n’êtes pas à l’origine de cette demande, ignorez cet \
-                             e-mail\u{a0}: votre mot de passe reste inchangé."
-                        )),
-                    ],
-                ),
-                Lang::Ro => (
-                    format!("[{p}] Resetarea parolei"),
-                    vec![
-                        Para(format!(
-                            "Am primit o cerere de resetare a parolei pentru contul \
-                             dumneavoastră {p}. Alegeți o parolă nouă folosind linkul de mai jos."
-                        )),
-                        Action {
-                            label: "Alege o parolă nouă".into(),
-                            url,
-                        },
-                        Note(format!(
-                            "Acest link expiră în {h} și poate fi folosit o singură dată. Dacă \
-                             nu ați solicitat resetarea, ignorați acest e-mail: parola \
-                             dumneavoastră rămâne neschimbată."
-                        )),
-                    ],
-                ),
-            }
+            let duration = t.count("hours", *expires_hours)?;
+            t.set("duration", duration);
+            (
+                t.text("password_reset.subject")?,
+                vec![
+                    Para(t.text("password_reset.requested")?),
+                    Action {
+                        label: t.text("password_reset.button")?,
+                        url: single_line(url),
+                    },
+                    Note(t.text("password_reset.expiry")?),
+                ],
+            )
         }
 
-        Notification::ChatTranscript { transcript } => match lang {
-            Lang::En => (
-                format!("[{p}] Transcript of your chat"),
-                vec![
-                    Para("Here is the transcript of your chat with our team:".into()),
-                    Quote(transcript.clone()),
-                ],
-            ),
-            Lang::Fr => (
-                format!("[{p}] Transcription de votre discussion"),
-                vec![
-                    Para(
-                        "Voici la transcription de votre discussion avec notre équipe\u{a0}:"
-                            .into(),
-                    ),
-                    Quote(transcript.clone()),
-                ],
-            ),
-            Lang::Ro => (
-                format!("[{p}] Transcrierea discuției dumneavoastră"),
-                vec![
-                    Para("Iată transcrierea discuției dumneavoastră cu echipa noastră:".into()),
-                    Quote(transcript.clone()),
-                ],
-            ),
-        },
+        Notification::ChatTranscript { transcript } => (
+            t.text("chat_transcript.subject")?,
+            vec![
+                Para(t.text("chat_transcript.intro")?),
+                Quote(transcript.clone()),
+            ],
+        ),
+
         Notification::EmailCode {
             code,
             expires_minutes,
         } => {
-            let (code, m) = (single_line(code), minutes(lang, *expires_minutes));
-            match lang {
-                Lang::En => (
-                    format!("{code} is your {p} confirmation code"),
-                    vec![
-                        Para("Use this code to confirm your email address:".into()),
-                        Code(code),
-                        Note(format!(
-                            "It expires in {m}. If you did not request it, you can ignore this \
-                             email."
-                        )),
-                    ],
-                ),
-                Lang::Fr => (
-                    format!("{code} est votre code de confirmation {p}"),
-                    vec![
-                        Para("Voici votre code pour confirmer votre adresse e-mail\u{a0}:".into()),
-                        Code(code),
-                        Note(format!(
-                            "Il expire dans {m}. Si vous n’avez pas demandé ce code, vous pouvez \
-                             ignorer cet e-mail."
-                        )),
-                    ],
-                ),
-                Lang::Ro => (
-                    format!("{code} este codul dumneavoastră de confirmare {p}"),
-                    vec![
-                        Para("Folosiți acest cod pentru a vă confirma adresa de e-mail:".into()),
-                        Code(code),
-                        Note(format!(
-                            "Codul expiră în {m}. Dacă nu ați solicitat acest cod, puteți ignora \
-                             acest e-mail."
-                        )),
-                    ],
-                ),
-            }
+            let code = single_line(code);
+            let duration = t.count("minutes", *expires_minutes)?;
+            t.set("code", code.clone());
+            t.set("duration", duration);
+            (
+                t.text("email_code.subject")?,
+                vec![
+                    Para(t.text("email_code.use_code")?),
+                    Code(code),
+                    Note(t.text("email_code.expiry")?),
+                ],
+            )
         }
-    }
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
+    use crate::mail::catalog::catalog;
 
     const URL: &str = "https://help.example.test/requests/1001";
+
+    /// The tests below compare renderings; a failure to render is a failure.
+    fn render(n: &Notification, locale: &str, product: &str) -> Rendered {
+        super::render(n, locale, product).expect("renders")
+    }
+
+    fn counted(lang: Lang, unit: &str, n: i64) -> String {
+        Texts::new(lang, "Frontdesk")
+            .and_then(|mut t| t.count(unit, n))
+            .expect("counts")
+    }
+
+    fn hours(lang: Lang, n: i64) -> String {
+        counted(lang, "hours", n)
+    }
+
+    fn minutes(lang: Lang, n: i64) -> String {
+        counted(lang, "minutes", n)
+    }
 
     fn samples() -> Vec<Notification> {
         vec![
@@ -999,5 +720,122 @@ mod tests {
         );
         let back: Option<Notification> = json.and_then(|j| serde_json::from_value(j).ok());
         assert_eq!(back, Some(n));
+    }
+
+    /// The samples, plus what reaches every text: every status (new and
+    /// old), every priority, a reply without author, counts in every plural
+    /// form of every language.
+    fn every_text() -> Vec<Notification> {
+        let mut all = samples();
+        for code in STATUSES {
+            all.push(Notification::StatusChanged {
+                number: 2,
+                summary: "s".into(),
+                from: code.into(),
+                to: code.into(),
+                url: URL.into(),
+            });
+        }
+        for code in PRIORITIES {
+            all.push(Notification::OperatorNewTicket {
+                number: 3,
+                summary: "s".into(),
+                requester: "r".into(),
+                priority: code.into(),
+                url: URL.into(),
+            });
+        }
+        all.push(Notification::PublicReply {
+            number: 4,
+            summary: "s".into(),
+            author: " ".into(),
+            body: "b".into(),
+            url: URL.into(),
+        });
+        for n in [0, 1, 2, 20] {
+            all.push(Notification::Invitation {
+                url: URL.into(),
+                expires_hours: n,
+            });
+            all.push(Notification::PasswordReset {
+                url: URL.into(),
+                expires_hours: n,
+            });
+            all.push(Notification::EmailCode {
+                code: "123456".into(),
+                expires_minutes: n,
+            });
+        }
+        all
+    }
+
+    #[test]
+    fn every_kind_renders_in_every_language_and_every_text_is_used() {
+        for lang in Lang::ALL {
+            let file = format!("templates/mail/{}.toml", lang.code());
+            let mut used = BTreeSet::new();
+            for n in every_text() {
+                // No fallback here: a missing or broken text fails.
+                let (r, keys) = render_in(&n, lang, "Frontdesk")
+                    .unwrap_or_else(|e| panic!("{n:?} in {}: {e}", lang.code()));
+                let ctx = format!("{n:?} in {}", lang.code());
+                assert!(!r.subject.trim().is_empty(), "{ctx}");
+                assert!(
+                    !r.text.trim().is_empty() && !r.html.trim().is_empty(),
+                    "{ctx}"
+                );
+                for part in [&r.subject, &r.text, &r.html] {
+                    assert!(!part.contains(['{', '}']), "{ctx}: {part}");
+                }
+                used.extend(keys);
+            }
+            // `status_label` and `priority_label` of an unknown code.
+            let mut t = Texts::new(lang, "").expect("catalog");
+            for (group, known) in [("status", &STATUSES[..]), ("priority", &PRIORITIES[..])] {
+                label_or_unknown(&mut t, group, known, "bogus").expect("unknown label");
+            }
+            used.extend(t.used);
+            // A text present in one language but not another is unused
+            // there (or missing in the other, which fails above).
+            let present: BTreeSet<String> = catalog(lang)
+                .expect("catalog")
+                .keys()
+                .map(str::to_owned)
+                .collect();
+            let unused: Vec<&String> = present.difference(&used).collect();
+            assert!(unused.is_empty(), "{file}: texts no email uses: {unused:?}");
+        }
+    }
+
+    #[test]
+    fn every_file_in_templates_mail_is_embedded() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates/mail");
+        let present: BTreeSet<String> = std::fs::read_dir(dir)
+            .expect("templates/mail")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        let mut embedded: BTreeSet<String> = Lang::ALL
+            .iter()
+            .map(|l| format!("{}.toml", l.code()))
+            .collect();
+        embedded.insert("layout.html".into());
+        assert_eq!(
+            present, embedded,
+            "a file the emails do not use, or a missing one"
+        );
+    }
+
+    #[test]
+    fn a_language_that_fails_falls_back_to_english_then_to_an_error() {
+        let broken = |lang: Lang| match lang {
+            Lang::En => Ok("english"),
+            _ => Err(TextError::Missing("fr", "x".into())),
+        };
+        assert_eq!(with_fallback(Lang::Fr, broken).ok(), Some("english"));
+        let all_broken = |_: Lang| Err::<(), _>(TextError::Missing("en", "x".into()));
+        assert!(matches!(
+            with_fallback(Lang::Ro, all_broken),
+            Err(MailError::Build(m)) if m.contains("`x`")
+        ));
     }
 }

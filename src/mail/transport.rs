@@ -364,7 +364,8 @@ mod file_tests {
             },
             "fr",
             "Frontdesk",
-        );
+        )
+        .expect("renders");
         let env = Envelope {
             to: "dana@example.test",
             to_name: Some("Dana"),

@@ -69,7 +69,7 @@ impl Mailer {
     async fn send_one(&self, m: &outbox::Pending) -> Result<(), MailError> {
         let n: Notification = serde_json::from_str(&m.payload)
             .map_err(|e| MailError::Build(format!("unreadable outbox payload: {e}")))?;
-        let rendered = render(&n, &m.locale, &self.product);
+        let rendered = render(&n, &m.locale, &self.product)?;
         // Stable across retries (so duplicates can be recognised), and
         // distinct between installations whose outbox ids overlap.
         let digest = crate::ids::sha256_hex(&format!("{}\n{}", m.recipient, m.payload));
