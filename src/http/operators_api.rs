@@ -15,7 +15,7 @@ use super::auth::Caller;
 use super::error::{ApiError, ApiPath};
 use super::session_api::{JsonBody, json_body};
 use super::tickets_api;
-use crate::live::{presence, queue};
+use crate::live::{overview, presence};
 use crate::store::now;
 use crate::store::queue::{Availability as Presence, Presence as PresenceView};
 
@@ -107,7 +107,7 @@ pub async fn read_queue(
 ) -> Result<Json<Queue>, ApiError> {
     let me = caller.require_staff()?;
     let t = now();
-    let o = queue::overview(&state.db, me, t).await?;
+    let o = overview::waiting(&state.db, me, t).await?;
     Ok(Json(Queue {
         chats: o
             .chats

@@ -2,7 +2,7 @@
 //!
 //! `requests` is what users and operators do to a chat request (start,
 //! accept, decline, transfer, end) and what each side sees of it; `queue`
-//! offers requests to operators and lists what waits; `presence` is the
+//! offers requests to operators; `overview` lists what waits; `presence` is the
 //! operators' availability; `settings` checks the admins' settings;
 //! `chats` runs a chat's life (system messages, ending, its ticket and
 //! transcript); `invitations` lets an operator start a chat from a ticket;
@@ -17,6 +17,7 @@ pub mod chats;
 pub mod consoles;
 pub mod invitations;
 pub mod message_writer;
+pub mod overview;
 pub mod presence;
 pub mod queue;
 pub mod requests;

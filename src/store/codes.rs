@@ -8,7 +8,7 @@ use sqlx::{Database, Decode, Type};
 
 use crate::store::live_settings::ChatWith;
 use crate::store::queue::Availability;
-use crate::tickets::{Impact, Reproducibility};
+use crate::tickets::fields::{Impact, Reproducibility};
 
 macro_rules! decoded_as_code {
     ($($t:ty),+) => { $(
