@@ -17,7 +17,7 @@ use super::session_api::{JsonBody, json_body};
 use super::tickets_api;
 use crate::live::{overview, presence};
 use crate::store::now;
-use crate::store::queue::{Availability as Presence, Presence as PresenceView};
+use crate::store::queue::{self as q, Presence};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -29,7 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Availability {
+pub struct SetAvailability {
     /// available, away or offline.
     pub availability: String,
     /// Most live chats at once (0: unlimited).
@@ -37,16 +37,16 @@ pub struct Availability {
 }
 
 /// An operator sets their availability (and capacity).
-#[utoipa::path(put, path = "/api/operator/availability", tag = "operators", request_body = Availability,
-    responses((status = 200, body = PresenceView), (status = 400), (status = 401), (status = 403)))]
+#[utoipa::path(put, path = "/api/operator/availability", tag = "operators", request_body = SetAvailability,
+    responses((status = 200, body = Presence), (status = 400), (status = 401), (status = 403)))]
 pub async fn set_availability(
     State(state): State<AppState>,
     caller: Caller,
-    body: JsonBody<Availability>,
-) -> Result<Json<PresenceView>, ApiError> {
+    body: JsonBody<SetAvailability>,
+) -> Result<Json<Presence>, ApiError> {
     let me = caller.require_staff()?;
     let body = json_body(body)?;
-    let availability = Presence::parse(body.availability.trim()).ok_or_else(|| {
+    let availability = q::Availability::parse(body.availability.trim()).ok_or_else(|| {
         ApiError::bad(
             "invalid",
             Some("availability"),
@@ -59,11 +59,11 @@ pub async fn set_availability(
 
 /// The caller's availability (offline until first set).
 #[utoipa::path(get, path = "/api/operator/availability", tag = "operators",
-    responses((status = 200, body = PresenceView), (status = 401), (status = 403)))]
+    responses((status = 200, body = Presence), (status = 401), (status = 403)))]
 pub async fn my_availability(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<PresenceView>, ApiError> {
+) -> Result<Json<Presence>, ApiError> {
     let me = caller.require_staff()?;
     Ok(Json(presence::of(&state.db, me).await?))
 }
