@@ -303,13 +303,9 @@ pub async fn transfer(
     let email;
     let to = match (body.operator.as_deref(), body.team.as_deref()) {
         (Some(raw), None) => {
-            email = Email::parse(raw).map_err(|_| {
-                ApiError::bad(
-                    "unknown_operator",
-                    Some("operator"),
-                    format!("No operator has the email {raw}."),
-                )
-            })?;
+            // Not an address: no operator has it either (the same refusal).
+            email = Email::parse(raw)
+                .map_err(|_| requests::ChatError::UnknownOperator(raw.to_string()))?;
             TransferTo::Operator(&email)
         }
         (None, Some(team)) => TransferTo::Team(team),

@@ -44,9 +44,8 @@ pub async fn waiting(db: &Db, viewer: &User, now: i64) -> Result<Overview, Store
         if !crate::live::chats::may_follow(db, viewer, &request).await? {
             continue;
         }
-        let user = users::by_id(db, &request.user_id)
+        let user = users::name_of(db, &request.user_id)
             .await?
-            .map(|u| u.display_name().to_string())
             .unwrap_or_default();
         out.chats.push(WaitingChat {
             offered_to_me: request.offered_to.as_deref() == Some(viewer.id.as_str()),
@@ -71,9 +70,7 @@ pub async fn waiting(db: &Db, viewer: &User, now: i64) -> Result<Overview, Store
             continue;
         }
         let assignee = match &ticket.assignee_id {
-            Some(a) => users::by_id(db, a)
-                .await?
-                .map(|u| u.display_name().to_string()),
+            Some(a) => users::name_of(db, a).await?,
             None => None,
         };
         let offered_to_me = ticket_offers::offered_to(db, &ticket.id)

@@ -111,15 +111,6 @@ pub enum TransferTo<'a> {
     Team(&'a str),
 }
 
-async fn name_of(db: &Db, user_id: Option<&str>) -> Result<Option<String>, StoreError> {
-    Ok(match user_id {
-        Some(id) => users::by_id(db, id)
-            .await?
-            .map(|u| u.display_name().to_string()),
-        None => None,
-    })
-}
-
 async fn team_id(db: &Db, name: &str) -> Result<String, ChatError> {
     q::team_by_name(db, name.trim())
         .await?
@@ -133,7 +124,10 @@ async fn reread(db: &Db, r: ChatRequest) -> Result<ChatRequest, StoreError> {
 
 /// Its position, whether anyone could take it, the estimated wait.
 pub async fn progress(db: &Db, request: ChatRequest, now: i64) -> Result<Progress, StoreError> {
-    let operator = name_of(db, request.operator_id.as_deref()).await?;
+    let operator = match &request.operator_id {
+        Some(id) => users::name_of(db, id).await?,
+        None => None,
+    };
     let open = matches!(request.status.as_str(), "waiting" | "offered");
     let operators_available =
         !open || request.status == "offered" || !q::candidates(db, &request).await?.is_empty();
@@ -353,7 +347,10 @@ pub async fn email_transcript(desk: &Desk, r: &ChatRequest, now: i64) -> Result<
 pub async fn history(db: &Db, user: &User) -> Result<Vec<PastChat>, StoreError> {
     let mut out = Vec::new();
     for request in q::of_user(db, &user.id).await? {
-        let operator = name_of(db, request.operator_id.as_deref()).await?;
+        let operator = match &request.operator_id {
+            Some(id) => users::name_of(db, id).await?,
+            None => None,
+        };
         let ticket_number = match &request.ticket_id {
             Some(t) => ticket_store::by_id(db, t).await?.map(|t| t.number),
             None => None,

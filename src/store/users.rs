@@ -136,6 +136,11 @@ pub async fn by_id(db: &Db, id: &str) -> Result<Option<User>, StoreError> {
     by_id_conn(&mut conn, id).await
 }
 
+/// The name to show for a user, if they still exist.
+pub async fn name_of(db: &Db, id: &str) -> Result<Option<String>, StoreError> {
+    Ok(by_id(db, id).await?.map(|u| u.display_name().to_string()))
+}
+
 pub async fn by_email(db: &Db, email: &Email) -> Result<Option<User>, StoreError> {
     Ok(
         sqlx::query_as::<_, User>(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"))
