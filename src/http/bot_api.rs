@@ -46,6 +46,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(ask))
         .routes(routes!(suggestions))
+        .routes(routes!(article_card))
+        .routes(routes!(search))
         .routes(routes!(conversation))
         .layer(cors)
 }
@@ -272,6 +274,10 @@ async fn ask(
             sources_json: &sources_json,
             confidence: answer.confidence,
             escalated: answer.escalate,
+            ticket_type: answer
+                .escalate
+                .then_some(answer.suggested_ticket_type)
+                .flatten(),
         },
     )
     .await?;
@@ -350,6 +356,109 @@ async fn suggestions(
         .filter_map(|i| k.kb.articles.get(i).map(ArticleLink::from))
         .collect();
     Ok(Json(Suggestions { articles }))
+}
+
+#[derive(Deserialize)]
+struct SearchParams {
+    q: Option<String>,
+    locale: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct SearchResults {
+    /// Best first, at most 10.
+    results: Vec<SearchHit>,
+    /// The words searched for, when the search corrected their spelling.
+    respelled: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct SearchHit {
+    title: String,
+    /// The best section's heading (empty for the introduction).
+    section: String,
+    url: String,
+    /// The best section's first sentence.
+    excerpt: String,
+    category: String,
+}
+
+/// The help center's search, for the widget's search box.
+#[utoipa::path(get, path = "/api/bot/search", tag = "bot",
+    params(("q" = String, Query, description = "1 to 500 characters"),
+           ("locale" = Option<String>, Query)),
+    responses((status = 200, body = SearchResults), (status = 400)))]
+async fn search(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    p: Result<Query<SearchParams>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Json<SearchResults>, ApiError> {
+    let Query(p) = p?;
+    let q = p.q.unwrap_or_default().trim().to_string();
+    if q.is_empty() || q.chars().count() > 500 {
+        return Err(ApiError::bad(
+            "invalid_query",
+            Some("q"),
+            "q is 1 to 500 characters.",
+        ));
+    }
+    let k = state.knowledge.current();
+    let available = k.kb.locales();
+    let locale = locale_param(p.locale.as_deref())?
+        .filter(|l| available.contains(l))
+        .or_else(|| super::accepted_locale(&headers, &available))
+        .unwrap_or(DEFAULT_LOCALE);
+    let client = format!("ip:{ip}");
+    let found =
+        tokio::task::spawn_blocking(move || crate::help::browse::search(&k, locale, &q, &client))
+            .await??;
+    Ok(Json(SearchResults {
+        results: found
+            .hits
+            .into_iter()
+            .map(|h| SearchHit {
+                title: h.title,
+                section: h.section,
+                url: h.url,
+                excerpt: h.excerpt,
+                category: h.category,
+            })
+            .collect(),
+        respelled: found.respelled,
+    }))
+}
+
+#[derive(Deserialize)]
+struct CardParams {
+    url: Option<String>,
+}
+
+/// The card of a help-center link (an article sent in a chat): its title,
+/// the section and a line of its text.
+#[utoipa::path(get, path = "/api/bot/article-card", tag = "bot",
+    params(("url" = String, Query, description = "a link to an article: /help/{locale}/{article}[#section], or the same as an absolute URL")),
+    responses((status = 200, body = crate::help::kb::ArticleCard), (status = 400), (status = 404)))]
+async fn article_card(
+    State(state): State<AppState>,
+    p: Result<Query<CardParams>, QueryRejection>,
+) -> Result<Json<crate::help::kb::ArticleCard>, ApiError> {
+    let Query(p) = p?;
+    let url = p.url.unwrap_or_default();
+    if url.trim().is_empty() || url.len() > 2000 {
+        return Err(ApiError::bad(
+            "invalid_url",
+            Some("url"),
+            "url is a link to a help-center article, at most 2000 characters.",
+        ));
+    }
+    state
+        .knowledge
+        .current()
+        .kb
+        .card(&url)
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound("No help-center article at this link.".into()))
 }
 
 /// A conversation `user` may attach to a ticket or a chat: theirs by its key

@@ -91,20 +91,6 @@ fn short(form: &FormData, name: &'static str) -> Result<Option<String>, ApiError
     }
 }
 
-/// A first line of the description, for tickets opened without a summary.
-fn summary_from(description: &str) -> String {
-    let line = description
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("");
-    let mut s: String = line.trim().chars().take(MAX_SUMMARY_CHARS).collect();
-    if line.trim().chars().count() > MAX_SUMMARY_CHARS {
-        s.pop();
-        s.push('…');
-    }
-    s
-}
-
 /// Validates a new ticket's fields; `source` decides which are required
 /// (the portal asks for a summary, the widget derives it).
 pub async fn ticket_input(
@@ -149,7 +135,7 @@ pub async fn ticket_input(
                 "Please give the request a short title.",
             ));
         }
-        None => summary_from(&description),
+        None => crate::tickets::title::title_from(&description),
     };
     let reproducibility = code_field(
         form,

@@ -7,11 +7,12 @@
 use serde_json::json;
 
 use crate::live::bus::Bus;
-use crate::store::chat_messages::{self, ChatMessage, NewMessage};
+use crate::store::chat_messages::{self, Audience, ChatMessage, NewMessage};
 use crate::store::queue::{self, ChatRequest};
 use crate::store::tickets::{self as ticket_store, EventKind, NewEvent};
 use crate::store::users::{self, User};
 use crate::store::{Db, StoreError};
+use crate::tickets::title::title_from;
 use crate::tickets::workflow::{Desk, TicketInput, WorkflowError};
 use crate::tickets::{Priority, Source, TicketKind};
 
@@ -32,7 +33,40 @@ impl Default for LiveSettings {
     }
 }
 
+/// A chat's ticket title when nobody said anything to make one from.
 pub const AUTO_TICKET_SUMMARY: &str = "New ticket opened from chat";
+
+/// What a chat's ticket is about: the question the bot escalated, with the
+/// type the bot suggested; else the user's first words in the chat (and
+/// Settings help, the general type).
+async fn subject_of(db: &Db, chat: &ChatRequest) -> Result<(String, TicketKind), StoreError> {
+    if let Some(conversation) = &chat.conversation_id {
+        let turns = crate::store::conversations::messages(db, conversation).await?;
+        let escalation = turns.iter().rposition(|m| m.role == "bot" && m.escalated);
+        if let Some(at) = escalation {
+            let kind = turns[at]
+                .ticket_type
+                .as_deref()
+                .and_then(TicketKind::parse)
+                .unwrap_or(TicketKind::SettingsHelp);
+            let question = turns[..at].iter().rev().find(|m| m.role == "user");
+            let title = question.map(|m| title_from(&m.content)).unwrap_or_default();
+            if !title.is_empty() {
+                return Ok((title, kind));
+            }
+        }
+    }
+    let first_words = chat_messages::after(db, &chat.id, 0, 50, Audience::Everyone)
+        .await?
+        .into_iter()
+        .find(|m| m.kind == "text" && m.sender_id.as_deref() == Some(chat.user_id.as_str()))
+        .map(|m| title_from(&m.body))
+        .filter(|t| !t.is_empty());
+    Ok((
+        first_words.unwrap_or_else(|| AUTO_TICKET_SUMMARY.to_string()),
+        TicketKind::SettingsHelp,
+    ))
+}
 
 /// Who may follow a chat (read it, post in it): its user, its operator,
 /// and staff of its team (any staff when it has no team). An operator
@@ -67,6 +101,7 @@ pub fn message_event(m: &ChatMessage) -> serde_json::Value {
         "text": m.body,
         "client_id": m.client_id,
         "created_at": m.created_at,
+        "internal": m.internal,
         "file": (m.kind == "file").then(|| json!({
             "name": m.body,
             "size": m.file_size,
@@ -91,7 +126,7 @@ pub async fn system_message(
 
 /// The whole conversation of a chat as text, one message a line.
 pub async fn transcript_text(desk: &Desk, chat_id: &str) -> Result<String, StoreError> {
-    let messages = chat_messages::after(&desk.db, chat_id, 0, 100_000).await?;
+    let messages = chat_messages::after(&desk.db, chat_id, 0, 100_000, Audience::Everyone).await?;
     Ok(transcript_of(&messages))
 }
 
@@ -120,7 +155,11 @@ pub async fn update_transcript(
     let Some(ticket_id) = &chat.ticket_id else {
         return Ok(());
     };
-    let messages = chat_messages::after(&desk.db, &chat.id, 0, 100_000).await?;
+    let messages = chat_messages::after(&desk.db, &chat.id, 0, 100_000, Audience::Staff).await?;
+    let (notes, public): (Vec<ChatMessage>, Vec<ChatMessage>) =
+        messages.into_iter().partition(|m| m.internal);
+    copy_notes(desk, ticket_id, &notes, now).await?;
+    let messages = public;
     let text = transcript_of(&messages);
     let event_id = match chat.transcript_event_id {
         Some(event_id) => {
@@ -155,6 +194,52 @@ pub async fn update_transcript(
         ticket_store::attach_chat_file(&mut conn, ticket_id, event_id, m).await?;
     }
     Ok(())
+}
+
+/// Copies the chat's internal notes not yet on its ticket there, as
+/// internal notes by their authors (each once, even when two messages
+/// rewrite the transcript at the same time).
+async fn copy_notes(
+    desk: &Desk,
+    ticket_id: &str,
+    notes: &[ChatMessage],
+    now: i64,
+) -> Result<(), StoreError> {
+    for m in notes.iter().filter(|m| m.note_event_id.is_none()) {
+        let mut tx = desk.db.begin().await?;
+        let body = format!("Note in the live chat: {}", m.body);
+        let event_id = ticket_store::insert_event(
+            &mut tx,
+            &NewEvent {
+                ticket_id,
+                actor_id: m.sender_id.as_deref(),
+                kind: EventKind::Note,
+                public: false,
+                body: Some(&body),
+                field: None,
+                old_value: None,
+                new_value: None,
+                now: m.created_at.min(now),
+            },
+        )
+        .await?;
+        if chat_messages::claim_note_copy(&mut tx, m.id, event_id).await? {
+            tx.commit().await?;
+        } else {
+            tx.rollback().await?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether `viewer` reads the chat as its user (no internal notes) or as
+/// staff.
+pub fn audience(viewer: &User, chat: &ChatRequest) -> Audience {
+    if viewer.id == chat.user_id {
+        Audience::Everyone
+    } else {
+        Audience::Staff
+    }
 }
 
 /// Ends a chat, tells both sides, and says where the transcript is.
@@ -210,13 +295,14 @@ async fn open_ticket_for(desk: &Desk, chat: &ChatRequest, now: i64) -> Result<()
     let Some(user) = users::by_id(&desk.db, &chat.user_id).await? else {
         return Ok(());
     };
+    let (summary, kind) = subject_of(&desk.db, chat).await?;
     let t = desk
         .open_ticket(
             &user,
             &TicketInput {
-                kind: TicketKind::SettingsHelp,
+                kind,
                 priority: Priority::Normal,
-                summary: AUTO_TICKET_SUMMARY.to_string(),
+                summary,
                 description: "Opened automatically from a live chat; the transcript follows."
                     .into(),
                 category: None,
@@ -294,6 +380,69 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_chat_after_an_escalation_opens_its_ticket_with_the_question_and_the_bots_type() {
+        use crate::store::conversations::{self, NewBotMessage, NewConversation};
+        let (_dir, desk, op, user) = setup().await;
+        let bus = Bus::default();
+        conversations::append_turn(
+            &desk.db,
+            "conv-1",
+            Some(&NewConversation {
+                locale: "en",
+                page_url: None,
+                key_hash: "not-a-real-hash",
+                user_id: Some(&user),
+            }),
+            "The grade export has been empty since the update on Monday. We tried two browsers and three exams, nothing.",
+            None,
+            &NewBotMessage {
+                content: "I could not find an answer.",
+                sources_json: "[]",
+                confidence: 0.1,
+                escalated: true,
+                ticket_type: Some(TicketKind::BugReport),
+            },
+        )
+        .await
+        .expect("a bot turn");
+        let r = queue::create_request(
+            &desk.db,
+            &queue::NewRequest {
+                user_id: &user,
+                team_id: None,
+                only_operator: None,
+                ticket_id: None,
+                conversation_id: Some("conv-1"),
+                priority: Priority::Normal,
+                now: 10_000,
+            },
+        )
+        .await
+        .expect("request");
+        assert!(
+            queue::take(&desk.db, &r.id, &op, 10_000)
+                .await
+                .expect("take")
+        );
+        tick(&desk, &bus, LiveSettings::default(), 10_000 + 120)
+            .await
+            .expect("tick");
+        let c = queue::request(&desk.db, &r.id)
+            .await
+            .expect("get")
+            .expect("exists");
+        let t = ticket_store::by_id(&desk.db, &c.ticket_id.expect("a ticket"))
+            .await
+            .expect("get")
+            .expect("exists");
+        assert_eq!(
+            t.summary,
+            "The grade export has been empty since the update on Monday."
+        );
+        assert_eq!(t.kind, TicketKind::BugReport);
+    }
+
+    #[tokio::test]
     async fn a_chat_gets_a_ticket_after_two_minutes_and_keeps_its_transcript_there() {
         let (_dir, desk, op, user) = setup().await;
         let bus = Bus::default();
@@ -322,7 +471,7 @@ mod tests {
             .await
             .expect("get")
             .expect("exists");
-        assert_eq!(t.summary, AUTO_TICKET_SUMMARY);
+        assert_eq!(t.summary, "hello", "titled with the user's first words");
         assert_eq!(t.source, Source::Chat);
         // Later messages reach the transcript as they are posted.
         chat_messages::append(

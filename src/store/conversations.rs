@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::{Db, StoreError, now};
+use crate::tickets::TicketKind;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Message {
@@ -14,6 +15,8 @@ pub struct Message {
     pub sources: Option<String>,
     pub confidence: Option<f64>,
     pub escalated: bool,
+    /// The ticket type the bot suggested when it escalated (its code).
+    pub ticket_type: Option<String>,
     pub created_at: i64,
 }
 
@@ -22,6 +25,7 @@ pub struct NewBotMessage<'a> {
     pub sources_json: &'a str,
     pub confidence: f32,
     pub escalated: bool,
+    pub ticket_type: Option<TicketKind>,
 }
 
 /// Who may use a conversation: the browser holding its key, and the user
@@ -115,13 +119,14 @@ pub async fn append_turn(
     .execute(&mut *tx)
     .await?;
     sqlx::query(
-        "INSERT INTO conversation_messages (conversation_id, role, content, sources, confidence, escalated, created_at) VALUES ($1, 'bot', $2, $3, $4, $5, $6)",
+        "INSERT INTO conversation_messages (conversation_id, role, content, sources, confidence, escalated, ticket_type, created_at) VALUES ($1, 'bot', $2, $3, $4, $5, $6, $7)",
     )
     .bind(id)
     .bind(answer.content)
     .bind(answer.sources_json)
     .bind(f64::from(answer.confidence))
     .bind(answer.escalated)
+    .bind(answer.ticket_type.map(TicketKind::as_str))
     .bind(t)
     .execute(&mut *tx)
     .await?;
@@ -153,7 +158,7 @@ pub async fn claim(
 
 pub async fn messages(db: &Db, id: &str) -> Result<Vec<Message>, StoreError> {
     let rows = sqlx::query_as::<_, Message>(
-        "SELECT id, role, content, page_url, sources, confidence, escalated, created_at FROM conversation_messages WHERE conversation_id = $1 ORDER BY id",
+        "SELECT id, role, content, page_url, sources, confidence, escalated, ticket_type, created_at FROM conversation_messages WHERE conversation_id = $1 ORDER BY id",
     )
     .bind(id)
     .fetch_all(db)

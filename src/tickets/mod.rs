@@ -1,5 +1,5 @@
 //! Tickets: the value types (`fields`, `status` with its state machine,
-//! `timing`), which import nothing and which the store keeps; the
+//! `timing`, `title`), which import nothing and which the store keeps; the
 //! `workflow` that changes tickets (open, reply, change status, close when
 //! due) through `store` and queues their mail; `dispatch`, which offers new
 //! tickets to operators; and `attachments`, the files users upload (also to
@@ -11,6 +11,7 @@ pub mod dispatch;
 pub mod fields;
 pub mod status;
 pub mod timing;
+pub mod title;
 pub mod workflow;
 
 pub use fields::{Impact, Priority, Reproducibility, Source, TicketKind};

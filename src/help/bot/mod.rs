@@ -76,6 +76,8 @@ pub struct Source {
     pub title: String,
     pub url: String,
     pub section: String,
+    /// A line of the section's text, for the source's card.
+    pub excerpt: String,
     pub score: f32,
 }
 
@@ -383,6 +385,7 @@ fn sources(knowledge: &Knowledge, r: &Retrieval, escalate: bool) -> Vec<Source> 
                 title: article.title.clone(),
                 url: article.section_url(section),
                 section: section.heading.clone().unwrap_or_default(),
+                excerpt: crate::help::kb::excerpt(&section.text),
                 score: (a.score * 1000.0).round() / 1000.0,
             })
         })

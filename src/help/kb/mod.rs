@@ -103,6 +103,41 @@ pub struct ArticleLink {
     pub summary: String,
 }
 
+/// An article (or one of its sections) shown as a card where it is linked:
+/// its title, the section, and a line of its text.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct ArticleCard {
+    pub title: String,
+    /// The section linked to (none for the whole article).
+    pub section: Option<String>,
+    /// The first sentence of the section, or the article's summary.
+    pub excerpt: String,
+    /// The link, relative to the help center (`/help/en/…#anchor`).
+    pub url: String,
+}
+
+/// The longest excerpt of a card, in characters.
+const EXCERPT_CHARS: usize = 140;
+
+/// The first sentence of a text, cut after a word at `EXCERPT_CHARS`.
+pub fn excerpt(text: &str) -> String {
+    let flat = text
+        .split_whitespace()
+        .filter(|w| !matches!(*w, "-" | "*"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let sentence = flat
+        .char_indices()
+        .find(|&(i, c)| matches!(c, '.' | '!' | '?') && flat[i + 1..].starts_with(' '))
+        .map_or(flat.as_str(), |(i, _)| &flat[..=i]);
+    if sentence.chars().count() <= EXCERPT_CHARS {
+        return sentence.to_string();
+    }
+    let head: String = sentence.chars().take(EXCERPT_CHARS).collect();
+    let cut = head.rfind(' ').unwrap_or(head.len());
+    format!("{}…", &head[..cut])
+}
+
 impl From<&Article> for ArticleLink {
     fn from(a: &Article) -> Self {
         ArticleLink {
@@ -219,6 +254,45 @@ impl KnowledgeBase {
             .map(|&i| &self.articles[i])
     }
 
+    /// The card of a help-center link: `/help/{locale}/{article}` with an
+    /// optional `#anchor`, or the same as an absolute URL; `None` for
+    /// anything else.
+    pub fn card(&self, link: &str) -> Option<ArticleCard> {
+        let link = link.trim();
+        // An absolute URL: keep its path (the host is the caller's business).
+        let path = match link.find("://") {
+            Some(i) => &link[i + 3..][link[i + 3..].find('/')?..],
+            None => link,
+        };
+        let (path, anchor) = path.split_once('#').unwrap_or((path, ""));
+        let path = path.split('?').next().unwrap_or_default();
+        let rest = path.strip_prefix("/help/")?;
+        let (locale, article) = rest.split_once('/')?;
+        let locale = Locale::parse(locale).ok()?;
+        let a = self.by_url(locale, article)?;
+        let section = a
+            .sections
+            .iter()
+            .find(|s| !anchor.is_empty() && s.anchor == anchor);
+        let text = section
+            .map(|s| s.text.as_str())
+            .filter(|t| !t.trim().is_empty());
+        Some(ArticleCard {
+            title: a.title.clone(),
+            section: section.and_then(|s| s.heading.clone()),
+            excerpt: match text {
+                Some(t) => excerpt(t),
+                None if !a.summary.is_empty() => excerpt(&a.summary),
+                None => a
+                    .sections
+                    .first()
+                    .map(|s| excerpt(&s.text))
+                    .unwrap_or_default(),
+            },
+            url: section.map_or_else(|| a.url(), |s| a.section_url(s)),
+        })
+    }
+
     pub fn by_path(&self, path: &str) -> Option<&Article> {
         self.articles.iter().find(|a| a.path == path)
     }
@@ -296,6 +370,29 @@ impl KnowledgeBase {
             }
         }
         roots
+    }
+
+    /// One category of the tree (at any depth) by its slug, with the
+    /// categories above it, outermost first (for breadcrumbs).
+    pub fn category(
+        &self,
+        locale: Locale,
+        slug: &str,
+    ) -> Option<(CategoryNode, Vec<(String, String)>)> {
+        let slug = slug.trim_matches('/');
+        let mut level = self.category_tree(locale);
+        let mut above = Vec::new();
+        loop {
+            let pos = level
+                .iter()
+                .position(|n| n.slug == slug || slug.starts_with(&format!("{}/", n.slug)))?;
+            let node = level.swap_remove(pos);
+            if node.slug == slug {
+                return Some((node, above));
+            }
+            above.push((node.name.clone(), node.slug.clone()));
+            level = node.children;
+        }
     }
 
     /// Resolves a wiki link (`[[Page]]`) from an article: same locale first.
@@ -568,6 +665,79 @@ mod tests {
         write(dir.path(), "en/a/x.md", "Two.\n");
         let h2 = KnowledgeBase::load(dir.path()).expect("load").hash;
         assert_ne!(h1, h2);
+    }
+
+    #[test]
+    fn a_help_center_link_has_a_card_with_its_section_and_a_line_of_text() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(
+            dir.path(),
+            "en/tickets/attach.md",
+            "---\ntitle: Attach files\nsummary: How to add files to a ticket.\n---\nIntro text.\n\n## Size limit\nEach file can be up to 10 MB. Larger files are refused.\n",
+        );
+        let kb = KnowledgeBase::load(dir.path()).expect("load");
+        let whole = kb
+            .card("/help/en/tickets/attach")
+            .expect("the article's card");
+        assert_eq!(whole.title, "Attach files");
+        assert_eq!(whole.section, None);
+        assert_eq!(whole.excerpt, "How to add files to a ticket.");
+        let anchor = &kb.articles[0].sections[1].anchor;
+        let card = kb
+            .card(&format!(
+                "https://desk.example.com/help/en/tickets/attach#{anchor}"
+            ))
+            .expect("the section's card");
+        assert_eq!(card.section.as_deref(), Some("Size limit"));
+        assert_eq!(card.excerpt, "Each file can be up to 10 MB.");
+        assert_eq!(card.url, format!("/help/en/tickets/attach#{anchor}"));
+        for not_one in [
+            "",
+            "/help/en/nothing",
+            "/portal/tickets/1",
+            "https://x",
+            "/help/xx/tickets/attach",
+            "/help/",
+        ] {
+            assert!(kb.card(not_one).is_none(), "{not_one:?}");
+        }
+        assert!(excerpt(&"long ".repeat(60)).ends_with('…'));
+    }
+
+    #[test]
+    fn a_category_is_found_at_any_depth_with_the_ones_above_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(
+            dir.path(),
+            "en/exam-platform/grading/g.md",
+            "---\ncategory: Grading\n---\nG.\n",
+        );
+        write(
+            dir.path(),
+            "en/account/a.md",
+            "---\ncategory: Account\n---\nA.\n",
+        );
+        let kb = KnowledgeBase::load(dir.path()).expect("load");
+        let (node, above) = kb
+            .category(Locale::En, "exam-platform/grading")
+            .expect("the nested category");
+        assert_eq!(node.name, "Grading");
+        assert_eq!(node.articles.len(), 1);
+        assert_eq!(
+            above,
+            vec![("Exam platform".to_string(), "exam-platform".to_string())]
+        );
+        let (top, above) = kb
+            .category(Locale::En, "exam-platform")
+            .expect("the outer one");
+        assert_eq!(top.children.len(), 1);
+        assert!(above.is_empty());
+        assert!(
+            kb.category(Locale::En, "exam").is_none(),
+            "a prefix is not a category"
+        );
+        assert!(kb.category(Locale::En, "account/a").is_none());
+        assert!(kb.category(Locale::Fr, "account").is_none());
     }
 
     #[test]
