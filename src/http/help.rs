@@ -12,15 +12,13 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::error::PageError;
 use super::templates;
-use crate::help::bot::retrieve::{self, Query as SearchQuery};
+use crate::help::browse;
 use crate::help::kb::render;
 use crate::help::knowledge::Knowledge;
-use crate::help::search::html_escape;
 use crate::locale::{DEFAULT_LOCALE, Locale};
 
 /// Longest search query accepted on the search page.
 const MAX_QUERY_CHARS: usize = 500;
-const MAX_RESULTS: usize = 10;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -95,7 +93,9 @@ async fn article(
 ) -> Result<Html<String>, PageError> {
     let k = state.knowledge.current();
     let locale = Locale::parse(&locale).map_err(|_| PageError::NotFound)?;
-    let article = k.kb.by_url(locale, &path).ok_or(PageError::NotFound)?;
+    let Some(article) = k.kb.by_url(locale, &path) else {
+        return category_page(&k, locale, &path);
+    };
     let t = ui(locale);
     let body = render::article_html(&k.kb, article);
     let toc: Vec<_> = article
@@ -129,7 +129,12 @@ async fn article(
             lang => locale.code(),
             title => article.title,
             t => t,
-            article => context! { title => article.title, summary => article.summary, category => article.category },
+            article => context! {
+                title => article.title,
+                summary => article.summary,
+                category => article.category,
+                category_url => format!("/help/{}/{}", locale.code(), article.category_slug),
+            },
             body => body,
             toc => toc,
             translations => translations,
@@ -141,19 +146,52 @@ async fn article(
     Ok(Html(html))
 }
 
+/// A category's own page: its articles with their summaries, and the
+/// categories inside it (`/help/{locale}/{category slug}`).
+fn category_page(k: &Knowledge, locale: Locale, slug: &str) -> Result<Html<String>, PageError> {
+    let (node, above) = k.kb.category(locale, slug).ok_or(PageError::NotFound)?;
+    let t = ui(locale);
+    let url = |slug: &str| format!("/help/{}/{slug}", locale.code());
+    let above: Vec<_> = above
+        .iter()
+        .map(|(name, slug)| context! { name => name, url => url(slug) })
+        .collect();
+    let children: Vec<_> = node
+        .children
+        .iter()
+        .map(|c| context! { name => c.name, url => url(&c.slug), count => count_articles(c) })
+        .collect();
+    let count = count_articles(&node);
+    let html = templates::render(
+        "category.html",
+        context! {
+            lang => locale.code(),
+            title => node.name,
+            t => t,
+            above => above,
+            articles => node.articles,
+            children => children,
+            count_text => plural(t.in_category_one, t.in_category_many, count),
+            locales => locale_links(k, |l| format!("/help?lang={l}")),
+        },
+    )
+    .map_err(|e| PageError::Internal(format!("{e:#}")))?;
+    Ok(Html(html))
+}
+
+fn count_articles(node: &crate::help::kb::CategoryNode) -> usize {
+    node.articles.len() + node.children.iter().map(count_articles).sum::<usize>()
+}
+
+/// "1 article" / "2 articles" (or "… found"), in the page's language.
+fn plural(one: &str, many: &str, n: usize) -> String {
+    if n == 1 { one } else { many }.replace("{n}", &n.to_string())
+}
+
 #[derive(Deserialize)]
 struct SearchParams {
     q: Option<String>,
     lang: Option<String>,
-}
-
-#[derive(Serialize)]
-struct SearchResult {
-    title: String,
-    section: String,
-    url: String,
-    snippet: String,
-    category: String,
 }
 
 async fn search(
@@ -172,20 +210,20 @@ async fn search(
             query.chars().count()
         )));
     }
-    let results = if query.is_empty() {
-        Vec::new()
+    let found = if query.is_empty() {
+        browse::Found::default()
     } else {
         let k2 = k.clone();
         let q = query.clone();
         let client = format!("ip:{ip}");
-        tokio::task::spawn_blocking(move || search_results(&k2, locale, &q, &client)).await??
+        tokio::task::spawn_blocking(move || browse::search(&k2, locale, &q, &client)).await??
     };
     let title = if query.is_empty() {
         t.search_title.to_string()
     } else {
         format!("{} “{}”", t.results_for, query)
     };
-    let count_text = t.count.replace("{n}", &results.len().to_string());
+    let count_text = plural(t.count_one, t.count_many, found.hits.len());
     let no_results_text = t.no_results.replace("{q}", &query);
     let html = templates::render(
         "search.html",
@@ -194,52 +232,15 @@ async fn search(
             title => title,
             t => t,
             query => query,
-            results => results,
+            results => found.hits,
             count_text => count_text,
+            respelled => found.respelled,
             no_results_text => no_results_text,
             locales => locale_links(&k, |l| format!("/help/search?lang={l}")),
         },
     )
     .map_err(|e| PageError::Internal(format!("{e:#}")))?;
     Ok(Html(html))
-}
-
-fn search_results(
-    k: &Knowledge,
-    locale: Locale,
-    text: &str,
-    client: &str,
-) -> Result<Vec<SearchResult>, PageError> {
-    let query = SearchQuery::read(k, locale, text);
-    if query.is_empty() {
-        return Ok(Vec::new());
-    }
-    let query = query.embedded(k, text, client);
-    let retrieval = retrieve::retrieve(k, locale, &query, retrieve::Mode::Hybrid, None, None)?;
-    let top = retrieval.top().map(|t| t.score).unwrap_or(0.0);
-    Ok(retrieval
-        .articles
-        .iter()
-        // Results that share only a marginal word with the query are noise.
-        .filter(|r| (r.coverage >= 0.3 || r.similarity >= 0.45) && r.score >= 0.25 * top)
-        .take(MAX_RESULTS)
-        .filter_map(|r| {
-            let a = k.kb.articles.get(r.article)?;
-            let s = a.sections.get(r.best_section)?;
-            let snippet = if s.text.trim().is_empty() {
-                html_escape(&a.summary)
-            } else {
-                k.index.snippet_html(locale, &query.terms, &s.text)
-            };
-            Some(SearchResult {
-                title: a.title.clone(),
-                section: s.heading.clone().unwrap_or_default(),
-                url: a.section_url(s),
-                snippet,
-                category: a.category.clone(),
-            })
-        })
-        .collect())
 }
 
 /// The interface strings of the help center in one language.
@@ -260,7 +261,13 @@ struct Ui {
     search_title: &'static str,
     search_hint: &'static str,
     results_for: &'static str,
-    count: &'static str,
+    count_one: &'static str,
+    count_many: &'static str,
+    in_category_one: &'static str,
+    in_category_many: &'static str,
+    subcategories: &'static str,
+    showing_for: &'static str,
+    submit_request: &'static str,
     no_results: &'static str,
     tip_words: &'static str,
     tip_browse: &'static str,
@@ -286,7 +293,13 @@ fn ui(locale: Locale) -> Ui {
             search_title: "Rechercher",
             search_hint: "Tapez quelques mots sur ce que vous voulez faire, par exemple « joindre un fichier ».",
             results_for: "Résultats pour",
-            count: "{n} article(s) trouvé(s)",
+            count_one: "1 article trouvé",
+            count_many: "{n} articles trouvés",
+            in_category_one: "1 article",
+            in_category_many: "{n} articles",
+            subcategories: "Sous-catégories",
+            showing_for: "Résultats affichés pour",
+            submit_request: "Envoyer une demande",
             no_results: "Aucun article ne correspond à « {q} ».",
             tip_words: "Vérifiez l'orthographe, ou essayez des mots plus généraux.",
             tip_browse: "Parcourez les catégories du centre d'aide :",
@@ -309,7 +322,13 @@ fn ui(locale: Locale) -> Ui {
             search_title: "Căutare",
             search_hint: "Scrieți câteva cuvinte despre ce doriți să faceți, de exemplu „atașez un fișier”.",
             results_for: "Rezultate pentru",
-            count: "{n} articol(e) găsit(e)",
+            count_one: "1 articol găsit",
+            count_many: "{n} articole găsite",
+            in_category_one: "1 articol",
+            in_category_many: "{n} articole",
+            subcategories: "Subcategorii",
+            showing_for: "Se afișează rezultatele pentru",
+            submit_request: "Trimiteți o solicitare",
             no_results: "Niciun articol nu corespunde cu „{q}”.",
             tip_words: "Verificați ortografia sau folosiți cuvinte mai generale.",
             tip_browse: "Răsfoiți categoriile centrului de ajutor:",
@@ -332,7 +351,13 @@ fn ui(locale: Locale) -> Ui {
             search_title: "Search the help center",
             search_hint: "Type a few words about what you want to do, for example “attach a file” or “reset my password”.",
             results_for: "Results for",
-            count: "{n} article(s) found",
+            count_one: "1 article found",
+            count_many: "{n} articles found",
+            in_category_one: "1 article",
+            in_category_many: "{n} articles",
+            subcategories: "Subcategories",
+            showing_for: "Showing results for",
+            submit_request: "Submit a request",
             no_results: "No article matches “{q}”.",
             tip_words: "Check the spelling, or use fewer or more general words.",
             tip_browse: "Browse the categories of the help center:",

@@ -30,7 +30,7 @@ fn environment() -> Environment<'static> {
             minijinja::escape_formatter(out, state, value)
         }
     });
-    let templates: [(&str, &str); 26] = [
+    let templates: [(&str, &str); 27] = [
         ("base.html", include_str!("../../templates/base.html")),
         ("error.html", include_str!("../../templates/error.html")),
         (
@@ -39,6 +39,10 @@ fn environment() -> Environment<'static> {
         ),
         ("article.html", include_str!("../../templates/article.html")),
         ("search.html", include_str!("../../templates/search.html")),
+        (
+            "category.html",
+            include_str!("../../templates/category.html"),
+        ),
         ("console.html", include_str!("../../templates/console.html")),
         (
             "portal/chats.html",
@@ -251,7 +255,13 @@ mod tests {
             search_title => "Căutare",
             search_hint => "Scrieți câteva cuvinte.",
             results_for => "Rezultate pentru",
-            count => "{n} articol(e) găsit(e)",
+            count_one => "1 articol găsit",
+            count_many => "{n} articole găsite",
+            in_category_one => "1 articol",
+            in_category_many => "{n} articole",
+            subcategories => "Subcategorii",
+            showing_for => "Se afișează rezultatele pentru",
+            submit_request => "Trimiteți o solicitare",
             no_results => "Niciun articol nu corespunde cu „{q}”.",
             tip_words => "Verificați ortografia.",
             tip_browse => "Răsfoiți categoriile centrului de ajutor:",
@@ -365,6 +375,7 @@ mod tests {
             sources: None,
             confidence: None,
             escalated: role == "bot",
+            ticket_type: None,
             created_at: 1_794_970_000 + id,
         }
     }
@@ -381,7 +392,7 @@ mod tests {
                 context! {
                     kind => "reply", public => true, actor => "Uma User",
                     when => "2026-11-20 09:30 UTC", text => "", body => "Here is a screenshot.",
-                    files => vec![context! { file_name => "export.png", url => "/api/attachments/ab12", size => "12 KiB" }],
+                    files => vec![context! { file_name => "export.png", url => "/api/attachments/ab12", size => "12 KiB", image => true, kind => "PNG" }, context! { file_name => "log.txt", url => "/api/attachments/cd34", size => "1 KiB", image => false, kind => "TXT" }],
                 },
                 context! {
                     kind => "note", public => false, actor => "Oscar Operator",
@@ -540,8 +551,9 @@ mod tests {
                 help_page("Centru de ajutor", context! { categories => tree }),
                 &[
                     "Răsfoiți categoriile de mai jos.",
-                    "<h2 id=\"cat-tickets\">Tichete</h2>",
-                    "<h3 id=\"cat-tickets-attachments\">Atașamente</h3>",
+                    "<h2 id=\"cat-tickets\"><a href=\"/help/ro/tickets\">Tichete</a></h2>",
+                    "<h3 id=\"cat-tickets-attachments\"><a href=\"/help/ro/tickets/attachments\">Atașamente</a></h3>",
+                    "<a class=\"request-link\" href=\"/portal/tickets/new\" data-frontdesk-ticket data-testid=\"submit-request\">Trimiteți o solicitare</a>",
                     "<a href=\"/help/ro/tickets/reopen-a-ticket\">Redeschideți un tichet</a><p>Când o rezolvare nu ajută.</p>",
                     "<a href=\"/help/ro/tickets/attachments\">Formate acceptate</a></li>",
                 ],
@@ -561,6 +573,7 @@ mod tests {
                             title => "Redeschideți un tichet",
                             summary => "Când o rezolvare nu ajută.",
                             category => "Tichete",
+                            category_url => "/help/ro/tickets",
                         },
                         body => "<p>Apăsați <strong>Redeschide</strong>.</p>",
                         toc => [
@@ -572,7 +585,7 @@ mod tests {
                     },
                 ),
                 &[
-                    "<li>Tichete</li>",
+                    "<li><a href=\"/help/ro/tickets\">Tichete</a></li>",
                     "<h1>Redeschideți un tichet</h1>",
                     "<p class=\"lead\">Când o rezolvare nu ajută.</p>",
                     "<p>Apăsați <strong>Redeschide</strong>.</p>",
@@ -590,7 +603,7 @@ mod tests {
                     "Căutare",
                     context! {
                         query => "", results => Vec::<Value>::new(),
-                        count_text => "0 articol(e) găsit(e)",
+                        count_text => "0 articole găsite", respelled => (),
                         no_results_text => "Niciun articol nu corespunde cu „”.",
                     },
                 ),
@@ -609,12 +622,14 @@ mod tests {
                             snippet => "Un <b>atașament</b> de cel mult 20 MiB.",
                             category => "Tichete",
                         }],
-                        count_text => "1 articol(e) găsit(e)",
+                        count_text => "1 articol găsit",
+                        respelled => "atașament",
                         no_results_text => "Niciun articol nu corespunde cu „atașament”.",
                     },
                 ),
                 &[
-                    "1 articol(e) găsit(e)",
+                    "1 articol găsit",
+                    "Se afișează rezultatele pentru <a href=\"/help/search?lang=ro&amp;q=ata%C8%99ament\"><em>atașament</em></a>",
                     "<a class=\"result-title\" href=\"/help/ro/tickets/attachments#limite\">Formate acceptate › Limite</a>",
                     "Un <b>atașament</b> de cel mult 20 MiB.",
                     "<p class=\"meta\">Tichete</p>",
@@ -627,14 +642,51 @@ mod tests {
                     "Rezultate pentru „qwxz”",
                     context! {
                         query => "qwxz", results => Vec::<Value>::new(),
-                        count_text => "0 articol(e) găsit(e)",
+                        count_text => "0 articole găsite", respelled => (),
                         no_results_text => "Niciun articol nu corespunde cu „qwxz”.",
                     },
                 ),
                 &[
                     "Niciun articol nu corespunde cu „qwxz”.",
+                    "<a href=\"/portal/tickets/new\" data-frontdesk-ticket data-testid=\"no-results-request\">Trimiteți o solicitare</a>",
                     "Verificați ortografia.",
                     "Întrebați botul sau creați un tichet.",
+                ],
+            ),
+            sample(
+                "category.html",
+                help_page(
+                    "Atașamente",
+                    context! {
+                        above => [context! { name => "Tichete", url => "/help/ro/tickets" }],
+                        articles => [context! { title => "Formate acceptate", url => "/help/ro/tickets/attachments/formats", summary => "Ce fișiere puteți atașa." }],
+                        children => Vec::<Value>::new(),
+                        count_text => "1 articol",
+                    },
+                ),
+                &[
+                    "<li><a href=\"/help/ro/tickets\">Tichete</a></li>",
+                    "<li aria-current=\"page\">Atașamente</li>",
+                    "<h1>Atașamente</h1>",
+                    "<p class=\"count\" data-testid=\"category-count\">1 articol</p>",
+                    "<a href=\"/help/ro/tickets/attachments/formats\">Formate acceptate</a><p>Ce fișiere puteți atașa.</p>",
+                ],
+            )
+            .hides(&["Subcategorii"]),
+            sample(
+                "category.html",
+                help_page(
+                    "Tichete",
+                    context! {
+                        above => Vec::<Value>::new(),
+                        articles => Vec::<Value>::new(),
+                        children => [context! { name => "Atașamente", url => "/help/ro/tickets/attachments", count => 3 }],
+                        count_text => "3 articole",
+                    },
+                ),
+                &[
+                    "<h2 id=\"subcategories-title\">Subcategorii</h2>",
+                    "<a href=\"/help/ro/tickets/attachments\">Atașamente</a> <span class=\"count\">(3)</span>",
                 ],
             ),
             // The operators' console.
@@ -679,7 +731,7 @@ mod tests {
                 &[
                     "<span class=\"status status-new\" data-status=\"new\">New</span>",
                     "<a href=\"/portal/tickets/1042\">Grade export is empty</a>",
-                    "<td class=\"priority-high\">High</td>",
+                    "<td data-label=\"Priority\" class=\"priority-high\">High</td>",
                     "data-status=\"feedback\">Feedback</span>",
                     "<time datetime=\"2026-11-23T14:05:00Z\">2026-11-23 14:05 UTC</time>",
                     "No tickets here.",
@@ -773,7 +825,7 @@ mod tests {
                     "<a href=\"/portal/tickets/1042\">Grade export is empty</a>",
                     "Support hours: Acme",
                     "Balance this month: <strong>8h30</strong> (allowance 10h00 a month",
-                    "<td>2026-11</td><td>0h00</td><td>10h00</td><td>1h30</td><td>8h30</td>",
+                    "<td data-label=\"Month\">2026-11</td><td data-label=\"Carried in\">0h00</td><td data-label=\"Allowance\">10h00</td><td data-label=\"Used\">1h30</td><td data-label=\"Balance\">8h30</td>",
                     "<a href=\"/portal\" aria-current=\"page\">Home</a>",
                 ],
             )
@@ -955,8 +1007,8 @@ mod tests {
                     },
                 ),
                 &[
-                    "<td>new.op@example.com</td><td>Nora</td><td>operator</td><td>never</td>",
-                    "<td>end_user</td><td>2026-11-22 08:00 UTC</td>",
+                    "<td data-label=\"Email\">new.op@example.com</td><td data-label=\"Name\">Nora</td><td data-label=\"Role\">operator</td><td data-label=\"Last log-in\">never</td>",
+                    "<td data-label=\"Role\">end_user</td><td data-label=\"Last log-in\">2026-11-22 08:00 UTC</td>",
                     "name=\"email\" type=\"email\" required value=\"new.op@example.com\"",
                     "new.op@example.com already has an account",
                 ],

@@ -254,17 +254,96 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         match SnippetGenerator::create(&searcher, query.as_ref(), f.body) {
             Ok(mut generator) => {
-                generator.set_max_num_chars(220);
+                generator.set_max_num_chars(SNIPPET_CHARS);
                 let snippet = generator.snippet(text);
                 if snippet.fragment().is_empty() {
-                    html_escape(&text.chars().take(220).collect::<String>())
+                    html_escape(&opening(text))
                 } else {
-                    snippet.to_html()
+                    whole_snippet_html(text, snippet.fragment(), snippet.highlighted())
                 }
             }
             Err(_) => html_escape(text),
         }
     }
+}
+
+/// About how long a search result's snippet is, in characters.
+const SNIPPET_CHARS: usize = 220;
+/// How far back a snippet may reach for the start of its sentence (bytes).
+const SENTENCE_REACH: usize = 120;
+
+/// The start of a text, cut after a word.
+fn opening(text: &str) -> String {
+    if text.chars().count() <= SNIPPET_CHARS {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(SNIPPET_CHARS).collect();
+    let cut = head.rfind(char::is_whitespace).unwrap_or(head.len());
+    format!("{}…", head[..cut].trim_end())
+}
+
+/// The fragment tantivy chose, widened to whole words and, when it is near,
+/// the start of its sentence; an ellipsis marks text left out on either side.
+fn whole_snippet_html(
+    text: &str,
+    fragment: &str,
+    highlighted: &[std::ops::Range<usize>],
+) -> String {
+    let Some(at) = text.find(fragment) else {
+        return html_escape(fragment);
+    };
+    let mut start = at;
+    while let Some(c) = text[..start]
+        .chars()
+        .next_back()
+        .filter(|c| c.is_alphanumeric())
+    {
+        start -= c.len_utf8();
+    }
+    let reach = {
+        let mut r = start.saturating_sub(SENTENCE_REACH);
+        while !text.is_char_boundary(r) {
+            r += 1;
+        }
+        r
+    };
+    let before = &text[reach..start];
+    let sentence = [". ", "! ", "? ", ": ", "\n"]
+        .iter()
+        .filter_map(|sep| before.rfind(sep).map(|i| reach + i + sep.len()))
+        .max();
+    let start = match sentence {
+        Some(s) => s,
+        None if reach == 0 => 0,
+        None => start,
+    };
+    let mut end = at + fragment.len();
+    while let Some(c) = text[end..].chars().next().filter(|c| c.is_alphanumeric()) {
+        end += c.len_utf8();
+    }
+    let mut html = String::new();
+    if start > 0 {
+        html.push('…');
+    }
+    html.push_str(&html_escape(text[start..at].trim_start()));
+    let mut last = 0;
+    for r in highlighted {
+        let (Some(plain), Some(hit)) = (fragment.get(last..r.start), fragment.get(r.clone()))
+        else {
+            continue;
+        };
+        html.push_str(&html_escape(plain));
+        html.push_str("<b>");
+        html.push_str(&html_escape(hit));
+        html.push_str("</b>");
+        last = r.end;
+    }
+    html.push_str(&html_escape(fragment.get(last..).unwrap_or_default()));
+    html.push_str(&html_escape(&text[at + fragment.len()..end]));
+    if end < text.trim_end().len() {
+        html.push('…');
+    }
+    html
 }
 
 /// Removes indexes of earlier versions of the knowledge base.
@@ -297,4 +376,42 @@ pub fn html_escape(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod snippet_tests {
+    use super::*;
+
+    #[test]
+    fn a_snippet_starts_at_its_sentence_and_ends_after_a_word() {
+        let text = "Files are checked. Each attachment can be up to 10 MB, and a ticket holds twenty of them at most.";
+        let fragment = "ach attachment can be up to 10 MB, and a tick";
+        let at = fragment.find("attachment").expect("in it");
+        let marked: Vec<std::ops::Range<usize>> =
+            std::iter::once(at..at + "attachment".len()).collect();
+        let html = whole_snippet_html(text, fragment, &marked);
+        assert_eq!(
+            html,
+            "…Each <b>attachment</b> can be up to 10 MB, and a ticket…"
+        );
+    }
+
+    #[test]
+    fn a_snippet_far_from_its_sentence_start_begins_at_a_word_with_an_ellipsis() {
+        let text = format!("{} attachment limit here.", "word ".repeat(60));
+        let html = whole_snippet_html(&text, "ttachment limit here.", &[]);
+        assert_eq!(html, "…attachment limit here.");
+        let marked: Vec<std::ops::Range<usize>> = std::iter::once(0..5).collect();
+        let html = whole_snippet_html("Short one.", "Short one.", &marked);
+        assert_eq!(html, "<b>Short</b> one.");
+    }
+
+    #[test]
+    fn an_opening_is_cut_after_a_word() {
+        let text = "évaluation ".repeat(40);
+        let o = opening(&text);
+        assert!(o.ends_with("évaluation…"), "{o}");
+        assert!(o.chars().count() <= SNIPPET_CHARS + 1);
+        assert_eq!(opening("tiny"), "tiny");
+    }
 }
