@@ -17,11 +17,22 @@ const PORTAL_CSS: &str = include_str!("../../static/portal.css");
 const CONSOLE_CSS: &str = include_str!("../../static/console.css");
 const CONSOLE_JS: &str = include_str!("../../static/console.js");
 const DEMO_CSS: &str = include_str!("../../widget/demo/demo.css");
+const DEMO_JS: &str = include_str!("../../widget/demo/demo.js");
+const FAVICON: &str = include_str!("../../static/favicon.svg");
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/help") }))
         .route("/healthz", get(health))
+        .route(
+            "/favicon.svg",
+            get(|| async { asset(FAVICON, "image/svg+xml") }),
+        )
+        // Browsers ask for this one on pages that name no icon.
+        .route(
+            "/favicon.ico",
+            get(|| async { Redirect::permanent("/favicon.svg") }),
+        )
         .route(
             "/widget.js",
             get(|| async { asset(WIDGET_JS, "text/javascript; charset=utf-8") }),
@@ -51,6 +62,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/demo/demo.css",
             get(|| async { asset(DEMO_CSS, "text/css; charset=utf-8") }),
+        )
+        .route(
+            "/demo/demo.js",
+            get(|| async { asset(DEMO_JS, "text/javascript; charset=utf-8") }),
         )
         .route("/demo/exams", get(|| async { demo_page("exams", "exams") }))
         .route(

@@ -295,6 +295,29 @@ pub(super) struct FileView {
     file_name: String,
     url: String,
     size: String,
+    /// Shown as a thumbnail (a raster image the browser may display).
+    image: bool,
+    /// A short label of its type for the icon ("PDF", "ZIP", "TXT").
+    kind: String,
+}
+
+/// A file's type in a few letters: its extension, else its media subtype.
+fn type_label(name: &str, content_type: &str) -> String {
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e)
+        .filter(|e| (1..=4).contains(&e.len()));
+    let subtype = content_type
+        .split(';')
+        .next()
+        .and_then(|t| t.split('/').nth(1));
+    ext.or(subtype)
+        .unwrap_or("file")
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(4)
+        .collect::<String>()
+        .to_ascii_uppercase()
 }
 
 pub(super) async fn show(
@@ -315,6 +338,8 @@ pub(super) async fn show(
                 file_name: a.file_name.clone(),
                 url: a.url.clone(),
                 size: fmt_size(a.size),
+                image: crate::tickets::attachments::inline_allowed(&a.content_type),
+                kind: type_label(&a.file_name, &a.content_type),
             })
             .collect()
     };
