@@ -270,3 +270,339 @@ async fn strangers_malformed_and_oversized_frames_are_refused_cleanly() {
         .insert("Origin", "https://evil.example".parse().expect("header"));
     assert!(tokio_tungstenite::connect_async(req).await.is_err());
 }
+
+#[tokio::test]
+async fn internal_notes_reach_operators_only_and_stay_on_the_ticket_as_internal_notes() {
+    let app = TestApp::spawn_demo("").await;
+    let (user, op, chat) = active_chat(&app).await;
+    let mut u = connect(&app, "/ws/widget", Some(&user.0)).await;
+    let mut o = connect(&app, "/ws/console", Some(&op.0)).await;
+    for s in [&mut u, &mut o] {
+        send(
+            s,
+            json!({ "type": "subscribe", "chat_id": chat, "after": 0 }),
+        )
+        .await;
+        next_of(s, "subscribed").await;
+    }
+    let note = "She is on the old plan: check the invoice first";
+    send(&mut o, json!({ "type": "message", "chat_id": chat, "client_id": "n1", "text": note, "internal": true })).await;
+    assert!(next_of(&mut o, "ack").await["id"].as_i64().is_some());
+    send(&mut o, json!({ "type": "message", "chat_id": chat, "client_id": "m1", "text": "Let me look at that" })).await;
+    // The operator's side gets both, the note marked; the user only the reply.
+    let first = next_of(&mut o, "message").await;
+    assert_eq!(
+        (first["text"].as_str(), first["internal"].as_bool()),
+        (Some(note), Some(true))
+    );
+    assert_eq!(next_of(&mut o, "message").await["internal"], false);
+    let seen = next_of(&mut u, "message").await;
+    assert_eq!(seen["text"], "Let me look at that");
+    // A user cannot write notes.
+    send(&mut u, json!({ "type": "message", "chat_id": chat, "client_id": "u1", "text": "sneaky", "internal": true })).await;
+    assert_eq!(next_of(&mut u, "error").await["code"], "forbidden");
+    // Nor read them: not in a fresh backlog, not through the API.
+    let mut again = connect(&app, "/ws/widget", Some(&user.0)).await;
+    send(
+        &mut again,
+        json!({ "type": "subscribe", "chat_id": chat, "after": 0 }),
+    )
+    .await;
+    loop {
+        let v = next(&mut again).await.expect("event");
+        assert_ne!(v["text"], note, "a note in the user's backlog");
+        if v["type"] == "subscribed" {
+            break;
+        }
+    }
+    let path = format!("/api/chats/{chat}/messages");
+    let (_, mine) = api(&app, &user, reqwest::Method::GET, &path, Value::Null).await;
+    let (_, staff) = api(&app, &op, reqwest::Method::GET, &path, Value::Null).await;
+    let texts = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .expect("list")
+            .iter()
+            .filter_map(|m| m["text"].as_str().map(String::from))
+            .collect()
+    };
+    assert!(!texts(&mine).contains(&note.to_string()), "{mine}");
+    assert!(texts(&staff).contains(&note.to_string()), "{staff}");
+
+    // Ended, the chat's ticket keeps the note as an internal note, out of
+    // the transcript and out of the requester's view.
+    let (status, _) = api(
+        &app,
+        &op,
+        reqwest::Method::POST,
+        &format!("/api/chats/{chat}/end"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (_, details) = api(
+        &app,
+        &op,
+        reqwest::Method::GET,
+        &format!("/api/chats/{chat}"),
+        Value::Null,
+    )
+    .await;
+    let number = details["context"]["ticket_number"]
+        .as_i64()
+        .expect("a ticket");
+    let ticket = format!("/api/tickets/{number}");
+    let (_, for_staff) = api(&app, &op, reqwest::Method::GET, &ticket, Value::Null).await;
+    let events = for_staff["events"].as_array().expect("events");
+    let notes: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["body"].as_str().is_some_and(|b| b.contains(note)))
+        .collect();
+    assert_eq!(notes.len(), 1, "one copy of the note: {for_staff}");
+    assert_eq!(
+        (notes[0]["kind"].as_str(), notes[0]["public"].as_bool()),
+        (Some("note"), Some(false))
+    );
+    let (status, for_user) = api(&app, &user, reqwest::Method::GET, &ticket, Value::Null).await;
+    assert_eq!(status, 200);
+    assert!(!for_user.to_string().contains("old plan"), "{for_user}");
+    assert!(
+        for_user.to_string().contains("Let me look at that"),
+        "transcript: {for_user}"
+    );
+}
+
+#[tokio::test]
+async fn saved_replies_are_shared_per_team_and_filled_in_for_the_chat() {
+    use reqwest::Method as M;
+    let app = TestApp::spawn_demo("").await;
+    let (user, op, chat) = active_chat(&app).await;
+    let admin = login(&app, "admin@demo.test").await;
+    let (status, hello) = api(
+        &app,
+        &op,
+        M::POST,
+        "/api/canned-responses",
+        json!({
+            "shortcut": "/hello",
+            "text": "Hi {{user.first_name}}, {{ operator.name }} here. About {{ticket.number}}…"
+        }),
+    )
+    .await;
+    assert_eq!(status, 201, "{hello}");
+    assert_eq!(
+        (hello["shortcut"].as_str(), &hello["team"]),
+        (Some("hello"), &Value::Null)
+    );
+    // Bad input is refused with the field at fault; a taken shortcut too.
+    for (body, field) in [
+        (json!({ "shortcut": "Two Words", "text": "x" }), "shortcut"),
+        (
+            json!({ "shortcut": "x", "text": "Dear {{user.email}}" }),
+            "text",
+        ),
+        (json!({ "shortcut": "x", "text": " " }), "text"),
+        (
+            json!({ "shortcut": "x", "text": "x", "team": "Nobody's" }),
+            "team",
+        ),
+    ] {
+        let (status, e) = api(&app, &op, M::POST, "/api/canned-responses", body).await;
+        assert_eq!((status, e["field"].as_str()), (400, Some(field)), "{e}");
+    }
+    let (status, _) = api(
+        &app,
+        &op,
+        M::POST,
+        "/api/canned-responses",
+        json!({ "shortcut": "hello", "text": "again" }),
+    )
+    .await;
+    assert_eq!(status, 409);
+
+    // A team's reply: its members and admins only.
+    let (status, _) = api(
+        &app,
+        &admin,
+        M::POST,
+        "/api/admin/teams",
+        json!({ "name": "Billing" }),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, refund) = api(&app, &admin, M::POST, "/api/canned-responses", json!({
+        "shortcut": "refund", "text": "Refunds reach your card within 5 days.", "team": "Billing"
+    })).await;
+    assert_eq!(status, 201, "{refund}");
+    let shortcuts = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .expect("list")
+            .iter()
+            .filter_map(|c| c["shortcut"].as_str().map(String::from))
+            .collect()
+    };
+    let (_, mine) = api(&app, &op, M::GET, "/api/canned-responses", Value::Null).await;
+    assert_eq!(shortcuts(&mine), ["hello"]);
+    let refund_path = format!(
+        "/api/canned-responses/{}",
+        refund["id"].as_str().expect("id")
+    );
+    let (status, _) = api(&app, &op, M::DELETE, &refund_path, Value::Null).await;
+    assert_eq!(status, 403);
+    let (status, _) = api(
+        &app,
+        &op,
+        M::POST,
+        "/api/canned-responses",
+        json!({ "shortcut": "mine", "text": "x", "team": "Billing" }),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, _) = api(
+        &app,
+        &admin,
+        M::PUT,
+        "/api/admin/teams/Billing/members/operator@demo.test",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (_, mine) = api(&app, &op, M::GET, "/api/canned-responses", Value::Null).await;
+    assert_eq!(shortcuts(&mine), ["hello", "refund"]);
+
+    // In the chat, the placeholders are the chat's user, the caller, its ticket.
+    let (status, filled) = api(
+        &app,
+        &op,
+        M::GET,
+        &format!("/api/chats/{chat}/canned-responses"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200, "{filled}");
+    assert_eq!(
+        filled[0]["text"],
+        "Hi Uma, Oscar Operator here. About your ticket…"
+    );
+    let (status, _) = api(
+        &app,
+        &user,
+        M::GET,
+        &format!("/api/chats/{chat}/canned-responses"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 403, "users see no saved replies");
+    let (status, _) = api(&app, &user, M::GET, "/api/canned-responses", Value::Null).await;
+    assert_eq!(status, 403);
+
+    // Edited, then deleted (twice: the second is a 404).
+    let hello_path = format!(
+        "/api/canned-responses/{}",
+        hello["id"].as_str().expect("id")
+    );
+    let (status, edited) = api(
+        &app,
+        &op,
+        M::PUT,
+        &hello_path,
+        json!({ "shortcut": "hi", "text": "Hello {{user.name}}!" }),
+    )
+    .await;
+    assert_eq!(
+        (status, edited["shortcut"].as_str()),
+        (200, Some("hi")),
+        "{edited}"
+    );
+    let (status, _) = api(&app, &op, M::DELETE, &hello_path, Value::Null).await;
+    assert_eq!(status, 204);
+    let (status, _) = api(&app, &op, M::DELETE, &hello_path, Value::Null).await;
+    assert_eq!(status, 404);
+    let (status, _) = api(
+        &app,
+        &op,
+        M::DELETE,
+        "/api/canned-responses/not-an-id",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn operators_find_chats_by_their_users_name_or_email_and_users_see_the_usual_wait() {
+    use reqwest::Method as M;
+    let app = TestApp::spawn_demo("").await;
+    let (user, op, chat) = active_chat(&app).await;
+    for q in ["uma", "USER%40DEMO"] {
+        let (status, found) = api(
+            &app,
+            &op,
+            M::GET,
+            &format!("/api/chats/search?q={q}"),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(status, 200, "{found}");
+        let hit = found
+            .as_array()
+            .expect("list")
+            .iter()
+            .find(|c| c["id"] == chat.as_str())
+            .cloned();
+        let hit = hit.unwrap_or_else(|| panic!("{q}: {found}"));
+        assert_eq!(
+            (hit["user_email"].as_str(), hit["status"].as_str()),
+            (Some("user@demo.test"), Some("active"))
+        );
+    }
+    for q in ["zz-nobody", "%25%25", "u"] {
+        let (status, found) = api(
+            &app,
+            &op,
+            M::GET,
+            &format!("/api/chats/search?q={q}"),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(
+            (status, found.as_array().map(Vec::len)),
+            (200, Some(0)),
+            "{q}: {found}"
+        );
+    }
+    let (status, _) = api(&app, &op, M::GET, "/api/chats/search", Value::Null).await;
+    assert_eq!(status, 400);
+    let (status, _) = api(&app, &user, M::GET, "/api/chats/search?q=uma", Value::Null).await;
+    assert_eq!(status, 403);
+
+    // Three chats taken at once: the widget is told users usually wait
+    // about no time at all.
+    let mut current = chat.clone();
+    for _ in 0..2 {
+        let (status, _) = api(
+            &app,
+            &user,
+            M::POST,
+            &format!("/api/chats/{current}/end"),
+            json!({}),
+        )
+        .await;
+        assert_eq!(status, 204);
+        let (status, next) = api(&app, &user, M::POST, "/api/chats", json!({})).await;
+        assert_eq!(status, 201, "{next}");
+        current = next["id"].as_str().expect("id").to_string();
+        let (status, _) = api(
+            &app,
+            &op,
+            M::POST,
+            &format!("/api/chats/{current}/accept"),
+            json!({}),
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
+    let (status, offer) = api(&app, &user, M::GET, "/api/chats/availability", Value::Null).await;
+    assert_eq!(status, 200);
+    let wait = offer["typical_wait_secs"].as_i64();
+    assert!(wait.is_some_and(|w| (0..=5).contains(&w)), "{offer}");
+}

@@ -76,8 +76,15 @@ pub async fn messages(
 ) -> Result<Json<Vec<Value>>, ApiError> {
     let Query(after) = query.map_err(|e| ApiError::bad("invalid", Some("after"), e.body_text()))?;
     let chat = followed_chat(&state, &caller, &id).await?;
-    let list =
-        chat_messages::after(&state.db, &chat.id, after.after.unwrap_or(0).max(0), PAGE).await?;
+    let audience = chats::audience(caller.require()?, &chat);
+    let list = chat_messages::after(
+        &state.db,
+        &chat.id,
+        after.after.unwrap_or(0).max(0),
+        PAGE,
+        audience,
+    )
+    .await?;
     Ok(Json(list.iter().map(message_event).collect()))
 }
 
@@ -143,6 +150,7 @@ pub async fn send_file(
                 content_type: file.content_type.to_string(),
                 size: i64::try_from(file.size).unwrap_or(i64::MAX),
             }),
+            internal: false,
             now: now(),
         })
         .await?;

@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(my_chats))
         .routes(routes!(start, mine))
         .routes(routes!(availability))
+        .routes(routes!(search))
         .routes(routes!(show))
         .routes(routes!(accept))
         .routes(routes!(decline))
@@ -220,6 +221,64 @@ pub async fn mine(
     ))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchQuery {
+    /// Part of the user's name or email (at least two characters).
+    pub q: String,
+}
+
+/// A chat found by its user.
+#[derive(Serialize, ToSchema)]
+pub struct FoundChat {
+    pub id: String,
+    pub status: String,
+    pub created_at: i64,
+    pub ended_at: Option<i64>,
+    pub user_name: String,
+    pub user_email: String,
+    pub operator: Option<String>,
+    pub ticket_number: Option<i64>,
+}
+
+/// Chats by their user's name or email, newest first (staff: the chats
+/// they may open).
+#[utoipa::path(get, path = "/api/chats/search", tag = "operators",
+    params(("q" = String, Query, description = "part of the user's name or email")),
+    responses((status = 200, body = [FoundChat]), (status = 400), (status = 401), (status = 403)))]
+pub async fn search(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<axum::extract::Query<SearchQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<FoundChat>>, ApiError> {
+    let me = caller.require_staff()?;
+    let axum::extract::Query(query) =
+        query.map_err(|e| ApiError::bad("invalid", Some("q"), e.body_text()))?;
+    if query.q.chars().count() > 200 {
+        return Err(ApiError::bad(
+            "invalid",
+            Some("q"),
+            "Search with at most 200 characters.",
+        ));
+    }
+    let found = requests::search_by_user(&state.db, me, &query.q).await?;
+    Ok(Json(
+        found
+            .into_iter()
+            .map(|f| FoundChat {
+                id: f.chat.request.id,
+                status: f.chat.request.status,
+                created_at: f.chat.request.created_at,
+                ended_at: f.chat.request.ended_at,
+                user_name: f.user_name,
+                user_email: f.user_email,
+                operator: f.chat.operator,
+                ticket_number: f.chat.ticket_number,
+            })
+            .collect(),
+    ))
+}
+
 /// The caller's live chats (an operator's tabs).
 #[utoipa::path(get, path = "/api/operator/chats", tag = "operators",
     responses((status = 200, body = [ChatState]), (status = 401), (status = 403)))]
@@ -339,6 +398,9 @@ pub struct ChatAvailability {
     pub chat_enabled: bool,
     /// At least one operator is available now (for requests without a team).
     pub operators_available: bool,
+    /// How long users usually wait for an operator (the median of the last
+    /// week's taken requests, seconds); none when too few to say.
+    pub typical_wait_secs: Option<i64>,
 }
 
 /// Whether the widget may offer a live chat now.
@@ -346,9 +408,10 @@ pub struct ChatAvailability {
 pub async fn availability(
     State(state): State<AppState>,
 ) -> Result<Json<ChatAvailability>, ApiError> {
-    let (chat_enabled, operators_available) = presence::chat_open(&state.db).await?;
+    let offer = presence::chat_offer(&state.db, crate::store::now()).await?;
     Ok(Json(ChatAvailability {
-        chat_enabled,
-        operators_available,
+        chat_enabled: offer.enabled,
+        operators_available: offer.someone_available,
+        typical_wait_secs: offer.typical_wait_secs,
     }))
 }

@@ -129,6 +129,9 @@ enum ClientMessage {
         chat_id: String,
         client_id: String,
         text: String,
+        /// An operator's internal note: delivered to staff only.
+        #[serde(default)]
+        internal: bool,
     },
     Typing {
         chat_id: String,
@@ -248,15 +251,22 @@ impl Connection {
                 chat_id,
                 client_id,
                 text,
-            } => self.message(&chat_id, &client_id, &text).await,
+                internal,
+            } => self.message(&chat_id, &client_id, &text, internal).await,
             ClientMessage::Typing { chat_id } => {
-                let (me, _) = match self.participant(&chat_id).await {
+                let (me, chat) = match self.participant(&chat_id).await {
                     Ok(x) => x,
                     Err(e) => return self.send(e).await,
                 };
+                // The role lets each side leave out its own typing.
+                let role = if me.id == chat.user_id {
+                    "end_user"
+                } else {
+                    "operator"
+                };
                 self.state.bus.publish(
                     &chat_id,
-                    json!({ "type": "typing", "chat_id": chat_id, "sender": me.display_name() }),
+                    json!({ "type": "typing", "chat_id": chat_id, "sender": me.display_name(), "sender_role": role }),
                 );
                 Ok(())
             }
@@ -290,10 +300,16 @@ impl Connection {
         let Some(user) = &self.user else { return };
         let topic = crate::live::bus::user_topic(&user.id);
         let rx = self.state.bus.subscribe(&topic);
-        if let Some(old) = self
-            .followers
-            .insert(topic.clone(), forward(rx, self.out.clone(), topic, 0))
-        {
+        if let Some(old) = self.followers.insert(
+            topic.clone(),
+            forward(
+                rx,
+                self.out.clone(),
+                topic,
+                0,
+                chat_messages::Audience::Everyone,
+            ),
+        ) {
             old.abort();
         }
     }
@@ -326,7 +342,8 @@ impl Connection {
     }
 
     async fn subscribe(&mut self, chat_id: &str, after: i64) -> Result<(), Value> {
-        self.participant(chat_id).await?;
+        let (me, chat) = self.participant(chat_id).await?;
+        let audience = crate::live::chats::audience(&me, &chat);
         if let Some(old) = self.followers.remove(chat_id) {
             old.abort();
         }
@@ -341,7 +358,7 @@ impl Connection {
         let rx = self.state.bus.subscribe(chat_id);
         let mut last = after.max(0);
         loop {
-            let page = chat_messages::after(&self.state.db, chat_id, last, BACKLOG_PAGE)
+            let page = chat_messages::after(&self.state.db, chat_id, last, BACKLOG_PAGE, audience)
                 .await
                 .map_err(internal)?;
             for m in &page {
@@ -354,15 +371,27 @@ impl Connection {
         }
         self.send(json!({ "type": "subscribed", "chat_id": chat_id, "last_id": last }))
             .await;
-        let follower = forward(rx, self.out.clone(), chat_id.to_string(), last);
+        let follower = forward(rx, self.out.clone(), chat_id.to_string(), last, audience);
         self.followers.insert(chat_id.to_string(), follower);
         Ok(())
     }
 
-    async fn message(&mut self, chat_id: &str, client_id: &str, text: &str) -> Result<(), Value> {
+    async fn message(
+        &mut self,
+        chat_id: &str,
+        client_id: &str,
+        text: &str,
+        note: bool,
+    ) -> Result<(), Value> {
         let (me, chat) = self.participant(chat_id).await?;
         if !matches!(chat.status.as_str(), "waiting" | "offered" | "active") {
             return Err(error("chat_over", "This chat has ended."));
+        }
+        if note && crate::live::chats::audience(&me, &chat) != chat_messages::Audience::Staff {
+            return Err(error(
+                "forbidden",
+                "Only the chat's operators write internal notes.",
+            ));
         }
         let text = text.trim();
         if text.is_empty() || text.chars().count() > MAX_TEXT_CHARS {
@@ -381,13 +410,10 @@ impl Connection {
         let stored = self
             .state
             .messages
-            .write(chat_messages::NewMessage::text(
-                chat_id,
-                &me.id,
-                client_id,
-                text,
-                now(),
-            ))
+            .write(chat_messages::NewMessage {
+                internal: note,
+                ..chat_messages::NewMessage::text(chat_id, &me.id, client_id, text, now())
+            })
             .await
             .map_err(internal)?;
         // Stored first, then acknowledged, then delivered.
@@ -418,20 +444,26 @@ impl Connection {
 }
 
 /// Passes a topic's events to the connection, skipping messages it already
-/// got from the backlog (ids up to `last`).
+/// got from the backlog (ids up to `last`) and, for a chat's user, the
+/// operators' internal notes.
 fn forward(
     mut rx: tokio::sync::broadcast::Receiver<std::sync::Arc<Value>>,
     out: mpsc::Sender<Message>,
     chat: String,
     last: i64,
+    audience: chat_messages::Audience,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             match rx.recv().await {
                 Ok(event) => {
-                    let old = event["type"] == "message"
-                        && event["id"].as_i64().is_some_and(|id| id <= last);
+                    let message = event["type"] == "message";
+                    let old = message && event["id"].as_i64().is_some_and(|id| id <= last);
+                    let hidden = message
+                        && event["internal"] != Value::Bool(false)
+                        && audience != chat_messages::Audience::Staff;
                     if !old
+                        && !hidden
                         && out
                             .send(Message::Text(event.to_string().into()))
                             .await
@@ -478,7 +510,8 @@ mod tests {
                 chat_id,
                 client_id,
                 text,
-            } => json!({ "type": "message", "chat_id": chat_id, "client_id": client_id, "text": text }),
+                internal,
+            } => json!({ "type": "message", "chat_id": chat_id, "client_id": client_id, "text": text, "internal": internal }),
             ClientMessage::Typing { chat_id } => json!({ "type": "typing", "chat_id": chat_id }),
             ClientMessage::Read { chat_id, up_to } => {
                 json!({ "type": "read", "chat_id": chat_id, "up_to": up_to })
@@ -494,10 +527,13 @@ mod tests {
             s().prop_map(|token| ClientMessage::Hello { token }),
             (s(), any::<Option<i64>>())
                 .prop_map(|(chat_id, after)| ClientMessage::Subscribe { chat_id, after }),
-            (s(), s(), s()).prop_map(|(chat_id, client_id, text)| ClientMessage::Message {
-                chat_id,
-                client_id,
-                text
+            (s(), s(), s(), any::<bool>()).prop_map(|(chat_id, client_id, text, internal)| {
+                ClientMessage::Message {
+                    chat_id,
+                    client_id,
+                    text,
+                    internal,
+                }
             }),
             s().prop_map(|chat_id| ClientMessage::Typing { chat_id }),
             (s(), any::<i64>()).prop_map(|(chat_id, up_to)| ClientMessage::Read { chat_id, up_to }),

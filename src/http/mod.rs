@@ -5,6 +5,7 @@ pub mod account_api;
 pub mod assets;
 pub mod auth;
 pub mod bot_api;
+pub mod canned_api;
 pub mod chat_content;
 pub mod chats_api;
 pub mod connection;

@@ -55,10 +55,26 @@ pub async fn of(db: &Db, operator: &User) -> Result<Presence, StoreError> {
     }))
 }
 
-/// Whether live chat is on, and whether someone could take a chat now
-/// (for requests without a team).
-pub async fn chat_open(db: &Db) -> Result<(bool, bool), StoreError> {
+/// What the widget may offer: live chat on, someone available now, and
+/// how long users usually wait (when someone is).
+#[derive(Debug, Clone, Copy)]
+pub struct ChatOffer {
+    pub enabled: bool,
+    pub someone_available: bool,
+    pub typical_wait_secs: Option<i64>,
+}
+
+pub async fn chat_offer(db: &Db, now: i64) -> Result<ChatOffer, StoreError> {
     let enabled = live_settings::get(db).await?.chat_enabled;
-    let someone = enabled && !q::available_operators(db).await?.is_empty();
-    Ok((enabled, someone))
+    let someone_available = enabled && !q::available_operators(db).await?.is_empty();
+    let typical_wait_secs = if someone_available {
+        queue::typical_wait(db, now).await?
+    } else {
+        None
+    };
+    Ok(ChatOffer {
+        enabled,
+        someone_available,
+        typical_wait_secs,
+    })
 }

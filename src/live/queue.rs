@@ -91,6 +91,30 @@ pub async fn estimated_wait(
     Ok(wait_from_takes(&takes, ahead))
 }
 
+/// How long users usually wait for an operator: the median wait of the
+/// requests taken in the last week (at most the 50 latest). None with
+/// fewer than three, as for `estimated_wait`.
+pub async fn typical_wait(db: &Db, now: i64) -> Result<Option<i64>, StoreError> {
+    let waits = queue::recent_waits(db, now - TYPICAL_WINDOW_SECS, TYPICAL_SAMPLES).await?;
+    Ok(median(waits))
+}
+
+const TYPICAL_WINDOW_SECS: i64 = 7 * 24 * 3600;
+const TYPICAL_SAMPLES: i64 = 50;
+
+fn median(mut values: Vec<i64>) -> Option<i64> {
+    if values.len() < 3 {
+        return None;
+    }
+    values.sort_unstable();
+    let n = values.len();
+    Some(if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2
+    })
+}
+
 /// The estimate from the times of recent takes (oldest first).
 pub fn wait_from_takes(takes: &[i64], ahead: i64) -> Option<i64> {
     if takes.len() < 3 {
@@ -105,6 +129,14 @@ pub fn wait_from_takes(takes: &[i64], ahead: i64) -> Option<i64> {
 mod tests {
     use super::*;
     use crate::accounts::Role;
+
+    #[test]
+    fn the_typical_wait_is_the_median_and_needs_three_waits() {
+        assert_eq!(median(vec![]), None);
+        assert_eq!(median(vec![10, 20]), None);
+        assert_eq!(median(vec![300, 10, 20]), Some(20));
+        assert_eq!(median(vec![40, 10, 20, 30]), Some(25));
+    }
     use crate::store::users::{self, NewUser};
     use crate::tickets::Priority;
 

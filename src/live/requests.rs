@@ -7,7 +7,7 @@
 use crate::accounts::Email;
 use crate::live::bus::Bus;
 use crate::live::{chats, queue};
-use crate::store::chat_messages::{self, ChatMessage};
+use crate::store::chat_messages::{self, Audience, ChatMessage};
 use crate::store::conversations::{self, Message};
 use crate::store::live_settings::{self, ChatWith};
 use crate::store::queue::{self as q, ChatRequest};
@@ -164,7 +164,7 @@ pub async fn context(db: &Db, r: &ChatRequest) -> Result<Context, StoreError> {
             if c.id == r.id || c.created_at > r.created_at {
                 continue;
             }
-            let messages = chat_messages::after(db, &c.id, 0, 1000).await?;
+            let messages = chat_messages::after(db, &c.id, 0, 1000, Audience::Staff).await?;
             earlier_chats.push((c, messages));
         }
     }
@@ -359,6 +359,52 @@ pub async fn history(db: &Db, user: &User) -> Result<Vec<PastChat>, StoreError> 
             request,
             operator,
             ticket_number,
+        });
+    }
+    Ok(out)
+}
+
+/// Most chats a search returns.
+const SEARCH_LIMIT: i64 = 50;
+
+/// A chat found by its user, for staff.
+#[derive(Debug, Clone)]
+pub struct FoundChat {
+    pub chat: PastChat,
+    pub user_name: String,
+    pub user_email: String,
+}
+
+/// Chats whose user's name or email contains `text` (at least two
+/// characters), newest first: those `me` may open.
+pub async fn search_by_user(db: &Db, me: &User, text: &str) -> Result<Vec<FoundChat>, StoreError> {
+    if text.trim().chars().count() < 2 {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for request in q::by_user_text(db, text, SEARCH_LIMIT).await? {
+        if !chats::may_follow(db, me, &request).await? {
+            continue;
+        }
+        let Some(user) = users::by_id(db, &request.user_id).await? else {
+            continue;
+        };
+        let operator = match &request.operator_id {
+            Some(id) => users::name_of(db, id).await?,
+            None => None,
+        };
+        let ticket_number = match &request.ticket_id {
+            Some(t) => ticket_store::by_id(db, t).await?.map(|t| t.number),
+            None => None,
+        };
+        out.push(FoundChat {
+            user_name: user.display_name().to_string(),
+            user_email: user.email.clone(),
+            chat: PastChat {
+                request,
+                operator,
+                ticket_number,
+            },
         });
     }
     Ok(out)

@@ -2,6 +2,7 @@
 //! table in its own submodule. SQL is kept portable (`$1` placeholders,
 //! BIGINT unix timestamps) so a PostgreSQL backend needs no rewrite.
 
+pub mod canned;
 pub mod chat_messages;
 mod codes;
 pub mod conversations;

@@ -393,6 +393,20 @@ pub async fn set_transcript_event(db: &Db, chat_id: &str, event_id: i64) -> Resu
 
 /// When the last `limit` requests of a team (None: without team) were
 /// taken since `since`, oldest first.
+/// How long the requests taken since `since` waited (seconds), newest
+/// first, at most `limit`.
+pub async fn recent_waits(db: &Db, since: i64, limit: i64) -> Result<Vec<i64>, StoreError> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT accepted_at - created_at FROM chat_requests WHERE accepted_at IS NOT NULL AND accepted_at >= $1 \
+         ORDER BY accepted_at DESC LIMIT $2",
+    )
+    .bind(since)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0.max(0)).collect())
+}
+
 pub async fn recent_takes(
     db: &Db,
     team_id: Option<&str>,
@@ -446,6 +460,19 @@ pub async fn requeue(db: &Db, request_id: &str, team_id: &str) -> Result<bool, S
     .await?
     .rows_affected();
     Ok(n == 1)
+}
+
+/// Chats of users whose name or email contains `text`, newest first.
+pub async fn by_user_text(db: &Db, text: &str, limit: i64) -> Result<Vec<ChatRequest>, StoreError> {
+    Ok(sqlx::query_as::<_, ChatRequest>(&format!(
+        "SELECT {REQUEST_COLUMNS} FROM chat_requests WHERE user_id IN \
+         (SELECT id FROM users WHERE LOWER(email) LIKE $1 ESCAPE '\\' OR LOWER(name) LIKE $1 ESCAPE '\\') \
+         ORDER BY created_at DESC, id LIMIT $2"
+    ))
+    .bind(super::tickets::like_pattern(text.trim()))
+    .bind(limit)
+    .fetch_all(db)
+    .await?)
 }
 
 /// A user's chats, newest first.

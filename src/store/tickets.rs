@@ -203,7 +203,7 @@ impl Sort {
 }
 
 /// `LIKE` pattern for a user's text, with its wildcards escaped.
-fn like_pattern(text: &str) -> String {
+pub fn like_pattern(text: &str) -> String {
     let mut p = String::from("%");
     for c in text.to_lowercase().chars() {
         if matches!(c, '%' | '_' | '\\') {
@@ -256,9 +256,18 @@ pub async fn list(db: &Db, scope: &Scope<'_>, f: &Filter) -> Result<Vec<Ticket>,
         sql.push_str(&format!(" AND priority = {p}"));
     }
     if let Some(text) = f.text.as_deref().filter(|t| !t.trim().is_empty()) {
+        // The words, or the requester's name or email; "#1042" or "1042" is a number too.
         let p = next(like_pattern(text.trim()), &mut binds);
+        let number = text
+            .trim()
+            .trim_start_matches('#')
+            .parse::<i64>()
+            .ok()
+            .map(|n| format!(" OR number = {n}"))
+            .unwrap_or_default();
         sql.push_str(&format!(
-            " AND (LOWER(summary) LIKE {p} ESCAPE '\\' OR LOWER(description) LIKE {p} ESCAPE '\\')"
+            " AND (LOWER(summary) LIKE {p} ESCAPE '\\' OR LOWER(description) LIKE {p} ESCAPE '\\' \
+             OR requester_id IN (SELECT id FROM users WHERE LOWER(email) LIKE {p} ESCAPE '\\' OR LOWER(name) LIKE {p} ESCAPE '\\'){number})"
         ));
     }
     sql.push_str(&format!(
