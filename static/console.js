@@ -43,6 +43,45 @@
     return { status: res.status, body: json };
   }
 
+  // ----- telling an operator who is looking elsewhere -----------------------------
+  // Offers and messages that arrive while the console's tab is hidden are
+  // counted in its title and, with the operator's permission, shown as
+  // browser notifications.
+
+  let unseen = 0;
+  let offersShown = 0;
+
+  function showTitle() {
+    const n = offersShown + unseen;
+    document.title = (n ? "(" + n + ") " : "") + "Console · Frontdesk";
+  }
+
+  function askNotifications() {
+    if ("Notification" in window && Notification.permission === "default") {
+      Notification.requestPermission().catch(() => {});
+    }
+  }
+
+  function notify(title, body, tag) {
+    if (!document.hidden || !("Notification" in window) || Notification.permission !== "granted") return;
+    try {
+      const n = new Notification(title, { body, tag });
+      n.addEventListener("click", () => {
+        window.focus();
+        n.close();
+      });
+    } catch (_) {
+      /* notifications unavailable here */
+    }
+  }
+
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && unseen) {
+      unseen = 0;
+      showTitle();
+    }
+  });
+
   function beep() {
     try {
       const ctx = new (window.AudioContext || window.webkitAudioContext)();
@@ -76,6 +115,7 @@
         if (!seenOffers.has(c.id)) {
           seenOffers.add(c.id);
           beep();
+          notify("Chat request from " + c.user, "Waiting " + waited(c.waiting_secs) + " · " + c.priority, "offer-" + c.id);
         }
       }
       const accept = el("button", { type: "button", "data-testid": "accept", text: "Accept" });
@@ -98,12 +138,14 @@
       if (!seenOffers.has("t" + t.number)) {
         seenOffers.add("t" + t.number);
         beep();
+        notify("Ticket #" + t.number + " offered to you", t.summary, "ticket-" + t.number);
       }
     }
     const badge = $("badge");
     badge.hidden = offers === 0;
     badge.textContent = String(offers);
-    document.title = (offers ? "(" + offers + ") " : "") + "Console · Frontdesk";
+    offersShown = offers;
+    showTitle();
     // Redrawn only when it changed, so a button is never pulled from under a click.
     const ticketsKey = JSON.stringify(r.body.tickets.slice(0, 30));
     if (ticketsKey === lastTickets) return;
@@ -208,15 +250,36 @@
     $("no-chats").hidden = chats.size > 0;
   }
 
+  /** Text with its web addresses as links (built as nodes: never HTML). */
+  function linked(text) {
+    const span = el("span");
+    for (const part of String(text || "").split(/(https?:\/\/[^\s<>"]+)/)) {
+      if (/^https?:\/\//.test(part)) span.append(el("a", { href: part, target: "_blank", rel: "noopener", text: part }));
+      else if (part) span.append(document.createTextNode(part));
+    }
+    return span;
+  }
+
   function addLine(c, m) {
     if (m.id && m.id <= c.lastId) return;
     if (m.id) c.lastId = m.id;
-    const cls = m.kind === "system" ? "msg system" : "msg";
-    const body = m.kind === "file" && m.file
-      ? el("a", { href: m.file.url, target: "_blank", rel: "noopener", "data-testid": "console-file-link", text: "File: " + m.text })
-      : m.text;
-    c.log.append(el("div", { class: cls, "data-testid": "console-message" }, m.sender ? el("strong", { text: m.sender + ": " }) : null, body));
+    const cls = m.kind === "system" ? "msg system" : m.internal ? "msg note" : "msg";
+    let body = m.kind === "text" ? linked(m.text) : m.text;
+    if (m.kind === "file" && m.file) {
+      body = el("a", { href: m.file.url, target: "_blank", rel: "noopener", "data-testid": "console-file-link", text: "File: " + m.text });
+      // Images as a thumbnail (the same access checks: the operator's session).
+      if (/^image\/(png|jpeg|gif)$/i.test(String(m.file.content_type || ""))) {
+        body.prepend(el("img", { src: m.file.url, alt: "", class: "thumb", "data-testid": "console-thumbnail" }));
+      }
+    }
+    const label = m.internal ? el("span", { class: "note-label", "data-testid": "note-label", text: "Internal note" }) : null;
+    c.log.append(el("div", { class: cls, "data-testid": "console-message" }, label, m.sender ? el("strong", { text: m.sender + ": " }) : null, body));
     c.log.scrollTop = c.log.scrollHeight;
+    if (m.id && m.sender_role === "end_user" && document.hidden && c.subscribed) {
+      unseen += 1;
+      showTitle();
+      notify((m.sender || "User") + " wrote", m.text, "chat-" + c.id);
+    }
     if (m.id) send({ type: "read", chat_id: c.id, up_to: m.id });
   }
 
@@ -235,7 +298,18 @@
       fileInput.value = "";
       if (f) sendFile(id, f);
     });
-    const form = el("form", null, input, el("button", { type: "submit", text: "Send", "data-testid": "console-send" }), fileInput);
+    // An internal note: seen by operators only, kept on the ticket.
+    const noteToggle = el("input", { type: "checkbox", "data-testid": "note-toggle" });
+    const noteLabel = el("label", { class: "note-toggle" }, noteToggle, " Internal note");
+    noteToggle.addEventListener("change", () => {
+      form.classList.toggle("noting", noteToggle.checked);
+      input.placeholder = noteToggle.checked ? "Internal note: only operators see it" : "";
+      input.focus();
+    });
+    // Saved replies: "/" at the start of the message box lists them.
+    const menu = el("ul", { role: "listbox", class: "canned-menu", "aria-label": "Saved replies", "data-testid": "canned-menu", hidden: true });
+    input.setAttribute("aria-autocomplete", "list");
+    const form = el("form", null, menu, input, el("button", { type: "submit", text: "Send", "data-testid": "console-send" }), noteLabel, fileInput);
     const end = el("button", { type: "button", text: "End chat", "data-testid": "end-chat" });
     const mail = el("button", { type: "button", text: "Email transcript", "data-testid": "email-transcript" });
     mail.addEventListener("click", () => api("POST", "/api/chats/" + id + "/email-transcript"));
@@ -269,7 +343,7 @@
       el("summary", { text: "Earlier chats about this ticket (" + (ctx.earlier_chats || []).length + ")" }));
     for (const ch of ctx.earlier_chats || []) {
       earlier.append(el("h4", { text: new Date(ch.created_at * 1000).toLocaleString() }));
-      for (const m of ch.messages || []) earlier.append(el("div", { class: "msg" + (m.kind === "system" ? " system" : "") }, m.sender ? el("strong", { text: m.sender + ": " }) : null, m.text));
+      for (const m of ch.messages || []) earlier.append(el("div", { class: "msg" + (m.kind === "system" ? " system" : "") + (m.internal ? " note" : "") }, m.sender ? el("strong", { text: m.sender + ": " }) : null, m.text));
     }
     const ticketBox = el("div", { class: "ticket-box", "data-testid": "chat-ticket" });
     const panel = el(
@@ -292,18 +366,32 @@
       form,
       el("div", { class: "links" }, end, mail, transfer)
     );
-    const c = { id, tab, panel, log, typing, ticketBox, ticketNumber: null, lastId: 0, clientSeq: 0 };
+    const closeTab = el("button", { type: "button", text: "Close tab", "data-testid": "close-chat" });
+    closeTab.addEventListener("click", () => closeChat(id));
+    const ended = el("p", { class: "ended-note", role: "status", "data-testid": "chat-ended", hidden: true }, el("span", { class: "ended-text" }), " ", closeTab);
+    panel.insertBefore(ended, form);
+    const c = { id, name: ctx.user_name || "Chat", tab, panel, log, typing, form, ended, ticketBox, ticketNumber: null, lastId: 0, clientSeq: 0, typingSentAt: 0, subscribed: false, over: false, canned: [], menu, pick: 0 };
     chats.set(id, c);
+    loadCanned(c);
+    input.addEventListener("input", () => showMenu(c, input));
+    input.addEventListener("keydown", (e) => menuKey(c, input, e));
+    input.addEventListener("blur", () => setTimeout(() => (menu.hidden = true), 150));
     showTicket(c, ctx.ticket_number);
     tab.addEventListener("click", () => select(id));
     form.addEventListener("submit", (e) => {
       e.preventDefault();
       const text = input.value.trim();
       if (!text) return;
-      say(id, text);
+      say(id, text, noteToggle.checked);
       input.value = "";
     });
-    input.addEventListener("input", () => send({ type: "typing", chat_id: id }));
+    // At most one typing notice every two seconds.
+    input.addEventListener("input", () => {
+      const now = Date.now();
+      if (!input.value.trim() || noteToggle.checked || now - c.typingSentAt < 2000) return;
+      c.typingSentAt = now;
+      send({ type: "typing", chat_id: id });
+    });
     end.addEventListener("click", async () => {
       await api("POST", "/api/chats/" + id + "/end");
     });
@@ -311,6 +399,116 @@
     $("panels").append(panel);
     select(id);
     send({ type: "subscribe", chat_id: id, after: 0 });
+    // Opened from a search: an ended chat reads as ended at once.
+    if (r.body.status === "ended" || r.body.status === "cancelled") markEnded(c, r.body.end_reason);
+  }
+
+  // ----- saved replies in the composer ---------------------------------------------------
+
+  async function loadCanned(c) {
+    const r = await api("GET", "/api/chats/" + c.id + "/canned-responses");
+    if (r.status === 200 && Array.isArray(r.body)) c.canned = r.body;
+  }
+
+  function matches(c, value) {
+    if (!value.startsWith("/")) return [];
+    const q = value.slice(1).toLowerCase();
+    if (/\s/.test(q)) return [];
+    return c.canned.filter((x) => x.shortcut.startsWith(q) || (q.length > 1 && x.text.toLowerCase().includes(q))).slice(0, 8);
+  }
+
+  function showMenu(c, input) {
+    // The first "/" fetches the list again: replies saved meanwhile count.
+    if (input.value === "/") loadCanned(c).then(() => showMenu(c, input));
+    const found = matches(c, input.value);
+    c.menu.replaceChildren();
+    c.pick = 0;
+    if (!input.value.startsWith("/")) {
+      c.menu.hidden = true;
+      return;
+    }
+    if (!found.length) {
+      c.menu.append(el("li", { class: "muted", "data-testid": "canned-none", text: c.canned.length ? "No saved reply starts with that." : "No saved replies yet: add some under Saved replies." }));
+    }
+    found.forEach((x, i) => {
+      const li = el("li", { role: "option", id: "canned-" + c.id + "-" + i, "aria-selected": i === 0 ? "true" : "false", "data-testid": "canned-option" },
+        el("strong", { text: "/" + x.shortcut }), " ", el("span", { class: "muted", text: x.text.length > 90 ? x.text.slice(0, 90) + "…" : x.text }));
+      li.addEventListener("mousedown", (e) => {
+        e.preventDefault();
+        insertCanned(c, input, x);
+      });
+      c.menu.append(li);
+    });
+    c.menu.found = found;
+    c.menu.hidden = false;
+  }
+
+  function menuKey(c, input, e) {
+    if (c.menu.hidden) return;
+    const found = c.menu.found || [];
+    if (e.key === "Escape") {
+      c.menu.hidden = true;
+      e.preventDefault();
+    } else if ((e.key === "ArrowDown" || e.key === "ArrowUp") && found.length) {
+      e.preventDefault();
+      c.pick = (c.pick + (e.key === "ArrowDown" ? 1 : found.length - 1)) % found.length;
+      c.menu.querySelectorAll("[role=option]").forEach((li, i) => li.setAttribute("aria-selected", i === c.pick ? "true" : "false"));
+      input.setAttribute("aria-activedescendant", "canned-" + c.id + "-" + c.pick);
+    } else if ((e.key === "Enter" || e.key === "Tab") && found.length) {
+      e.preventDefault();
+      insertCanned(c, input, found[c.pick]);
+    }
+  }
+
+  function insertCanned(c, input, x) {
+    input.value = x.text;
+    c.menu.hidden = true;
+    input.removeAttribute("aria-activedescendant");
+    input.focus();
+  }
+
+  const endReasons = {
+    user: "The user ended the chat.",
+    operator: "The operator ended the chat.",
+    idle: "The chat ended after a while without messages.",
+  };
+
+  /** An ended chat reads as ended: no composer, no End or Transfer, a tab to close. */
+  function markEnded(c, reason) {
+    if (c.over) return;
+    c.over = true;
+    c.panel.classList.add("ended");
+    c.form.hidden = true;
+    c.typing.textContent = "";
+    for (const b of c.panel.querySelectorAll("[data-testid=end-chat], [data-testid=transfer], [data-testid=send-article], [data-testid=console-input], [data-testid=console-send], [data-testid=console-file], [data-testid=note-toggle]")) b.disabled = true;
+    c.ended.querySelector(".ended-text").textContent = endReasons[reason] || "This chat has ended.";
+    c.ended.hidden = false;
+    c.tab.textContent = c.name + " (ended)";
+    c.tab.classList.add("ended");
+  }
+
+  function closeChat(id) {
+    const c = chats.get(id);
+    if (!c || !c.over) return;
+    chats.delete(id);
+    c.tab.remove();
+    c.panel.remove();
+    const next = chats.keys().next();
+    if (next.done) {
+      active = null;
+      $("no-chats").hidden = false;
+    } else {
+      select(next.value);
+    }
+  }
+
+  /** After a reconnection: chats that ended meanwhile (their event was missed). */
+  async function checkEnded() {
+    for (const c of chats.values()) {
+      if (c.over) continue;
+      const r = await api("GET", "/api/chats/" + c.id);
+      if (r.status === 200 && r.body && (r.body.status === "ended" || r.body.status === "cancelled")) markEnded(c, r.body.end_reason);
+    }
   }
 
   async function sendFile(id, f) {
@@ -379,11 +577,13 @@
     }
   }
 
-  function say(id, text) {
+  function say(id, text, internal) {
     const c = chats.get(id);
     if (!c) return;
     c.clientSeq += 1;
-    send({ type: "message", chat_id: id, client_id: "op-" + Date.now() + "-" + c.clientSeq, text });
+    const msg = { type: "message", chat_id: id, client_id: "op-" + Date.now() + "-" + c.clientSeq, text };
+    if (internal) msg.internal = true;
+    send(msg);
   }
 
   // ----- the socket ----------------------------------------------------------------------
@@ -399,7 +599,8 @@
     socket = new WebSocket(url);
     socket.addEventListener("open", () => {
       // Resume every chat after the last message seen.
-      for (const c of chats.values()) socket.send(JSON.stringify({ type: "subscribe", chat_id: c.id, after: c.lastId }));
+      for (const c of chats.values()) if (!c.over) socket.send(JSON.stringify({ type: "subscribe", chat_id: c.id, after: c.lastId }));
+      checkEnded();
       while (pending.length) {
         const m = pending.shift();
         if (m.type !== "subscribe") socket.send(JSON.stringify(m));
@@ -414,12 +615,13 @@
       }
       const c = v.chat_id ? chats.get(v.chat_id) : null;
       if (v.type === "message" && c) addLine(c, v);
-      else if (v.type === "typing" && c && v.sender !== myName) {
+      else if (v.type === "typing" && c && !c.over && v.sender !== myName) {
         c.typing.textContent = v.sender + " is typing…";
         clearTimeout(c.typingTimer);
         c.typingTimer = setTimeout(() => (c.typing.textContent = ""), 3000);
       } else if (v.type === "resync" && c) send({ type: "subscribe", chat_id: c.id, after: c.lastId });
-      else if (v.type === "ended" && c) c.panel.querySelector("form:not(.ticket-edit)").hidden = true;
+      else if (v.type === "subscribed" && c) c.subscribed = true;
+      else if (v.type === "ended" && c) markEnded(c, v.reason);
       else if (v.type === "invitation") invitationChanged(v);
     });
     socket.addEventListener("close", () => setTimeout(connect, 1500));
@@ -490,9 +692,79 @@
     loadTeams();
   }
 
+  // ----- saved replies: list, add, delete ---------------------------------------------------
+
+  async function loadCannedList() {
+    const list = $("canned-list");
+    if (!list) return;
+    const r = await api("GET", "/api/canned-responses");
+    if (r.status !== 200 || !Array.isArray(r.body)) return;
+    list.replaceChildren();
+    if (!r.body.length) list.append(el("li", { class: "muted", text: "None yet." }));
+    for (const x of r.body) {
+      const remove = el("button", { type: "button", text: "Delete", "aria-label": "Delete /" + x.shortcut, "data-testid": "delete-canned" });
+      remove.addEventListener("click", async () => {
+        const d = await api("DELETE", "/api/canned-responses/" + x.id);
+        $("canned-status").textContent = d.status === 204 ? "Deleted." : (d.body && d.body.message) || "Not deleted.";
+        loadCannedList();
+      });
+      list.append(el("li", { "data-testid": "canned-item" }, el("strong", { text: "/" + x.shortcut }), " ",
+        el("span", { class: "muted", text: "(" + (x.team || "every operator") + ") " }), x.text, " ", remove));
+    }
+  }
+
+  if ($("new-canned")) {
+    $("new-canned").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const f = e.target;
+      const team = f.team.value.trim();
+      const r = await api("POST", "/api/canned-responses", { shortcut: f.shortcut.value, text: f.text.value, team: team || null });
+      $("canned-status").textContent = r.status === 201 ? "Saved: type /" + r.body.shortcut + " in a chat." : (r.body && r.body.message) || "Not saved.";
+      if (r.status === 201) f.reset();
+      loadCannedList();
+      for (const c of chats.values()) loadCanned(c);
+    });
+    loadCannedList();
+  }
+
+  // ----- search: tickets by number, text or requester; chats by user ------------------------
+
+  if ($("console-search")) {
+    $("console-search").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const q = e.target.q.value.trim();
+      const out = $("search-results");
+      out.replaceChildren();
+      if (!q) return;
+      const [t, ch] = await Promise.all([
+        api("GET", "/api/tickets?limit=20&q=" + encodeURIComponent(q)),
+        q.replace(/^#/, "").length >= 2 ? api("GET", "/api/chats/search?q=" + encodeURIComponent(q)) : Promise.resolve({ status: 200, body: [] }),
+      ]);
+      const tickets = t.status === 200 && Array.isArray(t.body) ? t.body : [];
+      const found = ch.status === 200 && Array.isArray(ch.body) ? ch.body : [];
+      const tl = el("ul", { class: "queue-list", "data-testid": "search-tickets" });
+      for (const x of tickets) {
+        tl.append(el("li", null, el("a", { href: "/portal/tickets/" + x.number, target: "_blank", text: "#" + x.number + " " + x.summary }),
+          el("span", { class: "muted", text: " " + (x.status_label || x.status) })));
+      }
+      const cl = el("ul", { class: "queue-list", "data-testid": "search-chats" });
+      for (const x of found) {
+        const open = el("button", { type: "button", class: "linkish", "data-testid": "search-chat", text: x.user_name + " · " + new Date(x.created_at * 1000).toLocaleString() });
+        open.addEventListener("click", () => openChat(x.id));
+        cl.append(el("li", null, open, el("span", { class: "muted", text: " " + x.status + (x.ticket_number ? " · #" + x.ticket_number : "") })));
+      }
+      out.append(
+        el("h3", { text: "Tickets (" + tickets.length + ")" }), tickets.length ? tl : el("p", { class: "muted", text: "No ticket matches." }),
+        el("h3", { text: "Chats (" + found.length + ")" }), found.length ? cl : el("p", { class: "muted", text: "No chat with a user by that name or email." })
+      );
+    });
+  }
+
   // ----- start --------------------------------------------------------------------------------
 
   $("availability").addEventListener("change", async (e) => {
+    // Asked on the operator's own gesture, as browsers require.
+    if (e.target.value === "available") askNotifications();
     await api("PUT", "/api/operator/availability", { availability: e.target.value });
     refreshQueue();
   });

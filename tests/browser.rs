@@ -722,44 +722,91 @@ async fn widget_answers_on_the_demo_exam_settings_page() {
     .await;
 }
 
+/// The rectangle of an element and the visual viewport, in CSS pixels:
+/// [left, top, right, bottom, viewport width, viewport height].
+async fn rect_in_viewport(b: &Browser, e: &Element) -> Vec<f64> {
+    let v = b
+        .wd
+        .execute(
+            "const r = arguments[0].getBoundingClientRect(); const vv = window.visualViewport;
+             return [r.left, r.top, r.right, r.bottom, vv ? vv.width : innerWidth, vv ? vv.height : innerHeight];",
+            vec![e.json()],
+        )
+        .await
+        .expect("a rectangle");
+    let out: Vec<f64> = v
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_f64).collect())
+        .unwrap_or_default();
+    assert_eq!(out.len(), 6, "{v}");
+    out
+}
+
+fn assert_inside(what: &str, r: &[f64]) {
+    let (left, top, right, bottom, width, height) = (r[0], r[1], r[2], r[3], r[4], r[5]);
+    assert!(
+        left >= -0.5 && top >= -0.5 && right <= width + 0.5 && bottom <= height + 0.5,
+        "{what} is inside the screen: {left},{top} to {right},{bottom} on {width}x{height}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn widget_works_on_a_phone_sized_viewport() {
-    with_browser("phone", (375, 740), |b| async move {
-        b.wd.set_window_size(375, 740).await;
-        b.open_page("/demo").await;
+async fn widget_works_on_a_phone_on_a_host_page_wider_than_the_screen() {
+    with_browser("phone", (390, 844), |b| async move {
+        b.wd.set_window_size(390, 844).await;
+        // The demo's exam settings page is wider than a phone's screen.
+        b.open_page("/demo/exams/42/settings").await;
+        let widths =
+            b.wd.execute(
+                "return [document.documentElement.scrollWidth, innerWidth];",
+                vec![],
+            )
+            .await
+            .expect("widths");
         let root = b.widget().await;
         let launcher = b.visible(&root, "[data-testid=launcher]").await;
         b.wd.click(&launcher).await.expect("click the launcher");
         let panel = b.visible(&root, "[data-testid=panel]").await;
-        let rect =
-            b.wd.execute(
-                "const r = arguments[0].getBoundingClientRect();
-                 return [r.width, r.height, window.innerWidth, window.innerHeight];",
-                vec![panel.json()],
-            )
-            .await
-            .expect("the panel's size");
-        let size: Vec<f64> = rect
-            .as_array()
-            .map(|a| a.iter().filter_map(Value::as_f64).collect())
-            .unwrap_or_default();
-        assert_eq!(size.len(), 4, "{rect}");
-        let (width, height, viewport_width, viewport_height) = (size[0], size[1], size[2], size[3]);
+        let r = rect_in_viewport(&b, &panel).await;
         assert!(
-            viewport_width <= 480.0,
-            "the browser window is phone-sized (viewport {viewport_width}x{viewport_height})"
+            r[4] <= 480.0,
+            "the viewport is phone-sized: {r:?} (page and window {widths})"
         );
+        assert_inside("the panel", &r);
         assert!(
-            width >= 360.0,
-            "the panel takes the width of the screen: {width} of {viewport_width}"
+            r[2] - r[0] >= r[4] - 1.0 && r[3] - r[1] >= r[5] - 1.0,
+            "the panel covers the screen: {r:?}"
         );
-        assert!(
-            height >= viewport_height - 1.0,
-            "the panel takes the height of the screen: {height} of {viewport_height}"
-        );
-        b.visible(&root, "[data-testid=input]").await;
-        b.visible(&root, "[data-testid=minimise]").await;
+        for testid in ["minimise", "input", "send", "new-conversation"] {
+            let e = b.visible(&root, &format!("[data-testid={testid}]")).await;
+            assert_inside(testid, &rect_in_viewport(&b, &e).await);
+        }
+        // The header's buttons stay on one row.
+        let header = b.visible(&root, ".fd-header").await;
+        let h = rect_in_viewport(&b, &header).await;
+        assert!(h[3] - h[1] < 60.0, "the header is one row: {h:?}");
+        // Sending works, and the answer is in view.
+        let answer = b
+            .ask(&root, "how many attempts can students have", false)
+            .await;
         let _ = b.wd.save_screenshot("widget-phone.png").await;
+        let a = rect_in_viewport(&b, &answer).await;
+        assert!(
+            a[0] >= -0.5 && a[2] <= a[4] + 0.5,
+            "the answer fits the width: {a:?}"
+        );
+        // Scrolled sideways, the panel stays where the user looks.
+        b.wd.execute("window.scrollTo(60, 0);", vec![])
+            .await
+            .expect("scroll");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let minimise = b.visible(&root, "[data-testid=minimise]").await;
+        assert_inside(
+            "the minimise button after scrolling",
+            &rect_in_viewport(&b, &minimise).await,
+        );
+        b.wd.click(&minimise).await.expect("minimise");
+        b.visible(&root, "[data-testid=launcher]").await;
     })
     .await;
 }
@@ -882,12 +929,16 @@ async fn an_operator_and_a_user_chat_live_through_console_and_widget() {
         // A how-to question first (answered, with its article), then one for a person.
         user.ask(&root, "How do I let students take the exam twice?", true)
             .await;
-        user.ask(
-            &root,
-            "I was charged twice for my subscription this month, I want a refund",
-            true,
-        )
-        .await;
+        let escalated = "I was charged twice for my subscription this month, I want a refund";
+        user.ask(&root, escalated, true).await;
+        let suggested = user
+            .visible(&root, "[data-testid=message-bot] [data-testid=create-ticket]")
+            .await;
+        let suggested_type = user
+            .wd
+            .execute("return arguments[0].getAttribute('data-ticket-type');", vec![suggested.json()])
+            .await
+            .expect("the suggested type");
         let chat = user
             .visible(
                 &root,
@@ -895,6 +946,13 @@ async fn an_operator_and_a_user_chat_live_through_console_and_widget() {
             )
             .await;
         user.wd.click(&chat).await.expect("chat with a person");
+        // The button is spent once the chat starts.
+        wait_until!("the Chat with a person button to be disabled", 10, {
+            match user.wd.property(&chat, "disabled").await {
+                Ok(Value::Bool(true)) => Some(()),
+                _ => None,
+            }
+        });
         // The operator is offered the chat and accepts it.
         let accept = wait_until!(
             "an offer in the queue",
@@ -910,11 +968,14 @@ async fn an_operator_and_a_user_chat_live_through_console_and_widget() {
             15,
             op.wd.find("[data-testid=console-input]").await.ok()
         );
+        // The operator starts typing: the user sees it before any message.
+        op.wd.send_keys(&input, "Hello, I am Oscar.").await.expect("type");
+        let typing = user
+            .widget_text(&root, "[data-testid=operator-typing]", "is typing")
+            .await;
+        assert!(typing.contains("Oscar"), "the operator's name: {typing:?}");
         op.wd
-            .send_keys(
-                &input,
-                "Hello, I am Oscar. Let me look at your invoice.\u{E007}",
-            )
+            .send_keys(&input, " Let me look at your invoice.\u{E007}")
             .await
             .expect("type");
         // The user sees the operator join and answer, and answers back.
@@ -925,12 +986,87 @@ async fn an_operator_and_a_user_chat_live_through_console_and_widget() {
             "Let me look at your invoice",
         )
         .await;
+        user.hidden(&root, "[data-testid=operator-typing]").await;
         let box_ = user.visible(&root, "[data-testid=input]").await;
+        let placeholder = user.wd.property(&box_, "placeholder").await.expect("placeholder");
+        assert!(
+            placeholder.as_str().is_some_and(|p| p.starts_with("Write to Oscar")),
+            "the input says who the user writes to: {placeholder}"
+        );
+        // The user types; the operator sees it.
         user.wd
-            .send_keys(&box_, "Thanks, it is invoice 2026-11\u{E007}")
+            .send_keys(&box_, "Thanks, it is invoice 2026-11")
             .await
-            .expect("reply");
+            .expect("type");
+        page_element_with(&op, ".typing", "is typing").await;
+        user.wd.send_keys(&box_, "\u{E007}").await.expect("send");
         page_element_with(&op, "[data-testid=console-message]", "invoice 2026-11").await;
+        // An internal note: the console marks it, the user never gets it.
+        let toggle = op.wd.find("[data-testid=note-toggle]").await.expect("the note toggle");
+        op.wd.click(&toggle).await.expect("note mode");
+        op.wd
+            .send_keys(&input, "Refund approved by billing\u{E007}")
+            .await
+            .expect("type a note");
+        page_element_with(&op, ".msg.note", "Refund approved by billing").await;
+        op.wd.click(&toggle).await.expect("back to the user");
+        // A saved reply, from "/" in the composer, filled in for this user.
+        let (staff, csrf) = api_session(&op.base, "operator@demo.test").await;
+        let saved = staff
+            .post(format!("{}/api/canned-responses", op.base))
+            .header("X-CSRF-Token", &csrf)
+            .json(&json!({ "shortcut": "thanks", "text": "Thanks {{user.first_name}}, anything else?" }))
+            .send()
+            .await
+            .expect("save a reply");
+        assert_eq!(saved.status().as_u16(), 201);
+        op.wd.send_keys(&input, "/tha").await.expect("type a shortcut");
+        page_element_with(&op, "[data-testid=canned-option]", "/thanks").await;
+        let _ = op.wd.save_screenshot("console-saved-replies.png").await;
+        op.wd.send_keys(&input, "\u{E007}").await.expect("pick it");
+        wait_until!("the reply in the message box", 10, {
+            match op.wd.property(&input, "value").await {
+                Ok(Value::String(v)) if v == "Thanks Uma, anything else?" => Some(()),
+                _ => None,
+            }
+        });
+        op.wd.send_keys(&input, "\u{E007}").await.expect("send it");
+        user.widget_text(&root, "[data-testid=message-operator]", "Thanks Uma, anything else?")
+            .await;
+        // Minimised, the widget counts what the operator writes meanwhile.
+        let minimise = user.visible(&root, "[data-testid=minimise]").await;
+        user.wd.click(&minimise).await.expect("minimise");
+        op.wd
+            .send_keys(&input, "Found it: the second charge was a mistake.\u{E007}")
+            .await
+            .expect("type");
+        let badge = user.visible(&root, "[data-testid=unread]").await;
+        assert_eq!(user.wd.text(&badge).await.ok().as_deref(), Some("1"));
+        let title = wait_until!("the page title to flash", 10, {
+            match user.wd.execute("return document.title;", vec![]).await {
+                Ok(Value::String(t)) if t.contains("New message") => Some(t),
+                _ => None,
+            }
+        });
+        assert!(title.starts_with("(1)"), "{title}");
+        let _ = user.wd.save_screenshot("widget-unread-badge.png").await;
+        user.open_panel(&root).await;
+        user.hidden(&root, "[data-testid=unread]").await;
+        let shown = user
+            .wd
+            .find_all_in(&root, "[data-testid=message-operator]")
+            .await
+            .unwrap_or_default();
+        for m in shown {
+            let t = user.wd.text(&m).await.unwrap_or_default();
+            assert!(!t.contains("Refund approved"), "an internal note reached the user: {t}");
+        }
+        wait_until!("the page title back", 5, {
+            match user.wd.execute("return document.title;", vec![]).await {
+                Ok(Value::String(t)) if !t.contains("New message") => Some(()),
+                _ => None,
+            }
+        });
         // The operator sends an article the bot had suggested, in one click;
         // the user gets it as a link.
         let article = wait_until!(
@@ -941,7 +1077,7 @@ async fn an_operator_and_a_user_chat_live_through_console_and_widget() {
         op.wd.click(&article).await.expect("send the article");
         user.visible(
             &root,
-            "[data-testid=message-operator] [data-testid=chat-link]",
+            "[data-testid=message-operator] [data-testid=article-card]",
         )
         .await;
         // The user sends a screenshot; the operator gets it as a file.
@@ -958,6 +1094,24 @@ async fn an_operator_and_a_user_chat_live_through_console_and_widget() {
             .expect("attach the screenshot");
         page_element_with(&op, "[data-testid=console-file-link]", "screenshot.png").await;
         user.visible(&root, "[data-testid=chat-file]").await;
+        // Both sides see the image itself, loaded through the access checks.
+        let thumb = user.visible(&root, "[data-testid=chat-thumbnail]").await;
+        wait_until!("the widget's thumbnail to load", 10, {
+            match user.wd.execute("return arguments[0].naturalWidth;", vec![thumb.json()]).await {
+                Ok(v) if v.as_f64().is_some_and(|w| w > 0.0) => Some(()),
+                _ => None,
+            }
+        });
+        wait_until!("the console's thumbnail to load", 10, {
+            match op
+                .wd
+                .execute("const i = document.querySelector('[data-testid=console-thumbnail]'); return i ? i.naturalWidth : 0;", vec![])
+                .await
+            {
+                Ok(v) if v.as_f64().is_some_and(|w| w > 0.0) => Some(()),
+                _ => None,
+            }
+        });
         let _ = user.wd.save_screenshot("widget-live-chat.png").await;
         let _ = op.wd.save_screenshot("console-live-chat.png").await;
         // The operator ends the chat; the user is told.
@@ -969,6 +1123,34 @@ async fn an_operator_and_a_user_chat_live_through_console_and_widget() {
         op.wd.click(&end).await.expect("end");
         user.widget_text(&root, "[data-testid=message-system]", "The chat has ended")
             .await;
+        // Ended reads as ended: in the console no composer, no End or
+        // Transfer, and a tab to close; in the widget the bot is back.
+        let ended = wait_until!(
+            "the console to show the chat ended",
+            10,
+            match op.wd.find("[data-testid=chat-ended]").await {
+                Ok(e) if op.wd.is_visible(&e).await => Some(e),
+                _ => None,
+            }
+        );
+        let _ = ended;
+        for testid in ["end-chat", "transfer", "console-input"] {
+            let e = op
+                .wd
+                .find(&format!("[data-testid={testid}]"))
+                .await
+                .expect("the control");
+            assert_eq!(
+                op.wd.property(&e, "disabled").await.ok(),
+                Some(Value::Bool(true)),
+                "{testid} is disabled once the chat ended"
+            );
+        }
+        let composer = op.wd.find("[data-testid=console-input]").await.expect("input");
+        assert!(!op.wd.is_visible(&composer).await, "no composer on an ended chat");
+        let _ = op.wd.save_screenshot("console-chat-ended.png").await;
+        let placeholder = user.wd.property(&box_, "placeholder").await.expect("placeholder");
+        assert_eq!(placeholder, json!("Ask a question…"), "the bot answers again");
         // The transcript, file included, is on the chat's ticket.
         let notice = user
             .widget_text(&root, "[data-testid=message-system]", "saved to ticket #")
@@ -982,6 +1164,43 @@ async fn an_operator_and_a_user_chat_live_through_console_and_widget() {
         page_element_with(&user, "article", "invoice 2026-11").await;
         page_element_with(&user, "article", "sent a file: screenshot.png").await;
         let _ = user.wd.save_screenshot("ticket-with-transcript.png").await;
+        // The chat's ticket is titled with the question the bot escalated,
+        // and has the type the bot suggested.
+        let (api, _) = api_session(&user.base, "user@demo.test").await;
+        let ticket: Value = api
+            .get(format!("{}/api/tickets/{number}", user.base))
+            .send()
+            .await
+            .expect("the ticket")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(ticket["ticket"]["summary"], json!(escalated), "{ticket}");
+        assert_eq!(ticket["ticket"]["type"], suggested_type, "{ticket}");
+        // The operator finds the chat again by the user's name, and its
+        // ticket by number.
+        let search = op.wd.find("[data-testid=console-search-input]").await.expect("search box");
+        op.wd.send_keys(&search, "Uma\u{E007}").await.expect("search");
+        page_element_with(&op, "[data-testid=search-chat]", "Uma User").await;
+        op.wd
+            .execute("arguments[0].value = '';", vec![search.json()])
+            .await
+            .expect("clear");
+        op.wd
+            .send_keys(&search, &format!("#{number}\u{E007}"))
+            .await
+            .expect("search a number");
+        page_element_with(&op, "[data-testid=search-tickets] a", &format!("#{number}")).await;
+        let _ = op.wd.save_screenshot("console-search.png").await;
+        // The operator closes the ended chat's tab.
+        let close = op.wd.find("[data-testid=close-chat]").await.expect("close");
+        op.wd.click(&close).await.expect("close the tab");
+        wait_until!("the tab gone", 5, {
+            match op.wd.find("[data-testid=chat-tab]").await {
+                Ok(_) => None,
+                Err(_) => Some(()),
+            }
+        });
     })
     .await;
 }
@@ -1133,6 +1352,11 @@ async fn widget_ticket_with_a_screenshot_then_the_portal_shows_it_new_in_pink() 
         );
         let description = b.visible(&root, "[data-testid=fd-ticket-description]").await;
         assert_eq!(b.wd.property(&description, "value").await.ok(), Some(json!(question)));
+        // More detail: the title stays the first sentence.
+        b.wd
+            .send_keys(&description, ". The two charges of 19 EUR are from 3 November, card ending 4242, please refund one of them as soon as you can.")
+            .await
+            .expect("add details");
         let files = b.wd.find_in(&root, "[data-testid=fd-ticket-files]").await.expect("file input");
         b.wd
             .send_keys(&files, &shot.display().to_string())
@@ -1155,6 +1379,8 @@ async fn widget_ticket_with_a_screenshot_then_the_portal_shows_it_new_in_pink() 
             .expect("the ticket number");
         let number = number.as_str().expect("a number").to_string();
         assert!(number.parse::<i64>().is_ok_and(|n| n >= 1001), "{number}");
+        // A visitor has no portal password: told how to follow the ticket.
+        b.visible(&root, "[data-testid=ticket-by-email] [data-testid=set-password-link]").await;
         let _ = b.wd.save_screenshot("widget-ticket-created.png").await;
 
         // The portal, logged in as that user: the ticket is New, in pink.
@@ -1172,10 +1398,11 @@ async fn widget_ticket_with_a_screenshot_then_the_portal_shows_it_new_in_pink() 
         b.open_page("/portal/my-view").await;
         let link = wait_until!("the ticket in My view", 15, b
             .wd
-            .find(&format!("a[href='/portal/tickets/{number}']"))
+            .find(&format!("td.summary a[href='/portal/tickets/{number}']"))
             .await
             .ok());
-        let _ = link;
+        let title = b.wd.text(&link).await.expect("the ticket's title");
+        assert_eq!(title, format!("{question}."), "the first sentence is the title");
         let badge_colour = b
             .wd
             .execute(
@@ -1189,6 +1416,16 @@ async fn widget_ticket_with_a_screenshot_then_the_portal_shows_it_new_in_pink() 
         let page = b.wd.find("main").await.expect("main");
         let text = b.wd.text(&page).await.expect("text");
         assert!(text.contains("my-screenshot.png"), "the screenshot is attached: {text}");
+        wait_until!("the attachment's thumbnail", 10, {
+            match b
+                .wd
+                .execute("const i = document.querySelector('[data-testid=thumbnail] img'); return i && i.complete ? i.naturalWidth : 0;", vec![])
+                .await
+            {
+                Ok(v) if v.as_f64().is_some_and(|w| w > 0.0) => Some(()),
+                _ => None,
+            }
+        });
         assert!(text.contains("Conversation with the bot"), "{text}");
         let _ = b.wd.save_screenshot("portal-ticket.png").await;
     })
@@ -1360,6 +1597,233 @@ async fn an_anonymous_visitor_confirms_an_email_then_chats_with_a_person() {
         b.widget_text(&root, "[data-testid=message-system]", "joined the chat")
             .await;
         let _ = b.wd.save_screenshot("widget-anonymous-chat.png").await;
+    })
+    .await;
+}
+
+/// Fails unless the page fits the window's width (no sideways scrolling).
+async fn assert_fits(b: &Browser, path: &str) {
+    let v = b
+        .wd
+        .execute(
+            "return [document.documentElement.scrollWidth, innerWidth, [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > innerWidth + 1 && getComputedStyle(e).position !== 'fixed').slice(0, 3).map(e => e.tagName + '.' + e.className).join(' ')];",
+            vec![],
+        )
+        .await
+        .expect("the page's width");
+    let (scroll, inner) = (v[0].as_f64().unwrap_or(0.0), v[1].as_f64().unwrap_or(0.0));
+    assert!(
+        scroll <= inner,
+        "{path} is {scroll} px wide in a {inner} px window; too wide: {}",
+        v[2]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn help_center_portal_and_console_fit_a_phone_and_a_desktop() {
+    with_browser("fit", (1366, 800), |b| async move {
+        // A ticket with the long words and addresses users paste.
+        let (api, csrf) = api_session(&b.base, "user@demo.test").await;
+        let form = reqwest::multipart::Form::new()
+            .text("type", "bug_report")
+            .text("priority", "high")
+            .text("summary", "Export of https://examly.example/exams/42/results?format=csv&include=all-attempts fails")
+            .text("description", "The export of https://examly.example/exams/42/results?format=csv&include=all-attempts&students=everyone-in-the-course gives an empty file. AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+        let created: Value = api
+            .post(format!("{}/api/tickets", b.base))
+            .header("X-CSRF-Token", &csrf)
+            .multipart(form)
+            .send()
+            .await
+            .expect("create a ticket")
+            .json()
+            .await
+            .expect("json");
+        let number = created["number"].as_i64().expect("a ticket number");
+        let help_pages = [
+            "/help".to_string(),
+            "/help/en/tickets".to_string(),
+            "/help/en/tickets/create-a-ticket".to_string(),
+            "/help/search?q=atachment+size+limit".to_string(),
+            "/help/search?q=zzzz+qqqq".to_string(),
+        ];
+        let portal_pages = [
+            "/portal".to_string(),
+            "/portal/tickets".to_string(),
+            "/portal/my-view".to_string(),
+            format!("/portal/tickets/{number}"),
+            "/portal/tickets/new".to_string(),
+            "/portal/account".to_string(),
+            "/portal/chats".to_string(),
+            "/console".to_string(),
+            "/portal/admin".to_string(),
+        ];
+        portal_login(&b, "admin@demo.test").await;
+        for (width, height) in [(1366, 800), (390, 844), (360, 740)] {
+            b.wd.set_window_size(width, height).await;
+            for path in help_pages.iter().chain(portal_pages.iter()) {
+                b.open_page(path).await;
+                wait_until!(format!("{path} loaded"), 15, b.wd.find("h1").await.ok());
+                assert_fits(&b, path).await;
+                if width == 390 {
+                    let name = path.trim_matches('/').replace(['/', '?', '=', '&', '+'], "-");
+                    let _ = b.wd.save_screenshot(&format!("phone-{name}.png")).await;
+                }
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_help_center_has_category_pages_spelling_and_a_way_to_ask() {
+    with_browser("help-center", (1280, 900), |b| async move {
+        // The home page's categories lead to their own pages.
+        b.open_page("/help").await;
+        let chip = page_element_with(&b, ".toc a", "Tickets").await;
+        b.wd.click(&chip).await.expect("open the category");
+        let h1 = wait_until!("the category page", 10, {
+            match b.wd.find("h1").await {
+                Ok(h) => b.wd.text(&h).await.ok().filter(|t| t == "Tickets"),
+                Err(_) => None,
+            }
+        });
+        let _ = h1;
+        let url = b.wd.execute("return location.pathname;", vec![]).await.expect("url");
+        assert_eq!(url, json!("/help/en/tickets"));
+        let count = b.wd.find("[data-testid=category-count]").await.expect("count");
+        let count = b.wd.text(&count).await.expect("text");
+        let n = b
+            .wd
+            .execute("return document.querySelectorAll('[data-testid=category-articles] li').length;", vec![])
+            .await
+            .expect("articles")
+            .as_i64()
+            .expect("a number");
+        assert!(n >= 2, "the category lists its articles: {n}");
+        assert_eq!(count, format!("{n} articles"));
+        // An article's breadcrumb leads back to its category.
+        let article = page_element_with(&b, "[data-testid=category-articles] a", "Create a ticket").await;
+        b.wd.click(&article).await.expect("open the article");
+        let crumb = page_element_with(&b, ".breadcrumbs a", "Tickets").await;
+        let href = b.wd.execute("return arguments[0].getAttribute('href');", vec![crumb.json()]).await.expect("href");
+        assert_eq!(href, json!("/help/en/tickets"));
+        // A misspelt search says what it searched for, and counts right.
+        b.open_page("/help/search?q=atachment+size+limit").await;
+        let respelled = page_element_with(&b, "[data-testid=respelled]", "Showing results for").await;
+        let text = b.wd.text(&respelled).await.expect("text");
+        assert!(text.contains("attachment size limit"), "{text}");
+        let count = page_element_with(&b, ".count", "found").await;
+        let count = b.wd.text(&count).await.expect("text");
+        let shown = b
+            .wd
+            .execute("return document.querySelectorAll('.results > li').length;", vec![])
+            .await
+            .expect("results")
+            .as_i64()
+            .expect("a number");
+        let expected = if shown == 1 { "1 article found".to_string() } else { format!("{shown} articles found") };
+        assert_eq!(count, expected);
+        // Snippets start at a word.
+        let snippets = b
+            .wd
+            .execute("return [...document.querySelectorAll('.snippet')].map(e => e.textContent.trim());", vec![])
+            .await
+            .expect("snippets");
+        for s in snippets.as_array().into_iter().flatten().filter_map(Value::as_str) {
+            let first = s.trim_start_matches('…').trim_start();
+            assert!(
+                first.chars().next().is_some_and(|c| c.is_uppercase() || !c.is_alphabetic()),
+                "a snippet starts at a sentence: {s:?}"
+            );
+        }
+        // No results: a real way to ask people, which opens the widget's form.
+        b.open_page("/help/search?q=zzzz+qqqq").await;
+        let ask = b.wd.find("[data-testid=no-results-request]").await.expect("the link");
+        b.wd.click(&ask).await.expect("Submit a request");
+        let root = b.widget().await;
+        b.visible(&root, "[data-testid=ticket-form]").await;
+        let _ = b.wd.save_screenshot("help-no-results-request.png").await;
+        // The header has the same link on every page.
+        b.open_page("/help/en/tickets").await;
+        b.wd.find("[data-testid=submit-request]").await.expect("in the header");
+        // The favicon exists.
+        let icon = b
+            .wd
+            .execute("return fetch('/favicon.ico').then(r => [r.status, r.headers.get('content-type')]);", vec![])
+            .await
+            .expect("favicon");
+        assert_eq!(icon, json!([200, "image/svg+xml"]));
+    })
+    .await;
+}
+
+/// axe-core's source (from the npm registry, installed into `target/axe`
+/// on first use, as the test command does).
+fn axe_source() -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/axe");
+    let file = dir.join("node_modules/axe-core/axe.min.js");
+    if !file.exists() {
+        let status = Command::new("npm")
+            .args(["install", "--prefix"])
+            .arg(&dir)
+            .args(["axe-core@4.14.1", "--no-audit", "--no-fund", "--silent"])
+            .status()
+            .expect("npm, to install axe-core");
+        assert!(status.success(), "npm could not install axe-core");
+    }
+    std::fs::read_to_string(&file).expect("axe.min.js")
+}
+
+/// Runs axe-core on the page and fails on any serious or critical violation.
+async fn assert_accessible(b: &Browser, axe: &str, what: &str) {
+    b.wd.execute(axe, vec![]).await.expect("load axe-core");
+    b.wd.execute(
+        "window.__axe = null; axe.run(document, { resultTypes: ['violations'] }).then(r => { window.__axe = r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' ' + (n.failureSummary || '').replace(/\\s+/g, ' ')).join(' | ')); }, e => { window.__axe = ['axe failed: ' + e]; });",
+        vec![],
+    )
+    .await
+    .expect("start axe");
+    let violations = wait_until!(format!("axe on {what}"), 60, {
+        match b.wd.execute("return window.__axe;", vec![]).await {
+            Ok(v) if v.is_array() => Some(v),
+            _ => None,
+        }
+    });
+    assert_eq!(violations, json!([]), "accessibility of {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_and_the_widget_have_no_serious_accessibility_violations() {
+    let axe = axe_source();
+    with_browser("axe", (1366, 800), |b| async move {
+        for (path, what) in [
+            ("/help", "the help center"),
+            ("/help/en/tickets/create-a-ticket", "an article"),
+            ("/help/en/tickets", "a category"),
+            ("/help/search?q=atachment", "a search"),
+        ] {
+            b.open_page(path).await;
+            wait_until!(format!("{path} loaded"), 15, b.wd.find("h1").await.ok());
+            assert_accessible(&b, &axe, what).await;
+        }
+        b.open_page("/demo/exams/42/settings").await;
+        let root = b.widget().await;
+        b.open_panel(&root).await;
+        b.ask(&root, "how many attempts can students have", true)
+            .await;
+        assert_accessible(&b, &axe, "the widget open, with an answer").await;
+        portal_login(&b, "operator@demo.test").await;
+        for (path, what) in [
+            ("/portal", "the portal's home"),
+            ("/portal/tickets", "all tickets"),
+            ("/portal/tickets/new", "a new ticket"),
+            ("/console", "the console"),
+        ] {
+            b.open_page(path).await;
+            wait_until!(format!("{path} loaded"), 15, b.wd.find("h1").await.ok());
+            assert_accessible(&b, &axe, what).await;
+        }
     })
     .await;
 }

@@ -61,6 +61,7 @@
       dialog: "Help chat",
       title: "Help",
       newConversation: "New conversation",
+      newConversationShort: "New",
       minimise: "Minimise",
       suggested: "Suggested for this page",
       intro: "Ask a question: the answer comes from the help center, with links to the articles it is based on.",
@@ -79,6 +80,18 @@
       ticketTypes: { bug_report: "Bug report", feature_request: "Feature request", settings_help: "Settings help" },
       ticketTitle: "Create a ticket",
       ticketShort: "Ticket",
+      chatPlaceholder: "Write to {name}…",
+      chatPlaceholderWaiting: "Write your message…",
+      chatTyping: "{name} is typing…",
+      unread: "{n} new messages",
+      titleNew: "New message",
+      replySoon: "Usually replies in under a minute",
+      replyFew: "Usually replies in a few minutes",
+      replyMinutes: "Usually replies in about {n} minutes",
+      replyHours: "Usually replies in about {n} hours",
+      searchLabel: "Search the help center",
+      searchNothing: "No article matches. Ask your question below.",
+      showingFor: "Showing results for",
       chatWithPerson: "Chat with a person",
       chatWaiting: "Waiting for an operator… {n} ahead of you.",
       chatNext: "Waiting for an operator… You are next.",
@@ -115,6 +128,9 @@
       ticketCancel: "Back to the chat",
       ticketCreated: "Ticket #{n} is created. We will answer by email.",
       ticketFollow: "Follow it",
+      ticketByEmail: "We will answer you by email. To follow it online too,",
+      setPassword: "choose a password for the support portal",
+      hello: "Hello, {name}!",
       ticketCodeSent: "We emailed a code to {email}.",
       required: "required",
     },
@@ -124,6 +140,7 @@
       dialog: "Chat d'aide",
       title: "Aide",
       newConversation: "Nouvelle conversation",
+      newConversationShort: "Nouvelle",
       minimise: "Réduire",
       suggested: "Suggestions pour cette page",
       intro: "Posez une question : la réponse vient du centre d'aide, avec des liens vers les articles utilisés.",
@@ -142,6 +159,18 @@
       ticketTypes: { bug_report: "Signalement de bug", feature_request: "Demande de fonctionnalité", settings_help: "Aide au paramétrage" },
       ticketTitle: "Créer un ticket",
       ticketShort: "Ticket",
+      chatPlaceholder: "Écrire à {name}…",
+      chatPlaceholderWaiting: "Écrivez votre message…",
+      chatTyping: "{name} écrit…",
+      unread: "{n} nouveaux messages",
+      titleNew: "Nouveau message",
+      replySoon: "Répond en général en moins d'une minute",
+      replyFew: "Répond en général en quelques minutes",
+      replyMinutes: "Répond en général en {n} minutes environ",
+      replyHours: "Répond en général en {n} heures environ",
+      searchLabel: "Rechercher dans le centre d'aide",
+      searchNothing: "Aucun article ne correspond. Posez votre question ci-dessous.",
+      showingFor: "Résultats pour",
       chatWithPerson: "Discuter avec une personne",
       chatWaiting: "En attente d'un opérateur… {n} avant vous.",
       chatNext: "En attente d'un opérateur… Vous êtes le prochain.",
@@ -178,6 +207,9 @@
       ticketCancel: "Retour au chat",
       ticketCreated: "Le ticket n°{n} est créé. Nous vous répondrons par e-mail.",
       ticketFollow: "Le suivre",
+      ticketByEmail: "Nous vous répondrons par e-mail. Pour le suivre aussi en ligne,",
+      setPassword: "choisissez un mot de passe pour le portail d'assistance",
+      hello: "Bonjour {name} !",
       ticketCodeSent: "Nous avons envoyé un code à {email}.",
       required: "obligatoire",
     },
@@ -187,6 +219,7 @@
       dialog: "Chat de ajutor",
       title: "Ajutor",
       newConversation: "Conversație nouă",
+      newConversationShort: "Nouă",
       minimise: "Minimizează",
       suggested: "Sugestii pentru această pagină",
       intro: "Puneți o întrebare: răspunsul vine din centrul de ajutor, cu linkuri către articolele folosite.",
@@ -205,6 +238,18 @@
       ticketTypes: { bug_report: "Raportare de eroare", feature_request: "Cerere de funcționalitate", settings_help: "Ajutor la setări" },
       ticketTitle: "Creează un tichet",
       ticketShort: "Tichet",
+      chatPlaceholder: "Scrieți-i lui {name}…",
+      chatPlaceholderWaiting: "Scrieți mesajul…",
+      chatTyping: "{name} scrie…",
+      unread: "{n} mesaje noi",
+      titleNew: "Mesaj nou",
+      replySoon: "De obicei răspunde în mai puțin de un minut",
+      replyFew: "De obicei răspunde în câteva minute",
+      replyMinutes: "De obicei răspunde în aproximativ {n} minute",
+      replyHours: "De obicei răspunde în aproximativ {n} ore",
+      searchLabel: "Căutați în centrul de ajutor",
+      searchNothing: "Niciun articol nu corespunde. Puneți întrebarea mai jos.",
+      showingFor: "Rezultate pentru",
       chatWithPerson: "Discutați cu o persoană",
       chatWaiting: "Așteptați un operator… {n} înaintea dvs.",
       chatNext: "Așteptați un operator… Urmează rândul dvs.",
@@ -241,6 +286,9 @@
       ticketCancel: "Înapoi la chat",
       ticketCreated: "Tichetul nr. {n} a fost creat. Vă vom răspunde prin e-mail.",
       ticketFollow: "Urmăriți-l",
+      ticketByEmail: "Vă răspundem prin e-mail. Pentru a-l urmări și online,",
+      setPassword: "alegeți o parolă pentru portalul de asistență",
+      hello: "Bună, {name}!",
       ticketCodeSent: "V-am trimis un cod la {email}.",
       required: "obligatoriu",
     },
@@ -455,9 +503,12 @@
     chatIcon(),
     el("span", { class: "fd-launcher-text", text: t.launcher })
   );
+  // New live-chat messages while the panel is closed or the tab hidden.
+  const unreadBadge = el("span", { class: "fd-unread", "data-testid": "unread", "aria-hidden": "true", hidden: true });
+  launcher.append(unreadBadge);
 
   const titleId = "fd-title";
-  const newConvButton = el("button", { type: "button", class: "fd-header-btn", "data-testid": "new-conversation", text: t.newConversation });
+  const newConvButton = el("button", { type: "button", class: "fd-header-btn", "data-testid": "new-conversation", "aria-label": t.newConversation, title: t.newConversation, text: t.newConversationShort });
   const historyButton = el("button", { type: "button", class: "fd-header-btn", "data-testid": "chat-history-button", "aria-label": t.chatHistory, title: t.chatHistory, text: t.chatHistoryShort, hidden: true });
   const ticketButton = el("button", { type: "button", class: "fd-header-btn", "data-testid": "open-ticket-form", "aria-label": t.ticketTitle, title: t.ticketTitle, text: t.ticketShort });
   const minimiseButton = el("button", {
@@ -484,6 +535,11 @@
     suggestionsList
   );
   const intro = el("p", { class: "fd-intro", text: t.intro });
+  // The help center's search, on the widget's home (before any question).
+  const searchInput = el("input", { type: "search", class: "fd-search-input", "aria-label": t.searchLabel, placeholder: t.searchLabel, maxlength: "500", "data-testid": "widget-search" });
+  const searchResults = el("ul", { class: "fd-cards fd-search-results", "data-testid": "widget-search-results", "aria-live": "polite" });
+  const searchForm = el("form", { class: "fd-search", role: "search", novalidate: true }, searchInput);
+  const home = el("div", { class: "fd-home" }, searchForm, searchResults, intro);
 
   const messages = el("div", {
     class: "fd-messages",
@@ -504,7 +560,10 @@
 
   const notice = el("div", { class: "fd-notice", role: "alert", "data-testid": "error", hidden: true });
 
-  const scroller = el("div", { class: "fd-scroll" }, suggestions, intro, messages, notice);
+  // "Oscar is typing…" during a live chat (the bot's dots are `typing`).
+  const liveTyping = el("div", { class: "fd-live-typing", "data-testid": "operator-typing", "aria-live": "polite", hidden: true });
+
+  const scroller = el("div", { class: "fd-scroll" }, home, suggestions, messages, liveTyping, notice);
 
   const input = el("textarea", {
     id: "fd-input",
@@ -944,7 +1003,7 @@
   // messages flow over a WebSocket (docs/protocol.md) and the question box
   // talks to the operator instead of the bot.
 
-  let liveChat = null; // { id, status, lastId, seq, poll, told }
+  let liveChat = null; // { id, status, operator, lastId, seq, poll, told }
 
   /** A live chat is under way (waiting, offered or active, not ended). */
   function chatActive() {
@@ -957,13 +1016,22 @@
     scrollToEnd();
   }
 
+  /** Whether someone can chat now, and how long users usually wait. */
   async function liveChatAvailable() {
     try {
       const r = await jsonFetch("/api/chats/availability", { credentials: "omit" });
-      return r.status === 200 && !!r.body && r.body.operators_available === true;
+      const open = r.status === 200 && !!r.body && r.body.operators_available === true;
+      return { open, wait: open && typeof r.body.typical_wait_secs === "number" ? r.body.typical_wait_secs : null };
     } catch (_) {
-      return false;
+      return { open: false, wait: null };
     }
+  }
+
+  function replyTime(secs) {
+    if (secs < 60) return t.replySoon;
+    if (secs < 5 * 60) return t.replyFew;
+    if (secs < 90 * 60) return t.replyMinutes.replace("{n}", String(Math.round(secs / 60)));
+    return t.replyHours.replace("{n}", String(Math.round(secs / 3600)));
   }
 
   /** An anonymous visitor confirms their email with a code, then chats. */
@@ -1039,9 +1107,20 @@
       showNotice((r.body && r.body.message) || t.networkError);
       return;
     }
-    liveChat = { id: r.body.id, status: r.body.status, lastId: 0, seq: 0, poll: null, told: null };
+    liveChat = { id: r.body.id, status: r.body.status, operator: null, lastId: 0, seq: 0, poll: null, told: null };
+    retireChatButtons();
     showChatState(r.body, question, suggestedType);
     liveChat.poll = setInterval(pollChat, 2000);
+    // What the user writes while waiting is there for the operator who joins.
+    connectSocket();
+    updateComposer();
+  }
+
+  /** The transcript's "Chat with a person" buttons are spent once a chat starts. */
+  function retireChatButtons() {
+    for (const m of state.messages) if (m.chatAvailable) m.chatUsed = true;
+    saveState();
+    for (const b of messages.querySelectorAll("[data-testid=chat-with-person]")) b.disabled = true;
   }
 
   function showChatState(s, question, suggestedType) {
@@ -1049,6 +1128,7 @@
     liveChat.status = s.status;
     if (s.status === "active") {
       clearInterval(liveChat.poll);
+      liveChat.operator = s.operator || null;
       if (liveChat.told !== "active") liveLine(t.chatJoined.replace("{name}", s.operator || ""), { system: true });
       liveChat.told = "active";
       updateComposer();
@@ -1058,6 +1138,8 @@
     if (s.status === "ended" || s.status === "cancelled") {
       clearInterval(liveChat.poll);
       liveChat.status = "ended";
+      hideLiveTyping();
+      updateComposer();
       return;
     }
     const told = s.operators_available ? "waiting" : "busy";
@@ -1151,18 +1233,94 @@
 
   function onChatEvent(v) {
     if (!liveChat || v.chat_id !== liveChat.id) return;
-    if (v.type === "message" && v.id > liveChat.lastId) {
+    if (v.type === "message" && !v.internal && v.id > liveChat.lastId) {
       liveChat.lastId = v.id;
       const mine = v.sender_role === "end_user" && typeof v.client_id === "string" && v.client_id.indexOf("w-") === 0;
+      if (!mine) {
+        hideLiveTyping();
+        noteUnread();
+      }
       liveLine(v.text, { sender: v.sender, system: v.kind === "system", mine, file: v.kind === "file" ? v.file : null });
       if (socket && socket.readyState === 1) socket.send(JSON.stringify({ type: "read", chat_id: liveChat.id, up_to: v.id }));
+    } else if (v.type === "typing" && v.sender_role !== "end_user") {
+      showLiveTyping(v.sender);
     } else if (v.type === "ended") {
       liveChat.status = "ended";
+      hideLiveTyping();
       updateComposer();
     } else if (v.type === "resync") {
       subscribeChat();
     }
   }
+
+  // Typing, both ways: sent at most every two seconds while the user types;
+  // the operator's shown for a few seconds after each notice.
+  let typingSentAt = 0;
+  function sendTyping() {
+    if (!chatActive() || !socket || socket.readyState !== 1) return;
+    const now = Date.now();
+    if (now - typingSentAt < 2000) return;
+    typingSentAt = now;
+    socket.send(JSON.stringify({ type: "typing", chat_id: liveChat.id }));
+  }
+
+  let liveTypingTimer = null;
+  function showLiveTyping(name) {
+    const atEnd = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
+    liveTyping.textContent = t.chatTyping.replace("{name}", name || "");
+    liveTyping.hidden = false;
+    clearTimeout(liveTypingTimer);
+    liveTypingTimer = setTimeout(hideLiveTyping, 3500);
+    if (atEnd) scrollToEnd();
+  }
+
+  function hideLiveTyping() {
+    clearTimeout(liveTypingTimer);
+    liveTyping.hidden = true;
+    liveTyping.textContent = "";
+  }
+
+  // ----- unread messages ----------------------------------------------------------------
+  // Counted while the panel is closed or the page's tab hidden: a badge on
+  // the launcher and the page's title flashing, until the user looks.
+  let unread = 0;
+  let flashTimer = null;
+  let hostTitle = "";
+
+  function seeing() {
+    return !panel.hidden && document.visibilityState !== "hidden";
+  }
+
+  function noteUnread() {
+    if (seeing()) return;
+    unread += 1;
+    unreadBadge.textContent = unread > 9 ? "9+" : String(unread);
+    unreadBadge.hidden = false;
+    launcher.setAttribute("aria-label", t.launcherAria + " (" + t.unread.replace("{n}", String(unread)) + ")");
+    if (flashTimer) return;
+    hostTitle = document.title;
+    let shown = false;
+    flashTimer = setInterval(() => {
+      const flash = "(" + unread + ") " + t.titleNew;
+      // The host page may retitle itself meanwhile: keep its new title.
+      if (document.title !== hostTitle && !document.title.endsWith(") " + t.titleNew)) hostTitle = document.title;
+      shown = !shown;
+      document.title = shown ? flash : hostTitle;
+    }, 1000);
+  }
+
+  function clearUnread() {
+    if (!seeing() || (!unread && !flashTimer)) return;
+    unread = 0;
+    unreadBadge.hidden = true;
+    launcher.setAttribute("aria-label", t.launcherAria);
+    if (flashTimer) {
+      clearInterval(flashTimer);
+      flashTimer = null;
+      document.title = hostTitle;
+    }
+  }
+  document.addEventListener("visibilitychange", clearUnread);
 
   function sendLive(text) {
     if (!liveChat || !socket || socket.readyState !== 1) {
@@ -1179,16 +1337,77 @@
     let last = 0;
     let m;
     while ((m = re.exec(text)) !== null) {
-      if (m.index > last) parent.append(document.createTextNode(text.slice(last, m.index)));
-      parent.append(newTabLink(m[0], m[0], "chat-link"));
+      let before = null;
+      if (m.index > last) {
+        before = document.createTextNode(text.slice(last, m.index));
+        parent.append(before);
+      }
+      const link = newTabLink(m[0], m[0], "chat-link");
+      parent.append(link);
+      if (isHelpLink(m[0])) showCard(link, before);
       last = re.lastIndex;
     }
     if (last < text.length) parent.append(document.createTextNode(text.slice(last)));
   }
 
+  function humanSize(bytes) {
+    if (bytes < 1024) return bytes + " B";
+    if (bytes < 1024 * 1024) return Math.round(bytes / 1024) + " KB";
+    return (bytes / (1024 * 1024)).toFixed(1) + " MB";
+  }
+
+  /** A link to an article of this help center. */
+  function isHelpLink(href) {
+    try {
+      const u = new URL(href);
+      return u.origin === new URL(base).origin && u.pathname.indexOf("/help/") === 0;
+    } catch (_) {
+      return false;
+    }
+  }
+
+  /** An article as a card: its title, the section, a line of its text. */
+  function articleCard(card, href) {
+    return el(
+      "a",
+      { class: "fd-card", href, target: "_blank", rel: "noopener noreferrer", "data-testid": "article-card" },
+      el("span", { class: "fd-card-title", text: String(card.title || href) }),
+      card.section ? el("span", { class: "fd-card-section", text: String(card.section) }) : null,
+      card.excerpt ? el("span", { class: "fd-card-excerpt", text: String(card.excerpt) }) : null,
+      el("span", { class: "fd-sr", text: " " + t.opensNewTab })
+    );
+  }
+
+  /** Replaces a raw article link with its card (the link stays if that fails). */
+  async function showCard(link, before) {
+    try {
+      const r = await jsonFetch("/api/bot/article-card?url=" + encodeURIComponent(link.href), { credentials: "omit" });
+      if (r.status !== 200 || !r.body || !link.parentNode) return;
+      link.replaceWith(articleCard(r.body, link.href));
+      // "Title: <link>" from the console: the card carries the title.
+      if (before && before.textContent.trim().replace(/:$/, "").trim() === String(r.body.title)) before.remove();
+    } catch (_) {
+      /* keep the plain link */
+    }
+  }
+
   /** A file sent in the chat: fetched with the widget's credentials. */
   function fileLink(file) {
     const a = el("a", { href: "#", class: "fd-file", "data-testid": "chat-file" }, fileIcon("page"), document.createTextNode(" " + String(file.name || "file")));
+    if (typeof file.size === "number") a.append(el("span", { class: "fd-file-size", text: " · " + humanSize(file.size) }));
+    // Images show as a thumbnail, fetched with the same credentials.
+    if (/^image\/(png|jpeg|gif)$/i.test(String(file.content_type || ""))) {
+      const img = el("img", { class: "fd-thumb", alt: String(file.name || ""), "data-testid": "chat-thumbnail" });
+      a.prepend(img);
+      a.classList.add("fd-file-image");
+      fetch(base + file.url, { headers: authHeaders(), credentials: identity.kind === "portal" ? "same-origin" : "omit" })
+        .then((res) => (res.ok ? res.blob() : null))
+        .then((blob) => {
+          if (blob) img.src = URL.createObjectURL(blob);
+          else img.remove();
+        })
+        .catch(() => img.remove());
+    }
     a.addEventListener("click", async (e) => {
       e.preventDefault();
       try {
@@ -1260,7 +1479,7 @@
     node.append(el("div", { class: "fd-ticket-row" }, accept, decline));
     invitationNodes.set(inv.id, node);
     messages.append(node);
-    intro.hidden = true;
+    home.hidden = true;
     setOpen(true, { focus: false });
     scrollToEnd();
   }
@@ -1312,7 +1531,7 @@
   function showTicketCreated(created) {
     closeTicketForm();
     const text = t.ticketCreated.replace("{n}", String(created.number));
-    const note = { role: "bot", text, sources: [], ticket: { number: created.number, url: created.url } };
+    const note = { role: "bot", text, sources: [], ticket: { number: created.number, url: created.url, portal: identity.kind === "portal" } };
     state.messages.push(note);
     saveState();
     messages.append(renderMessage(note));
@@ -1352,21 +1571,29 @@
       return true;
     });
     if (sources.length) {
-      const list = el("ul");
+      const list = el("ul", { class: "fd-cards" });
       for (const s of sources) {
         const title = String(s.title || s.url);
-        const section = s.section ? String(s.section) : "";
-        const text = section && section !== title ? title + " — " + section : title;
-        list.append(el("li", null, newTabLink(resolveUrl(s.url), text)));
+        const section = s.section && String(s.section) !== title ? String(s.section) : "";
+        list.append(el("li", null, articleCard({ title, section, excerpt: s.excerpt || "" }, resolveUrl(s.url))));
       }
-      body.append(el("div", { class: "fd-sources", "data-testid": "sources" }, el("p", { class: "fd-sources-title", text: t.sources }), list));
+      // An answer that ends by introducing them ("These articles may also
+      // help:") needs no second heading.
+      const introduced = /:\s*$/.test(String(m.text || ""));
+      body.append(el("div", { class: "fd-sources", "data-testid": "sources" }, introduced ? null : el("p", { class: "fd-sources-title", text: t.sources }), list));
     }
 
     if (m.ticket && typeof m.ticket === "object") {
       const href = resolveUrl(String(m.ticket.url || ""));
       node.setAttribute("data-testid", "ticket-created");
       node.setAttribute("data-ticket-number", String(m.ticket.number));
-      if (href) body.append(el("p", { class: "fd-ticket-link" }, newTabLink(href, t.ticketFollow + " (#" + m.ticket.number + ")", "ticket-link")));
+      // Only a portal account can open the ticket's page; anyone else is
+      // answered by email and told how to get into the portal.
+      if (href && m.ticket.portal !== false) {
+        body.append(el("p", { class: "fd-ticket-link" }, newTabLink(href, t.ticketFollow + " (#" + m.ticket.number + ")", "ticket-link")));
+      } else if (href) {
+        body.append(el("p", { class: "fd-ticket-link", "data-testid": "ticket-by-email" }, t.ticketByEmail + " ", newTabLink(base + "/portal/forgot", t.setPassword, "set-password-link"), "."));
+      }
     }
 
     if (m.escalate) {
@@ -1383,9 +1610,10 @@
       // A person to chat with is offered only when live chat is on and
       // someone is available right now.
       if (m.chatAvailable) {
-        const chatButton = el("button", { type: "button", class: "fd-ticket fd-chat-person", "data-testid": "chat-with-person", text: t.chatWithPerson });
+        const chatButton = el("button", { type: "button", class: "fd-ticket fd-chat-person", "data-testid": "chat-with-person", disabled: !!m.chatUsed || chatActive(), text: t.chatWithPerson });
         chatButton.addEventListener("click", () => startChat(m.question, m.ticketType));
         row.append(chatButton);
+        if (typeof m.typicalWait === "number") row.append(el("p", { class: "fd-reply-time", "data-testid": "reply-time", text: replyTime(m.typicalWait) }));
       }
       body.append(row);
     }
@@ -1394,7 +1622,7 @@
 
   function renderAll() {
     messages.replaceChildren(...state.messages.map(renderMessage));
-    intro.hidden = state.messages.length > 0;
+    home.hidden = state.messages.length > 0;
   }
 
   function scrollToEnd() {
@@ -1415,6 +1643,41 @@
   // ----- suggestions ----------------------------------------------------------
 
   let suggestionsRequested = false;
+
+  let searchTimer = null;
+  let searchSeq = 0;
+  async function searchHelp() {
+    const q = searchInput.value.trim();
+    const seq = ++searchSeq;
+    if (q.length < 2) {
+      searchResults.replaceChildren();
+      return;
+    }
+    try {
+      const lang = pageLang ? "&locale=" + encodeURIComponent(pageLang) : "";
+      const r = await jsonFetch("/api/bot/search?q=" + encodeURIComponent(q) + lang, { credentials: "omit" });
+      if (seq !== searchSeq) return; // a newer search is on its way
+      const hits = r.status === 200 && r.body && Array.isArray(r.body.results) ? r.body.results : [];
+      searchResults.replaceChildren();
+      if (r.body && r.body.respelled && hits.length) searchResults.append(el("li", { class: "fd-search-note", text: t.showingFor + " " + r.body.respelled }));
+      for (const h of hits.slice(0, 5)) {
+        const href = resolveUrl(h.url);
+        if (href) searchResults.append(el("li", null, articleCard({ title: h.title, section: h.section, excerpt: h.excerpt }, href)));
+      }
+      if (!hits.length) searchResults.append(el("li", { class: "fd-search-note", "data-testid": "widget-search-empty", text: t.searchNothing }));
+    } catch (_) {
+      /* offline: the question box still works */
+    }
+  }
+  searchInput.addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(searchHelp, 250);
+  });
+  searchForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    clearTimeout(searchTimer);
+    searchHelp();
+  });
 
   async function loadSuggestions() {
     if (suggestionsRequested) return;
@@ -1448,6 +1711,11 @@
 
   function updateComposer() {
     attachButton.hidden = !chatActive();
+    input.placeholder = !chatActive()
+      ? t.placeholder
+      : liveChat.status === "active" && liveChat.operator
+        ? t.chatPlaceholder.replace("{name}", liveChat.operator)
+        : t.chatPlaceholderWaiting;
     const len = input.value.length;
     const empty = input.value.trim() === "";
     sendButton.disabled = pending || empty || len > MAX_LENGTH;
@@ -1485,7 +1753,7 @@
     const userMessage = { role: "user", text: question };
     const userNode = renderMessage(userMessage);
     messages.append(userNode);
-    intro.hidden = true;
+    home.hidden = true;
     input.value = "";
     updateComposer();
     messages.append(typing);
@@ -1542,7 +1810,7 @@
     if (failure) {
       // keep the question: back into the box, out of the conversation
       userNode.remove();
-      intro.hidden = state.messages.length > 0;
+      home.hidden = state.messages.length > 0;
       if (input.value.trim() === "") input.value = typed;
       updateComposer();
       showNotice(failure);
@@ -1559,13 +1827,17 @@
       role: "bot",
       text: data.answer,
       sources: Array.isArray(data.sources)
-        ? data.sources.map((s) => ({ title: s && s.title, url: s && s.url, section: s && s.section }))
+        ? data.sources.map((s) => ({ title: s && s.title, url: s && s.url, section: s && s.section, excerpt: s && s.excerpt }))
         : [],
       escalate: data.escalate === true,
       ticketType: typeof data.suggested_ticket_type === "string" ? data.suggested_ticket_type : null,
       question,
-      chatAvailable: data.escalate === true ? await liveChatAvailable() : false,
     };
+    if (data.escalate === true) {
+      const live = await liveChatAvailable();
+      botMessage.chatAvailable = live.open;
+      botMessage.typicalWait = live.wait;
+    }
     state.messages.push(userMessage, botMessage);
     saveState();
     messages.append(renderMessage(botMessage));
@@ -1582,7 +1854,9 @@
     launcher.hidden = open;
     launcher.setAttribute("aria-expanded", open ? "true" : "false");
     if (options.save !== false) saveState();
+    fitViewport();
     if (open) {
+      clearUnread();
       updateComposer();
       loadSuggestions();
       scrollToEnd();
@@ -1634,6 +1908,7 @@
   input.addEventListener("input", () => {
     if (!notice.hidden) hideNotice();
     updateComposer();
+    if (input.value.trim()) sendTyping();
   });
 
   // Another tab of the same site changed the conversation.
@@ -1647,9 +1922,45 @@
 
   // ----- start ----------------------------------------------------------------
 
+  // ----- fitting a phone's screen -----------------------------------------------
+  // On a phone the panel covers what the user sees: the visual viewport,
+  // not the layout viewport, which a host page wider than the screen (or
+  // the keyboard, or a pinch zoom) makes larger than the screen.
+  const phone = window.matchMedia ? window.matchMedia("(max-width: 480px)") : null;
+  function fitViewport() {
+    const vv = window.visualViewport;
+    const small = vv ? vv.width <= 480 : !!(phone && phone.matches);
+    panel.classList.toggle("fd-phone", small);
+    if (!small || !vv || panel.hidden) {
+      for (const p of ["left", "top", "width", "height"]) panel.style.removeProperty(p);
+      return;
+    }
+    panel.style.left = vv.offsetLeft + "px";
+    panel.style.top = vv.offsetTop + "px";
+    panel.style.width = vv.width + "px";
+    panel.style.height = vv.height + "px";
+  }
+  if (window.visualViewport) {
+    window.visualViewport.addEventListener("resize", fitViewport);
+    window.visualViewport.addEventListener("scroll", fitViewport);
+  }
+  window.addEventListener("resize", fitViewport);
+
   function mount() {
     if (!document.body) return;
     identityReady = resolveIdentity();
+    identityReady.then(() => {
+      const name = identity.user && identity.user.name;
+      if (name) intro.textContent = t.hello.replace("{name}", name) + " " + t.intro;
+    });
+    // The host's own "Submit a request" links open the ticket form here.
+    document.addEventListener("click", (e) => {
+      const link = e.target && e.target.closest ? e.target.closest("[data-frontdesk-ticket]") : null;
+      if (!link || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) return;
+      e.preventDefault();
+      setOpen(true);
+      openTicket("", null);
+    });
     watchInvitations();
     document.body.append(host);
     renderAll();
@@ -1661,6 +1972,10 @@
     version: VERSION,
     open: () => setOpen(true),
     close: () => setOpen(false),
+    openTicket: () => {
+      setOpen(true);
+      openTicket("", null);
+    },
     newConversation: () => newConversation(),
   });
 
