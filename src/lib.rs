@@ -26,6 +26,7 @@ pub mod live;
 pub mod locale;
 pub mod mail;
 pub mod operators;
+pub mod progress;
 pub mod store;
 #[cfg(test)]
 pub(crate) mod test_support;

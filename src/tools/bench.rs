@@ -279,8 +279,13 @@ fn time_asks(
         ..BotConfig::default()
     };
     let mut samples = Vec::new();
+    let progress = crate::progress::Progress::new(
+        (rounds * questions.len()) as u64,
+        &format!("timing {} asks", mode.name()),
+    );
     for _ in 0..rounds {
         for q in questions {
+            progress.inc(1);
             let t = Instant::now();
             bot::ask(
                 k,

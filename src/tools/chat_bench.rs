@@ -20,6 +20,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::accounts::Email;
 use crate::accounts::Role;
+use crate::progress::Progress;
 use crate::store::users::{self, NewUser};
 use crate::store::{self, queue};
 use crate::tickets::Priority;
@@ -176,7 +177,9 @@ async fn run_async(opts: &ChatBenchOptions) -> anyhow::Result<ChatBenchReport> {
     queue::set_presence(&db, &op.id, queue::Availability::Available, Some(0), now).await?;
     let op_token = users::create_visitor_token(&db, &op.id, 86_400).await?;
     let mut chats = Vec::with_capacity(opts.chats);
+    let progress = Progress::new(opts.chats as u64, "opening chats");
     for i in 0..opts.chats {
+        progress.inc(1);
         let mut conn = db.acquire().await?;
         let email = Email::parse(&format!("bench-user-{i}@example.test"))?;
         let u = users::create(&mut conn, &NewUser::end_user(&email, "", None)).await?;
@@ -198,6 +201,7 @@ async fn run_async(opts: &ChatBenchOptions) -> anyhow::Result<ChatBenchReport> {
         queue::take(&db, &r.id, &op.id, now).await?;
         chats.push((r.id, token));
     }
+    drop(progress);
 
     // Idle widget connections of signed-in visitors: each says hello with
     // its own token, so the server follows its user topic (invitations)
@@ -212,11 +216,14 @@ async fn run_async(opts: &ChatBenchOptions) -> anyhow::Result<ChatBenchReport> {
     tx.commit().await?;
     let rss_before = rss_mb(pid);
     let mut idle = Vec::with_capacity(opts.idle);
+    let progress = Progress::new(tokens.len() as u64, "connecting idle widgets");
     for token in &tokens {
+        progress.inc(1);
         let mut s = connect(&format!("{base}/ws/widget")).await?;
         hello(&mut s, token).await?;
         idle.push(s);
     }
+    drop(progress);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rss_idle = rss_mb(pid);
 
@@ -307,9 +314,20 @@ async fn run_async(opts: &ChatBenchOptions) -> anyhow::Result<ChatBenchReport> {
             drain.abort();
         }));
     }
-    for s in senders {
-        let _ = s.await;
+    // The sending phase has a fixed length: its bar counts seconds.
+    let progress = Progress::new(opts.seconds, "sending (seconds)");
+    let sending_since = Instant::now();
+    let all = futures_util::future::join_all(senders);
+    tokio::pin!(all);
+    loop {
+        tokio::select! {
+            _ = &mut all => break,
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {
+                progress.set(sending_since.elapsed().as_secs().min(opts.seconds));
+            }
+        }
     }
+    drop(progress);
     // Let the last messages arrive.
     let total_sent = sent.load(Ordering::Relaxed);
     let wait_until = Instant::now() + Duration::from_secs(10);

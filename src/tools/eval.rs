@@ -362,10 +362,15 @@ pub fn evaluate(
     config: &BotConfig,
     questions: &[EvalQuestion],
 ) -> Result<Report, EvalError> {
+    let progress = crate::progress::Progress::new(questions.len() as u64, "asking the questions");
     let outcomes = questions
         .iter()
-        .map(|q| run_one(knowledge, config, q))
+        .map(|q| {
+            progress.inc(1);
+            run_one(knowledge, config, q)
+        })
         .collect::<Result<Vec<_>, _>>()?;
+    drop(progress);
     // The decision is re-taken at other thresholds from what was recorded,
     // rather than by asking again.
     let mut sweep = Vec::new();

@@ -77,7 +77,13 @@ impl EmbeddingCache {
         missing.sort_by_key(|&i| (texts[i].len(), keys[i]));
         missing.dedup_by_key(|i| keys[*i]);
         let mut fresh = Vec::with_capacity(missing.len());
+        // A few batches pass quickly; a new help center takes minutes.
+        let progress = (missing.len() > 4 * super::BATCH)
+            .then(|| crate::progress::Progress::new(missing.len() as u64, "embedding sections"));
         for batch in missing.chunks(super::BATCH) {
+            if let Some(p) = &progress {
+                p.inc(batch.len() as u64);
+            }
             let inputs: Vec<&str> = batch.iter().map(|&i| texts[i]).collect();
             for (&i, v) in batch.iter().zip(embedder.embed_batch(&inputs)?) {
                 fresh.push((keys[i], v));
