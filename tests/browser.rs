@@ -1435,9 +1435,57 @@ async fn widget_ticket_with_a_screenshot_then_the_portal_shows_it_new_in_pink() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn widget_offers_a_ticket_when_the_bot_escalates() {
     with_browser("escalation", (1280, 900), |b| async move {
+        // Three chats taken at once give the desk a usual wait to show.
+        let (user, user_csrf) = api_session(&b.base, "user@demo.test").await;
+        let (op, op_csrf) = api_session(&b.base, "operator@demo.test").await;
+        let put = op
+            .put(format!("{}/api/operator/availability", b.base))
+            .header("X-CSRF-Token", &op_csrf)
+            .json(&json!({ "availability": "available" }))
+            .send()
+            .await
+            .expect("available");
+        assert_eq!(put.status().as_u16(), 200);
+        for _ in 0..3 {
+            let chat: Value = user
+                .post(format!("{}/api/chats", b.base))
+                .header("X-CSRF-Token", &user_csrf)
+                .json(&json!({}))
+                .send()
+                .await
+                .expect("start a chat")
+                .json()
+                .await
+                .expect("json");
+            let id = chat["id"].as_str().expect("a chat id");
+            for (who, csrf, action) in [(&op, &op_csrf, "accept"), (&user, &user_csrf, "end")] {
+                let r = who
+                    .post(format!("{}/api/chats/{id}/{action}", b.base))
+                    .header("X-CSRF-Token", csrf)
+                    .json(&json!({}))
+                    .send()
+                    .await
+                    .expect(action);
+                assert!(r.status().is_success(), "{action}: {}", r.status());
+            }
+        }
         b.open_page("/demo").await;
         let root = b.widget().await;
         b.open_panel(&root).await;
+        // Before asking, the widget's home searches the help center.
+        let search = b.visible(&root, "[data-testid=widget-search]").await;
+        b.wd.send_keys(&search, "attachment size\u{E007}")
+            .await
+            .expect("search");
+        let card = b
+            .visible(
+                &root,
+                "[data-testid=widget-search-results] [data-testid=article-card]",
+            )
+            .await;
+        let text = b.wd.text(&card).await.expect("the card");
+        assert!(text.to_lowercase().contains("attach"), "{text}");
+        let _ = b.wd.save_screenshot("widget-home-search.png").await;
         b.ask(
             &root,
             "I was charged twice for my subscription this month, I want a refund",
@@ -1454,6 +1502,19 @@ async fn widget_offers_a_ticket_when_the_bot_escalates() {
         assert!(
             label.starts_with("Create a ticket"),
             "the button says Create a ticket: {label:?}"
+        );
+        // Someone is available: the widget says how soon people reply.
+        b.visible(
+            &root,
+            "[data-testid=message-bot] [data-testid=chat-with-person]",
+        )
+        .await;
+        let soon = b
+            .visible(&root, "[data-testid=message-bot] [data-testid=reply-time]")
+            .await;
+        assert_eq!(
+            b.wd.text(&soon).await.ok().as_deref(),
+            Some("Usually replies in under a minute")
         );
         let _ = b.wd.save_screenshot("widget-escalation.png").await;
     })
