@@ -52,7 +52,14 @@ impl Query {
         let filler: Vec<String> = knowledge.index.analyze(locale, filler(locale));
         let mut terms: Vec<String> = Vec::new();
         let mut corrections = 0;
-        for t in knowledge.index.analyze(locale, text) {
+        let analyzed = knowledge.index.analyze(locale, text);
+        // The question's known words decide between equally close corrections.
+        let context: Vec<String> = analyzed
+            .iter()
+            .filter(|t| !filler.contains(t) && knowledge.vocab.knows(locale, t))
+            .cloned()
+            .collect();
+        for t in analyzed {
             if terms.len() >= MAX_QUERY_TERMS {
                 break;
             }
@@ -65,7 +72,7 @@ impl Query {
                 t
             } else {
                 corrections += 1;
-                knowledge.vocab.correct(locale, &t).unwrap_or(t)
+                knowledge.vocab.correct(locale, &t, &context).unwrap_or(t)
             };
             if !terms.contains(&t) {
                 terms.push(t);
