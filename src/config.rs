@@ -53,6 +53,8 @@ pub struct Settings {
     pub asks_per_minute: Option<u32>,
     /// Widget identifications a minute per client address; 0: no limit.
     pub identify_per_minute: Option<u32>,
+    /// Votes (answers, articles, chats) a minute per client; 0: no limit.
+    pub votes_per_minute: Option<u32>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -99,6 +101,8 @@ pub struct Limits {
     pub asks_per_minute: u32,
     /// 0: no limit.
     pub identify_per_minute: u32,
+    /// 0: no limit.
+    pub votes_per_minute: u32,
 }
 
 impl Default for Limits {
@@ -107,9 +111,14 @@ impl Default for Limits {
             trusted_proxies: Vec::new(),
             asks_per_minute: DEFAULT_ASKS_PER_MINUTE,
             identify_per_minute: DEFAULT_IDENTIFY_PER_MINUTE,
+            votes_per_minute: DEFAULT_VOTES_PER_MINUTE,
         }
     }
 }
+
+/// Votes a client may give a minute: plenty for a person, little for a
+/// script stuffing the figures.
+pub const DEFAULT_VOTES_PER_MINUTE: u32 = 30;
 
 /// One question a second on average, far more than anyone types, with
 /// room for a school or office sharing one address.
@@ -433,6 +442,7 @@ fn limits_config(o: &Settings, f: &Settings) -> Result<Limits, ConfigError> {
             .identify_per_minute
             .or(f.identify_per_minute)
             .unwrap_or(DEFAULT_IDENTIFY_PER_MINUTE),
+        votes_per_minute: f.votes_per_minute.unwrap_or(DEFAULT_VOTES_PER_MINUTE),
     })
 }
 

@@ -27,6 +27,7 @@ pub mod locale;
 pub mod mail;
 pub mod operators;
 pub mod progress;
+pub mod reports;
 pub mod store;
 #[cfg(test)]
 pub(crate) mod test_support;

@@ -712,6 +712,28 @@ async fn widget_answers_on_the_demo_exam_settings_page() {
         assert_eq!(restored, text, "the restored answer is the same");
         b.visible(&root, "[data-testid=message-bot] [data-testid=sources] a").await;
 
+        // "Did this answer your question?" No: the widget asks what was
+        // missing and offers a ticket; the vote and the comment are stored.
+        let no = b.visible(&root, "[data-testid=message-bot] [data-testid=vote-no]").await;
+        b.wd.click(&no).await.expect("vote no");
+        b.visible(&root, "[data-testid=vote] [data-testid=create-ticket]").await;
+        let comment = b.visible(&root, "[data-testid=vote-comment]").await;
+        b.wd.send_keys(&comment, "It does not say how many attempts").await.expect("comment");
+        let send = b.visible(&root, "[data-testid=vote-comment-send]").await;
+        b.wd.click(&send).await.expect("send the comment");
+        b.visible(&root, "[data-testid=vote-thanks]").await;
+        let _ = b.wd.save_screenshot("widget-answer-vote.png").await;
+        let db = frontdesk::store::open(&b.data.join("frontdesk.db")).await.expect("db");
+        let stored = wait_until!("the vote with its comment", 10, {
+            let all: Vec<(Option<bool>, Option<String>)> =
+                sqlx::query_as("SELECT helpful, comment FROM feedback WHERE kind = 'answer'")
+                    .fetch_all(&db)
+                    .await
+                    .unwrap_or_default();
+            all.into_iter().find(|(_, c)| c.is_some())
+        });
+        assert_eq!(stored, (Some(false), Some("It does not say how many attempts".to_string())));
+
         // New conversation clears it.
         let new_conversation = b.visible(&root, "[data-testid=new-conversation]").await;
         b.wd.click(&new_conversation).await.expect("click New conversation");
@@ -1151,6 +1173,21 @@ async fn an_operator_and_a_user_chat_live_through_console_and_widget() {
         let _ = op.wd.save_screenshot("console-chat-ended.png").await;
         let placeholder = user.wd.property(&box_, "placeholder").await.expect("placeholder");
         assert_eq!(placeholder, json!("Ask a question…"), "the bot answers again");
+        // The user rates the chat: four stars and a word.
+        let four = user.visible(&root, "[data-testid=rate-chat] [data-testid=rate-4]").await;
+        user.wd.click(&four).await.expect("four stars");
+        let comment = user.visible(&root, "[data-testid=rate-comment]").await;
+        user.wd.send_keys(&comment, "Quick and kind").await.expect("comment");
+        let send = user.visible(&root, "[data-testid=rate-send]").await;
+        user.wd.click(&send).await.expect("rate");
+        user.visible(&root, "[data-testid=rate-thanks]").await;
+        let db = frontdesk::store::open(&user.data.join("frontdesk.db")).await.expect("db");
+        let rated: Vec<(i64, Option<String>)> =
+            sqlx::query_as("SELECT rating, comment FROM feedback WHERE kind = 'chat'")
+                .fetch_all(&db)
+                .await
+                .expect("ratings");
+        assert_eq!(rated, [(4, Some("Quick and kind".to_string()))]);
         // The transcript, file included, is on the chat's ticket.
         let notice = user
             .widget_text(&root, "[data-testid=message-system]", "saved to ticket #")
@@ -1769,6 +1806,21 @@ async fn the_help_center_has_category_pages_spelling_and_a_way_to_ask() {
         let crumb = page_element_with(&b, ".breadcrumbs a", "Tickets").await;
         let href = b.wd.execute("return arguments[0].getAttribute('href');", vec![crumb.json()]).await.expect("href");
         assert_eq!(href, json!("/help/en/tickets"));
+        // "Was this article helpful?", answered anonymously, then changed.
+        for (vote, helpful) in [("yes", true), ("no", false)] {
+            let button = page_element_with(&b, &format!("[data-testid=article-vote-{vote}]"), "").await;
+            b.wd.click(&button).await.expect("vote");
+            page_element_with(&b, ".article-feedback-status", "Thanks").await;
+            let db = frontdesk::store::open(&b.data.join("frontdesk.db")).await.expect("db");
+            let votes = wait_until!("the article's vote", 10, {
+                let v = frontdesk::store::feedback::on(&db, frontdesk::store::feedback::Kind::Article, "/help/en/tickets/create-a-ticket")
+                    .await
+                    .unwrap_or_default();
+                (v.len() == 1 && v[0].helpful == Some(helpful)).then_some(v)
+            });
+            assert!(votes[0].voter.starts_with("anon:"), "{votes:?}");
+        }
+        let _ = b.wd.save_screenshot("article-feedback.png").await;
         // A misspelt search says what it searched for, and counts right.
         b.open_page("/help/search?q=atachment+size+limit").await;
         let respelled = page_element_with(&b, "[data-testid=respelled]", "Showing results for").await;

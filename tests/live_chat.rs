@@ -606,3 +606,190 @@ async fn operators_find_chats_by_their_users_name_or_email_and_users_see_the_usu
     let wait = offer["typical_wait_secs"].as_i64();
     assert!(wait.is_some_and(|w| (0..=5).contains(&w)), "{offer}");
 }
+
+#[tokio::test]
+async fn answers_articles_and_chats_take_one_changeable_vote_each() {
+    use frontdesk::store::feedback::{Kind, on};
+    use reqwest::Method as M;
+    // Unlimited here: the limit has its own test below.
+    let app = TestApp::spawn_demo("votes_per_minute = 0").await;
+    let db = frontdesk::store::open(&app.data.path().join("frontdesk.db"))
+        .await
+        .expect("the server's database");
+    let post = |path: &'static str, body: Value| {
+        let url = app.url(path);
+        async move {
+            let r = reqwest::Client::new()
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .expect("post");
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+
+    // A bot answer: voted on by the browser holding the conversation's key.
+    let a = app
+        .ask_question("How do I attach a screenshot to a ticket?")
+        .await;
+    let (conv, key, mid) = (
+        a["conversation_id"].clone(),
+        a["conversation_key"].clone(),
+        a["message_id"].as_i64().expect("message_id"),
+    );
+    let vote = |helpful: bool, comment: Value| json!({ "conversation_id": conv, "conversation_key": key, "message_id": mid, "helpful": helpful, "comment": comment });
+    assert_eq!(
+        post(
+            "/api/bot/feedback",
+            vote(false, json!("It does not say the size limit"))
+        )
+        .await
+        .0,
+        204
+    );
+    assert_eq!(
+        post("/api/bot/feedback", vote(true, Value::Null)).await.0,
+        204
+    );
+    let votes = on(&db, Kind::Answer, &mid.to_string())
+        .await
+        .expect("votes");
+    assert_eq!(votes.len(), 1, "one vote, changed: {votes:?}");
+    assert_eq!(
+        (votes[0].helpful, votes[0].comment.as_deref()),
+        (Some(true), None)
+    );
+    for (body, field) in [
+        (
+            json!({ "conversation_id": conv, "conversation_key": "wrong", "message_id": mid, "helpful": true }),
+            "conversation_id",
+        ),
+        (
+            json!({ "conversation_id": conv, "conversation_key": key, "message_id": mid - 1, "helpful": true }),
+            "message_id",
+        ),
+        (vote(false, json!("x".repeat(1001))), "comment"),
+    ] {
+        let (status, e) = post("/api/bot/feedback", body).await;
+        assert_eq!((status, e["field"].as_str()), (400, Some(field)), "{e}");
+    }
+
+    // An article: an anonymous visitor by their browser's random id.
+    let article = |helpful: bool, visitor: Value| json!({ "url": "/help/en/tickets/attachments#file-size-and-number-of-files", "helpful": helpful, "visitor": visitor });
+    assert_eq!(
+        post(
+            "/api/help/feedback",
+            article(true, json!("visitor-0123456789abcdef"))
+        )
+        .await
+        .0,
+        204
+    );
+    assert_eq!(
+        post(
+            "/api/help/feedback",
+            article(false, json!("visitor-0123456789abcdef"))
+        )
+        .await
+        .0,
+        204
+    );
+    assert_eq!(
+        post(
+            "/api/help/feedback",
+            article(true, json!("another-visitor-0123456789"))
+        )
+        .await
+        .0,
+        204
+    );
+    let votes = on(&db, Kind::Article, "/help/en/tickets/attachments")
+        .await
+        .expect("votes");
+    let helpful: Vec<Option<bool>> = votes.iter().map(|v| v.helpful).collect();
+    assert_eq!(helpful, [Some(false), Some(true)], "{votes:?}");
+    assert!(
+        votes
+            .iter()
+            .all(|v| v.voter.starts_with("anon:") && !v.voter.contains("0123456789"))
+    );
+    let (status, e) = post("/api/help/feedback", json!({ "url": "/help/en/no/such-article", "helpful": true, "visitor": "visitor-0123456789abcdef" })).await;
+    assert_eq!((status, e["field"].as_str()), (400, Some("url")));
+    let (status, e) = post(
+        "/api/help/feedback",
+        json!({ "url": "/help/en/tickets/attachments", "helpful": true }),
+    )
+    .await;
+    assert_eq!((status, e["field"].as_str()), (400, Some("visitor")));
+
+    // A chat: rated by its user, once it has ended.
+    let (user, op, chat) = active_chat(&app).await;
+    let path = format!("/api/chats/{chat}/rating");
+    let (status, e) = api(&app, &user, M::POST, &path, json!({ "rating": 5 })).await;
+    assert_eq!(
+        (status, e["error"].as_str()),
+        (409, Some("chat_not_ended")),
+        "{e}"
+    );
+    let (status, _) = api(
+        &app,
+        &user,
+        M::POST,
+        &format!("/api/chats/{chat}/end"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, _) = api(&app, &op, M::POST, &path, json!({ "rating": 1 })).await;
+    assert_eq!(status, 403, "the operator does not rate their own chat");
+    for bad in [
+        json!({ "rating": 0 }),
+        json!({ "rating": 6 }),
+        json!({ "rating": "5" }),
+    ] {
+        let (status, _) = api(&app, &user, M::POST, &path, bad.clone()).await;
+        assert_eq!(status, 400, "{bad}");
+    }
+    let (status, _) = api(
+        &app,
+        &user,
+        M::POST,
+        &path,
+        json!({ "rating": 2, "comment": "slow" }),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, _) = api(
+        &app,
+        &user,
+        M::POST,
+        &path,
+        json!({ "rating": 5, "comment": "solved after all" }),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let votes = on(&db, Kind::Chat, &chat).await.expect("votes");
+    assert_eq!(votes.len(), 1);
+    assert_eq!(
+        (votes[0].rating, votes[0].comment.as_deref()),
+        (Some(5), Some("solved after all"))
+    );
+}
+
+#[tokio::test]
+async fn votes_are_rate_limited_per_client() {
+    // Six a minute: a burst of one, then a wait.
+    let app = TestApp::spawn_demo("votes_per_minute = 6").await;
+    let vote = || {
+        reqwest::Client::new()
+            .post(app.url("/api/help/feedback"))
+            .json(&json!({ "url": "/help/en/tickets/attachments", "helpful": true, "visitor": "visitor-0123456789abcdef" }))
+            .send()
+    };
+    assert_eq!(vote().await.expect("vote").status().as_u16(), 204);
+    let refused = vote().await.expect("vote");
+    assert_eq!(refused.status().as_u16(), 429);
+    assert!(refused.headers().contains_key("retry-after"));
+}

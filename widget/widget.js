@@ -73,6 +73,18 @@
       typing: "typing…",
       typingSr: "The help bot is typing…",
       sources: "Sources",
+      voteAsk: "Did this answer your question?",
+      voteYes: "Yes",
+      voteNo: "No",
+      voteThanks: "Thanks for telling us.",
+      voteSorry: "Sorry it did not help. What was missing? (optional)",
+      voteSend: "Send",
+      voteSent: "Thank you: it helps us improve the help center.",
+      rateAsk: "How was your chat?",
+      rateStar: "{n} out of 5",
+      rateComment: "Anything to add? (optional)",
+      rateThanks: "Thanks for rating the chat.",
+      articleAsk: "Was this article helpful?",
       createTicket: "Create a ticket",
       networkError: "Could not reach the help service. Try again.",
       tooLong: "Your question is too long.",
@@ -152,6 +164,18 @@
       typing: "écrit…",
       typingSr: "L'assistant écrit…",
       sources: "Sources",
+      voteAsk: "Cette réponse vous a-t-elle aidé ?",
+      voteYes: "Oui",
+      voteNo: "Non",
+      voteThanks: "Merci de nous l'avoir dit.",
+      voteSorry: "Désolé. Que manquait-il ? (facultatif)",
+      voteSend: "Envoyer",
+      voteSent: "Merci : cela nous aide à améliorer le centre d'aide.",
+      rateAsk: "Comment s'est passée la discussion ?",
+      rateStar: "{n} sur 5",
+      rateComment: "Quelque chose à ajouter ? (facultatif)",
+      rateThanks: "Merci d'avoir noté la discussion.",
+      articleAsk: "Cet article vous a-t-il aidé ?",
       createTicket: "Créer un ticket",
       networkError: "Impossible de joindre le service d'aide. Réessayez.",
       tooLong: "Votre question est trop longue.",
@@ -231,6 +255,18 @@
       typing: "scrie…",
       typingSr: "Asistentul scrie…",
       sources: "Surse",
+      voteAsk: "V-a ajutat acest răspuns?",
+      voteYes: "Da",
+      voteNo: "Nu",
+      voteThanks: "Vă mulțumim că ne-ați spus.",
+      voteSorry: "Ne pare rău. Ce a lipsit? (opțional)",
+      voteSend: "Trimiteți",
+      voteSent: "Vă mulțumim: ne ajută să îmbunătățim centrul de ajutor.",
+      rateAsk: "Cum a fost conversația?",
+      rateStar: "{n} din 5",
+      rateComment: "Mai doriți să adăugați ceva? (opțional)",
+      rateThanks: "Vă mulțumim pentru evaluare.",
+      articleAsk: "V-a fost util acest articol?",
       createTicket: "Creează un tichet",
       networkError: "Serviciul de ajutor nu poate fi contactat. Încercați din nou.",
       tooLong: "Întrebarea este prea lungă.",
@@ -1248,6 +1284,7 @@
       liveChat.status = "ended";
       hideLiveTyping();
       updateComposer();
+      rateChat(liveChat.id);
     } else if (v.type === "resync") {
       subscribeChat();
     }
@@ -1583,6 +1620,8 @@
       body.append(el("div", { class: "fd-sources", "data-testid": "sources" }, introduced ? null : el("p", { class: "fd-sources-title", text: t.sources }), list));
     }
 
+    if (!m.escalate && m.messageId && m.kind === "answer") body.append(voteRow(m));
+
     if (m.ticket && typeof m.ticket === "object") {
       const href = resolveUrl(String(m.ticket.url || ""));
       node.setAttribute("data-testid", "ticket-created");
@@ -1618,6 +1657,155 @@
       body.append(row);
     }
     return node;
+  }
+
+  // ----- feedback: on answers, after a chat --------------------------------------
+
+  function postJson(path, body, withIdentity) {
+    return jsonFetch(path, {
+      method: "POST",
+      headers: Object.assign({ "Content-Type": "application/json" }, withIdentity ? authHeaders() : {}),
+      body: JSON.stringify(body),
+      credentials: withIdentity && identity.kind === "portal" ? "same-origin" : "omit",
+    });
+  }
+
+  /** "Did this answer your question?" A No asks what was missing and offers people. */
+  function voteRow(m) {
+    const row = el("div", { class: "fd-vote", "data-testid": "vote" });
+    const send = (helpful, comment) => {
+      const body = { conversation_id: state.conversationId, message_id: m.messageId, helpful };
+      if (state.conversationKey) body.conversation_key = state.conversationKey;
+      if (comment) body.comment = comment;
+      return postJson("/api/bot/feedback", body, false).catch(() => null);
+    };
+    const show = () => {
+      row.replaceChildren();
+      if (m.vote === "yes" || m.vote === "commented") {
+        row.append(el("p", { class: "fd-vote-note", role: "status", "data-testid": "vote-thanks", text: m.vote === "yes" ? t.voteThanks : t.voteSent }));
+        return;
+      }
+      if (m.vote === "no") {
+        const text = el("textarea", { class: "fd-vote-comment", rows: "2", maxlength: "1000", "aria-label": t.voteSorry, "data-testid": "vote-comment" });
+        const go = el("button", { type: "submit", class: "fd-vote-send", "data-testid": "vote-comment-send", text: t.voteSend });
+        const form = el("form", { class: "fd-vote-form" }, el("label", { class: "fd-vote-note", text: t.voteSorry }), text, go);
+        form.addEventListener("submit", async (e) => {
+          e.preventDefault();
+          if (text.value.trim()) await send(false, text.value.trim());
+          m.vote = "commented";
+          saveState();
+          show();
+        });
+        // The person or the ticket the bot would have offered.
+        const offer = renderMessage({ role: "bot", text: "", escalate: true, question: m.question, ticketType: null, chatAvailable: m.chatAvailable, chatUsed: m.chatUsed }).querySelector(".fd-ticket-row");
+        row.append(form);
+        if (offer) row.append(offer);
+        return;
+      }
+      const yes = el("button", { type: "button", class: "fd-vote-button", "data-testid": "vote-yes", text: t.voteYes });
+      const no = el("button", { type: "button", class: "fd-vote-button", "data-testid": "vote-no", text: t.voteNo });
+      yes.addEventListener("click", async () => {
+        m.vote = "yes";
+        saveState();
+        show();
+        await send(true);
+      });
+      no.addEventListener("click", async () => {
+        const live = await liveChatAvailable();
+        m.chatAvailable = live.open;
+        m.vote = "no";
+        saveState();
+        show();
+        await send(false);
+      });
+      row.append(el("span", { class: "fd-vote-note", text: t.voteAsk }), yes, no);
+    };
+    show();
+    return row;
+  }
+
+  /** After a live chat ends: a rating from 1 to 5, with an optional comment. */
+  function rateChat(chatId) {
+    if (!chatId || messages.querySelector("[data-testid=rate-chat]")) return;
+    const box = el("div", { class: "fd-msg fd-msg-bot", "data-testid": "rate-chat" });
+    const bubble = el("div", { class: "fd-bubble fd-rate" });
+    const comment = el("textarea", { class: "fd-vote-comment", rows: "2", maxlength: "1000", "aria-label": t.rateComment, placeholder: t.rateComment, "data-testid": "rate-comment" });
+    let chosen = 0;
+    const stars = el("div", { class: "fd-stars", role: "group", "aria-label": t.rateAsk });
+    const send = el("button", { type: "submit", class: "fd-vote-send", "data-testid": "rate-send", disabled: true, text: t.voteSend });
+    for (let n = 1; n <= 5; n++) {
+      const star = el("button", { type: "button", class: "fd-star", "aria-label": t.rateStar.replace("{n}", String(n)), "aria-pressed": "false", "data-testid": "rate-" + n, text: "★" });
+      star.addEventListener("click", () => {
+        chosen = n;
+        stars.querySelectorAll(".fd-star").forEach((s, i) => {
+          s.classList.toggle("fd-star-on", i < n);
+          s.setAttribute("aria-pressed", i === n - 1 ? "true" : "false");
+        });
+        send.disabled = false;
+      });
+      stars.append(star);
+    }
+    const form = el("form", { class: "fd-vote-form" }, el("p", { class: "fd-vote-note", text: t.rateAsk }), stars, comment, send);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      if (!chosen) return;
+      const body = { rating: chosen };
+      if (comment.value.trim()) body.comment = comment.value.trim();
+      const r = await postJson("/api/chats/" + chatId + "/rating", body, true).catch(() => null);
+      if (r && r.status === 204) bubble.replaceChildren(el("p", { class: "fd-vote-note", role: "status", "data-testid": "rate-thanks", text: t.rateThanks }));
+    });
+    bubble.append(form);
+    box.append(bubble);
+    messages.append(box);
+    scrollToEnd();
+  }
+
+  /** This browser's own random id for anonymous votes (a second vote replaces the first). */
+  function visitorId() {
+    try {
+      let id = localStorage.getItem("frontdesk-visitor");
+      if (!id || !/^[A-Za-z0-9_-]{16,64}$/.test(id)) {
+        const bytes = new Uint8Array(16);
+        crypto.getRandomValues(bytes);
+        id = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+        localStorage.setItem("frontdesk-visitor", id);
+      }
+      return id;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  /** "Was this article helpful?" on a help-center article (in the page, not the widget). */
+  function articleVote(slot) {
+    const url = slot.getAttribute("data-url");
+    if (!url) return;
+    const note = document.createElement("p");
+    note.className = "article-feedback-question";
+    note.textContent = t.articleAsk;
+    const status = document.createElement("p");
+    status.setAttribute("role", "status");
+    status.className = "article-feedback-status";
+    const vote = async (helpful) => {
+      await identityReady;
+      const body = { url, helpful };
+      const visitor = visitorId();
+      if (visitor) body.visitor = visitor;
+      const r = await postJson("/api/help/feedback", body, true).catch(() => null);
+      status.textContent = r && r.status === 204 ? t.voteThanks : (r && r.body && r.body.message) || t.networkError;
+      for (const b of slot.querySelectorAll("button")) b.setAttribute("aria-pressed", b.dataset.vote === (helpful ? "yes" : "no") ? "true" : "false");
+    };
+    for (const [label, value] of [[t.voteYes, "yes"], [t.voteNo, "no"]]) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.textContent = label;
+      b.dataset.vote = value;
+      b.setAttribute("aria-pressed", "false");
+      b.setAttribute("data-testid", "article-vote-" + value);
+      b.addEventListener("click", () => vote(value === "yes"));
+      note.append(" ", b);
+    }
+    slot.replaceChildren(note, status);
   }
 
   function renderAll() {
@@ -1832,6 +2020,8 @@
       escalate: data.escalate === true,
       ticketType: typeof data.suggested_ticket_type === "string" ? data.suggested_ticket_type : null,
       question,
+      messageId: typeof data.message_id === "number" ? data.message_id : null,
+      kind: typeof data.kind === "string" ? data.kind : null,
     };
     if (data.escalate === true) {
       const live = await liveChatAvailable();
@@ -1961,6 +2151,7 @@
       setOpen(true);
       openTicket("", null);
     });
+    for (const slot of document.querySelectorAll("[data-frontdesk-article-feedback]")) articleVote(slot);
     watchInvitations();
     document.body.append(host);
     renderAll();

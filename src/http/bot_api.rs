@@ -75,6 +75,8 @@ struct AskResponse {
     /// continue or read the conversation (the id alone does not suffice).
     #[serde(skip_serializing_if = "Option::is_none")]
     conversation_key: Option<String>,
+    /// The answer's id, to say whether it helped (`POST /api/bot/feedback`).
+    message_id: i64,
     /// answer, sources, confidence, escalate, suggested_ticket_type, kind, locale.
     #[serde(flatten)]
     #[schema(value_type = Object)]
@@ -263,7 +265,7 @@ async fn ask(
 
     let sources_json =
         serde_json::to_string(&answer.sources).map_err(|e| ApiError::Internal(e.to_string()))?;
-    conversations::append_turn(
+    let message_id = conversations::append_turn(
         &state.db,
         &conversation_id,
         starts.as_ref(),
@@ -284,6 +286,7 @@ async fn ask(
     Ok(Json(AskResponse {
         conversation_id,
         conversation_key: new_key,
+        message_id,
         answer,
     }))
 }

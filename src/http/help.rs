@@ -134,6 +134,7 @@ async fn article(
                 summary => article.summary,
                 category => article.category,
                 category_url => format!("/help/{}/{}", locale.code(), article.category_slug),
+                url => article.url(),
             },
             body => body,
             toc => toc,

@@ -10,6 +10,7 @@ pub mod chat_content;
 pub mod chats_api;
 pub mod connection;
 pub mod error;
+pub mod feedback_api;
 pub mod file_response;
 pub mod help;
 pub mod invitations_api;

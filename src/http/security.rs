@@ -248,6 +248,18 @@ impl RateLimiter {
         }
     }
 
+    /// One vote (an answer, an article, a chat) from `client`: plenty for
+    /// a person, little for a script stuffing the figures.
+    pub fn feedback(&self, client: &str) -> Result<(), ApiError> {
+        self.take(
+            "feedback",
+            client,
+            self.settings.votes_per_minute,
+            1.0,
+            "votes",
+        )
+    }
+
     /// One widget identification from `ip`.
     pub fn identify(&self, ip: IpAddr) -> Result<(), ApiError> {
         self.take(

@@ -574,6 +574,7 @@ mod tests {
                             summary => "Când o rezolvare nu ajută.",
                             category => "Tichete",
                             category_url => "/help/ro/tickets",
+                            url => "/help/ro/tickets/reopen-a-ticket",
                         },
                         body => "<p>Apăsați <strong>Redeschide</strong>.</p>",
                         toc => [

@@ -58,6 +58,18 @@ pub async fn owner(db: &Db, id: &str) -> Result<Option<Owner>, StoreError> {
     )
 }
 
+/// Whether message `message_id` is one of the bot's answers in conversation `id`.
+pub async fn is_bot_message(db: &Db, id: &str, message_id: i64) -> Result<bool, StoreError> {
+    let found: Option<(i64,)> = sqlx::query_as(
+        "SELECT id FROM conversation_messages WHERE id = $1 AND conversation_id = $2 AND role = 'bot'",
+    )
+    .bind(message_id)
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    Ok(found.is_some())
+}
+
 /// A conversation that a turn starts: it is stored with that turn.
 pub struct NewConversation<'a> {
     pub locale: &'a str,
@@ -85,7 +97,7 @@ pub async fn recent_questions(db: &Db, id: &str, limit: i64) -> Result<Vec<Strin
 ///
 /// With `starts`, the conversation itself is created in the same
 /// transaction: a first question costs one disk sync, and a conversation is
-/// never stored without a turn.
+/// never stored without a turn. Returns the bot message's id.
 pub async fn append_turn(
     db: &Db,
     id: &str,
@@ -93,7 +105,7 @@ pub async fn append_turn(
     question: &str,
     page_url: Option<&str>,
     answer: &NewBotMessage<'_>,
-) -> Result<(), StoreError> {
+) -> Result<i64, StoreError> {
     let t = now();
     let mut tx = db.begin().await?;
     if let Some(new) = starts {
@@ -118,8 +130,8 @@ pub async fn append_turn(
     .bind(t)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
-        "INSERT INTO conversation_messages (conversation_id, role, content, sources, confidence, escalated, ticket_type, created_at) VALUES ($1, 'bot', $2, $3, $4, $5, $6, $7)",
+    let (message_id,): (i64,) = sqlx::query_as(
+        "INSERT INTO conversation_messages (conversation_id, role, content, sources, confidence, escalated, ticket_type, created_at) VALUES ($1, 'bot', $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(id)
     .bind(answer.content)
@@ -128,7 +140,7 @@ pub async fn append_turn(
     .bind(answer.escalated)
     .bind(answer.ticket_type.map(TicketKind::as_str))
     .bind(t)
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
     sqlx::query("UPDATE conversations SET updated_at = $1 WHERE id = $2")
         .bind(t)
@@ -136,7 +148,7 @@ pub async fn append_turn(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(message_id)
 }
 
 /// Gives a bot conversation to `user_id` if it has no owner yet (or is

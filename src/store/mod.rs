@@ -6,6 +6,7 @@ pub mod canned;
 pub mod chat_messages;
 mod codes;
 pub mod conversations;
+pub mod feedback;
 pub mod invitations;
 pub mod live_settings;
 pub mod organisations;
