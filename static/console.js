@@ -375,7 +375,13 @@
     loadCanned(c);
     input.addEventListener("input", () => showMenu(c, input));
     input.addEventListener("keydown", (e) => menuKey(c, input, e));
-    input.addEventListener("blur", () => setTimeout(() => (menu.hidden = true), 150));
+    // Closed when the focus leaves (late enough for a click on an option to
+    // count), unless it came back meanwhile.
+    input.addEventListener("blur", () =>
+      setTimeout(() => {
+        if (document.activeElement !== input) menu.hidden = true;
+      }, 150)
+    );
     showTicket(c, ctx.ticket_number);
     tab.addEventListener("click", () => select(id));
     form.addEventListener("submit", (e) => {

@@ -579,6 +579,16 @@ where
 async fn widget_answers_on_the_demo_exam_settings_page() {
     with_browser("exam-settings", (1280, 900), |b| async move {
         b.open_page("/demo/exams/42/settings").await;
+        // The host page's own script runs under the Content-Security-Policy
+        // (an inline handler would be refused): Save settings says so.
+        let save = b.wd.find("form.settings button[type=submit]").await.expect("Save settings");
+        b.wd.click(&save).await.expect("save");
+        wait_until!("the demo's Settings saved", 5, {
+            match b.wd.find("#saved").await {
+                Ok(e) if b.wd.is_visible(&e).await => Some(()),
+                _ => None,
+            }
+        });
         let root = b.widget().await;
 
         // The launcher is there; it opens the panel and the focus goes to the question box.
@@ -948,11 +958,24 @@ async fn an_operator_and_a_user_chat_live_through_console_and_widget() {
         user.open_page("/demo/exams").await;
         let root = user.widget().await;
         user.open_panel(&root).await;
+        // A signed-in user is greeted by name.
+        user.widget_text(&root, ".fd-intro", "Hello, Uma").await;
         // A how-to question first (answered, with its article), then one for a person.
         user.ask(&root, "How do I let students take the exam twice?", true)
             .await;
         let escalated = "I was charged twice for my subscription this month, I want a refund";
         user.ask(&root, escalated, true).await;
+        // An answer that introduces its articles ("…may also help:") has no
+        // second "Sources" heading under it.
+        let doubled = user
+            .wd
+            .execute(
+                "const root = document.getElementById('frontdesk-widget').shadowRoot; return [...root.querySelectorAll('[data-testid=message-bot]')].filter(m => { const a = m.querySelector('[data-testid=answer]'); const sources = a.querySelector('.fd-sources'); const before = sources ? sources.previousElementSibling : null; const text = (before ? before.textContent : '').trim(); return text.endsWith(':') && m.querySelector('.fd-sources-title'); }).length;",
+                vec![],
+            )
+            .await
+            .expect("the answers");
+        assert_eq!(doubled, json!(0), "a lead-in ending with ':' is followed by its articles, not a heading");
         let suggested = user
             .visible(&root, "[data-testid=message-bot] [data-testid=create-ticket]")
             .await;
@@ -1173,6 +1196,17 @@ async fn an_operator_and_a_user_chat_live_through_console_and_widget() {
         let _ = op.wd.save_screenshot("console-chat-ended.png").await;
         let placeholder = user.wd.property(&box_, "placeholder").await.expect("placeholder");
         assert_eq!(placeholder, json!("Ask a question…"), "the bot answers again");
+        // With Chats among them, the header's buttons still fit one row.
+        user.visible(&root, "[data-testid=chat-history-button]").await;
+        let rows = user
+            .wd
+            .execute(
+                "const root = document.getElementById('frontdesk-widget').shadowRoot; const tops = [...root.querySelectorAll('.fd-header button')].filter(b => b.offsetParent).map(b => Math.round(b.getBoundingClientRect().top)); return new Set(tops).size;",
+                vec![],
+            )
+            .await
+            .expect("the header");
+        assert_eq!(rows, json!(1), "the header's buttons are on one row");
         // The user rates the chat: four stars and a word.
         let four = user.visible(&root, "[data-testid=rate-chat] [data-testid=rate-4]").await;
         user.wd.click(&four).await.expect("four stars");
