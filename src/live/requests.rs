@@ -347,21 +347,26 @@ pub async fn email_transcript(desk: &Desk, r: &ChatRequest, now: i64) -> Result<
 pub async fn history(db: &Db, user: &User) -> Result<Vec<PastChat>, StoreError> {
     let mut out = Vec::new();
     for request in q::of_user(db, &user.id).await? {
-        let operator = match &request.operator_id {
-            Some(id) => users::name_of(db, id).await?,
-            None => None,
-        };
-        let ticket_number = match &request.ticket_id {
-            Some(t) => ticket_store::by_id(db, t).await?.map(|t| t.number),
-            None => None,
-        };
-        out.push(PastChat {
-            request,
-            operator,
-            ticket_number,
-        });
+        out.push(past_chat(db, request).await?);
     }
     Ok(out)
+}
+
+/// A chat with its operator's name and its ticket's number.
+async fn past_chat(db: &Db, request: ChatRequest) -> Result<PastChat, StoreError> {
+    let operator = match &request.operator_id {
+        Some(id) => users::name_of(db, id).await?,
+        None => None,
+    };
+    let ticket_number = match &request.ticket_id {
+        Some(t) => ticket_store::by_id(db, t).await?.map(|t| t.number),
+        None => None,
+    };
+    Ok(PastChat {
+        request,
+        operator,
+        ticket_number,
+    })
 }
 
 /// Most chats a search returns.
@@ -389,22 +394,10 @@ pub async fn search_by_user(db: &Db, me: &User, text: &str) -> Result<Vec<FoundC
         let Some(user) = users::by_id(db, &request.user_id).await? else {
             continue;
         };
-        let operator = match &request.operator_id {
-            Some(id) => users::name_of(db, id).await?,
-            None => None,
-        };
-        let ticket_number = match &request.ticket_id {
-            Some(t) => ticket_store::by_id(db, t).await?.map(|t| t.number),
-            None => None,
-        };
         out.push(FoundChat {
             user_name: user.display_name().to_string(),
             user_email: user.email.clone(),
-            chat: PastChat {
-                request,
-                operator,
-                ticket_number,
-            },
+            chat: past_chat(db, request).await?,
         });
     }
     Ok(out)
