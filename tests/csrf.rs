@@ -108,6 +108,11 @@ async fn snapshot(app: &TestApp, cast: &Cast, owned: &Owned, invitation: &str) -
         ),
         ("teams", &cast.admin, "/api/admin/teams".into()),
         (
+            "saved replies",
+            &cast.operator,
+            "/api/canned-responses".into(),
+        ),
+        (
             "live settings",
             &cast.admin,
             "/api/admin/live-settings".into(),
@@ -141,6 +146,16 @@ async fn api_calls_with_the_cookie_and_no_right_token_are_refused_and_change_not
     assert_eq!(status, 201, "{inv}");
     let inv = inv["id"].as_str().expect("id").to_string();
     let (n, chat) = (owned.ticket, owned.chat.clone());
+    let (status, reply) = cast
+        .operator
+        .post(
+            &app,
+            "/api/canned-responses",
+            json!({ "shortcut": "hello", "text": "Hello!" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{reply}");
+    let reply = reply["id"].as_str().expect("id").to_string();
     // Let the emails of the set-up reach the outbox before counting them.
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     let before = snapshot(&app, &cast, &owned, &inv).await;
@@ -347,6 +362,36 @@ async fn api_calls_with_the_cookie_and_no_right_token_are_refused_and_change_not
             "/api/admin/teams/Billing/members/operator@demo.test".into(),
             Body::Json(json!({})),
         ),
+        (
+            op,
+            post.clone(),
+            "/api/canned-responses".into(),
+            Body::Json(json!({ "shortcut": "forged", "text": "Forged" })),
+        ),
+        (
+            op,
+            put.clone(),
+            format!("/api/canned-responses/{reply}"),
+            Body::Json(json!({ "shortcut": "forged", "text": "Forged" })),
+        ),
+        (
+            op,
+            Method::DELETE,
+            format!("/api/canned-responses/{reply}"),
+            Body::Json(json!({})),
+        ),
+        (
+            a,
+            post.clone(),
+            format!("/api/chats/{chat}/rating"),
+            Body::Json(json!({ "rating": 1 })),
+        ),
+        (
+            a,
+            post.clone(),
+            "/api/help/feedback".into(),
+            Body::Json(json!({ "url": "/help/en/tickets/attachments", "helpful": false })),
+        ),
     ];
 
     // Every state-changing operation of the API document is in the list.
@@ -472,6 +517,7 @@ fn template_of(path: &str) -> String {
             "tickets" if part.chars().all(|c| c.is_ascii_digit()) => "{number}",
             "chats" if part.len() == 32 => "{id}",
             "chat-invitations" if part.len() == 32 => "{id}",
+            "canned-responses" if part.len() == 32 => "{id}",
             "teams" if i + 1 < parts.len() => "{name}",
             "members" => "{email}",
             _ => part,

@@ -391,7 +391,7 @@ async fn admins_invite_people_from_the_portal_and_others_cannot() {
         "{page}"
     );
     assert!(
-        page.contains("<td>new.op@example.com</td><td>Nora</td><td>operator</td><td>never</td>")
+        page.contains("<td data-label=\"Email\">new.op@example.com</td><td data-label=\"Name\">Nora</td><td data-label=\"Role\">operator</td><td data-label=\"Last log-in\">never</td>")
     );
     app.wait_for_email("new.op@example.com", "token=").await;
     // Twice: a clear error, the form keeps what was typed.

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::{Db, StoreError, now};
-use crate::tickets::TicketKind;
+use crate::tickets::fields::TicketKind;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Message {
