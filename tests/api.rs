@@ -587,3 +587,242 @@ async fn without_the_model_the_server_answers_by_keyword_and_says_so() {
         assert!(warnings[0].contains(reason), "{what}: {log}");
     }
 }
+
+#[tokio::test]
+async fn the_bot_report_counts_what_users_asked_voted_and_escalated() {
+    use common::live::{api, login};
+    use reqwest::Method as M;
+    use std::collections::BTreeMap;
+    let app = TestApp::spawn_demo("votes_per_minute = 0").await;
+    let admin = login(&app, "admin@demo.test").await;
+    let user = login(&app, "user@demo.test").await;
+    let (status, before) = api(
+        &app,
+        &admin,
+        M::GET,
+        "/api/reports/bot?days=7",
+        serde_json::Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200, "{before}");
+
+    // Five questions, each in its own conversation: a vote Yes on the
+    // second, a No on the fourth, a ticket after the fifth.
+    let questions = [
+        "How do I attach a screenshot to a ticket?",
+        "How do I reset my password?",
+        "I was charged twice for my subscription this month, I want a refund",
+        "How do I let students take the exam twice?",
+        "Which file formats can I attach to a ticket?",
+    ];
+    let mut answers = Vec::new();
+    for q in questions {
+        answers.push(app.ask_question(q).await);
+    }
+    let vote = |a: &serde_json::Value, helpful: bool, comment: Option<&str>| {
+        let body = json!({ "conversation_id": a["conversation_id"], "conversation_key": a["conversation_key"], "message_id": a["message_id"], "helpful": helpful, "comment": comment });
+        let url = app.url("/api/bot/feedback");
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .expect("vote")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(vote(&answers[1], true, None).await, 204);
+    assert_eq!(
+        vote(&answers[3], false, Some("It does not say how")).await,
+        204
+    );
+    let form = reqwest::multipart::Form::new()
+        .text("type", "settings_help")
+        .text("priority", "normal")
+        .text("description", "The formats list does not have HEIC.")
+        .text(
+            "conversation_id",
+            answers[4]["conversation_id"]
+                .as_str()
+                .expect("id")
+                .to_string(),
+        )
+        .text(
+            "conversation_key",
+            answers[4]["conversation_key"]
+                .as_str()
+                .expect("key")
+                .to_string(),
+        );
+    let r = reqwest::Client::new()
+        .post(app.url("/api/tickets"))
+        .header("Cookie", &user.0)
+        .header("X-CSRF-Token", &user.1)
+        .multipart(form)
+        .send()
+        .await
+        .expect("ticket");
+    assert_eq!(r.status().as_u16(), 201);
+
+    // The expected figures, from what the bot said.
+    let escalated: Vec<bool> = answers.iter().map(|a| a["escalate"] == true).collect();
+    assert!(
+        escalated[2] && escalated.iter().filter(|e| !**e).count() >= 3,
+        "{escalated:?}"
+    );
+    let answered = |i: usize| !escalated[i];
+    let expect_escalated = escalated.iter().filter(|e| **e).count() as i64;
+    let expect_followed = i64::from(answered(4));
+    let expect_down = i64::from(answered(3));
+    let expect_resolved = (0..5).filter(|&i| answered(i) && i != 3 && i != 4).count() as i64;
+    let mut cited: BTreeMap<String, i64> = BTreeMap::new();
+    for a in &answers {
+        let mut seen = std::collections::BTreeSet::new();
+        for s in a["sources"].as_array().into_iter().flatten() {
+            let url = s["url"]
+                .as_str()
+                .unwrap_or_default()
+                .split('#')
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            if seen.insert(url.clone()) {
+                *cited.entry(url).or_default() += 1;
+            }
+        }
+    }
+
+    let (status, after) = api(
+        &app,
+        &admin,
+        M::GET,
+        "/api/reports/bot?days=7",
+        serde_json::Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200, "{after}");
+    let delta = |k: &str| after[k].as_i64().unwrap_or(-1) - before[k].as_i64().unwrap_or(-1);
+    assert_eq!(delta("questions"), 5, "{after}");
+    assert_eq!(delta("escalated"), expect_escalated);
+    assert_eq!(delta("answered"), 5 - expect_escalated);
+    assert_eq!(delta("followed_by_person"), expect_followed);
+    assert_eq!(delta("voted_down"), expect_down);
+    assert_eq!(delta("resolved"), expect_resolved);
+    assert_eq!(
+        (delta("helpful_votes"), delta("unhelpful_votes")),
+        (i64::from(answered(1)), i64::from(answered(3)))
+    );
+    if before["questions"] == 0 {
+        let q = after["questions"].as_f64().unwrap_or(1.0);
+        assert_eq!(
+            after["resolution_rate"].as_f64(),
+            Some((expect_resolved as f64 / q * 1000.0).round() / 1000.0)
+        );
+    }
+    let per_day: i64 = after["per_day"]
+        .as_array()
+        .expect("days")
+        .iter()
+        .map(|d| d["questions"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(
+        per_day,
+        after["questions"].as_i64().unwrap_or(-1),
+        "the days add up"
+    );
+    assert_eq!(after["per_day"].as_array().map(Vec::len), Some(7));
+    let count_of = |report: &serde_json::Value, url: &str| {
+        report["top_articles"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|a| a["url"] == url)
+            .and_then(|a| a["cited"].as_i64())
+            .unwrap_or(0)
+    };
+    let (top, n) = cited
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .expect("the answers cite articles");
+    assert_eq!(
+        count_of(&after, top) - count_of(&before, top),
+        *n,
+        "{top}: {after}"
+    );
+    if answered(3) {
+        let down = &after["voted_down_answers"][0];
+        assert_eq!(
+            (down["question"].as_str(), down["comment"].as_str()),
+            (Some(questions[3]), Some("It does not say how"))
+        );
+    }
+
+    // The period is checked; the report is for admins.
+    for (q, field) in [
+        ("days=8", "days"),
+        ("from=2026-11-01", "from"),
+        ("from=2026-11-31&to=2026-12-01", "from"),
+        ("weeks=2", "days"),
+    ] {
+        let (status, e) = api(
+            &app,
+            &admin,
+            M::GET,
+            &format!("/api/reports/bot?{q}"),
+            serde_json::Value::Null,
+        )
+        .await;
+        assert_eq!(
+            (status, e["field"].as_str()),
+            (400, Some(field)),
+            "{q}: {e}"
+        );
+    }
+    let (status, _) = api(
+        &app,
+        &user,
+        M::GET,
+        "/api/reports/bot",
+        serde_json::Value::Null,
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(app.get("/api/reports/bot").await.status().as_u16(), 401);
+
+    // The page and its CSV say the same.
+    let page = |path: &str, who: &(String, String)| {
+        let url = app.url(path);
+        let cookie = who.0.clone();
+        async move {
+            let r = reqwest::Client::new()
+                .get(url)
+                .header("Cookie", cookie)
+                .send()
+                .await
+                .expect("page");
+            (r.status().as_u16(), r.text().await.expect("text"))
+        }
+    };
+    let (status, html) = page("/console/reports?days=7", &admin).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains(&format!(
+            "data-testid=\"figure-questions\">{}<",
+            after["questions"]
+        )),
+        "{html}"
+    );
+    assert!(html.contains("<svg class=\"chart\""));
+    let (status, csv) = page("/console/reports/summary.csv?days=7", &admin).await;
+    assert_eq!(status, 200);
+    assert!(
+        csv.starts_with("figure,value\r\n")
+            && csv.contains(&format!("questions,{}\r\n", after["questions"])),
+        "{csv}"
+    );
+    assert_eq!(page("/console/reports/nothing.csv", &admin).await.0, 404);
+    assert_eq!(page("/console/reports?days=8", &admin).await.0, 400);
+    assert_eq!(page("/console/reports", &user).await.0, 400);
+}

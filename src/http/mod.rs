@@ -19,6 +19,7 @@ pub mod live_settings_api;
 pub mod openapi;
 pub mod operators_api;
 pub mod portal;
+pub mod reports_api;
 pub mod security;
 pub mod session_api;
 pub mod teams_api;

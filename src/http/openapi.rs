@@ -17,8 +17,8 @@ use utoipa_axum::routes;
 use super::error::ErrorBody;
 use super::{
     AppState, account_api, bot_api, canned_api, chat_content, chats_api, feedback_api,
-    invitations_api, live_settings_api, operators_api, security, session_api, teams_api,
-    tickets_api, widget_api,
+    invitations_api, live_settings_api, operators_api, reports_api, security, session_api,
+    teams_api, tickets_api, widget_api,
 };
 
 #[derive(OpenApi)]
@@ -46,6 +46,7 @@ pub fn api(upload_limit: usize) -> OpenApiRouter<AppState> {
         .merge(teams_api::router())
         .merge(canned_api::router())
         .merge(feedback_api::router())
+        .merge(reports_api::router())
         .routes(routes!(document))
 }
 

@@ -30,7 +30,7 @@ fn environment() -> Environment<'static> {
             minijinja::escape_formatter(out, state, value)
         }
     });
-    let templates: [(&str, &str); 27] = [
+    let templates: [(&str, &str); 28] = [
         ("base.html", include_str!("../../templates/base.html")),
         ("error.html", include_str!("../../templates/error.html")),
         (
@@ -96,6 +96,10 @@ fn environment() -> Environment<'static> {
         (
             "portal/admin.html",
             include_str!("../../templates/portal/admin.html"),
+        ),
+        (
+            "portal/reports.html",
+            include_str!("../../templates/portal/reports.html"),
         ),
         // The demo host product's pages share one layout.
         (
@@ -1012,6 +1016,36 @@ mod tests {
                     "<td data-label=\"Role\">end_user</td><td data-label=\"Last log-in\">2026-11-22 08:00 UTC</td>",
                     "name=\"email\" type=\"email\" required value=\"new.op@example.com\"",
                     "new.op@example.com already has an account",
+                ],
+            ),
+            sample(
+                "portal/reports.html",
+                portal_page(
+                    me(true, true),
+                    "reports",
+                    context! {
+                        title => "Reports",
+                        days => 30,
+                        period => "days=30",
+                        chart => "<svg class=\"chart\"></svg>",
+                        r => context! {
+                            from => "2026-11-02", to => "2026-12-01",
+                            questions => 5, answered => 4, escalated => 1, followed_by_person => 1,
+                            voted_down => 1, resolved => 2, resolution_rate => 0.4, escalation_rate => 0.2,
+                            helpful_votes => 1, unhelpful_votes => 1,
+                            per_day => [context! { date => "2026-12-01", questions => 5, escalated => 1 }],
+                            top_articles => [context! { url => "/help/en/tickets/attachments", title => "Add attachments to a ticket", cited => 3 }],
+                            voted_down_answers => [context! { created_at => 0, question => "How do I let students take the exam twice?", answer => "Open Settings.", comment => () }],
+                        },
+                    },
+                ),
+                &[
+                    "data-testid=\"figure-resolution\">40 %",
+                    "data-testid=\"figure-escalation\">20 %",
+                    "<a href=\"/help/en/tickets/attachments\">Add attachments to a ticket</a></td><td>3</td>",
+                    "href=\"/console/reports/articles.csv?days=30\"",
+                    "href=\"/console/reports?days=30\" aria-current=\"page\"",
+                    "<svg class=\"chart\"></svg>",
                 ],
             ),
             sample(

@@ -398,6 +398,7 @@ mod tests {
             &NewBotMessage {
                 content: "I could not find an answer.",
                 sources_json: "[]",
+                articles: &[],
                 confidence: 0.1,
                 escalated: true,
                 ticket_type: Some(TicketKind::BugReport),

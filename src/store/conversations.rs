@@ -26,6 +26,8 @@ pub struct NewBotMessage<'a> {
     pub confidence: f32,
     pub escalated: bool,
     pub ticket_type: Option<TicketKind>,
+    /// The articles the answer cites: (URL without its anchor, title), each once.
+    pub articles: &'a [(String, String)],
 }
 
 /// Who may use a conversation: the browser holding its key, and the user
@@ -142,6 +144,16 @@ pub async fn append_turn(
     .bind(t)
     .fetch_one(&mut *tx)
     .await?;
+    for (url, title) in answer.articles {
+        sqlx::query(
+            "INSERT INTO answer_sources (message_id, url, title) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(message_id)
+        .bind(url)
+        .bind(title)
+        .execute(&mut *tx)
+        .await?;
+    }
     sqlx::query("UPDATE conversations SET updated_at = $1 WHERE id = $2")
         .bind(t)
         .bind(id)

@@ -12,6 +12,7 @@ pub mod live_settings;
 pub mod organisations;
 pub mod outbox;
 pub mod queue;
+pub mod reports;
 pub mod sessions;
 pub mod ticket_offers;
 pub mod tickets;

@@ -8,6 +8,7 @@ mod account;
 mod admin;
 mod chats;
 mod login;
+mod reports;
 mod tickets;
 
 use axum::Router;
@@ -55,6 +56,8 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         )
         .route("/portal/account/password", post(account::change_password))
         .route("/console", get(chats::console))
+        .route("/console/reports", get(reports::reports_page))
+        .route("/console/reports/{table}", get(reports::reports_csv))
         .route("/portal/chats", get(chats::my_chats))
         .route("/portal/admin", get(admin::admin_page))
         .route("/portal/admin/invite", post(admin::admin_invite))

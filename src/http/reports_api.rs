@@ -1,0 +1,156 @@
+//! Reports as JSON (admins): the same figures as `/console/reports`.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AppState;
+use super::auth::Caller;
+use super::error::ApiError;
+use crate::reports::bot::{self, BotReport};
+use crate::reports::period::{Period, PeriodError, date_of};
+use crate::store::now;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(bot_report))
+}
+
+impl From<PeriodError> for ApiError {
+    fn from(e: PeriodError) -> Self {
+        let field = match e {
+            PeriodError::BadDays => "days",
+            PeriodError::BadDate(_) | PeriodError::BadRange | PeriodError::HalfRange => "from",
+        };
+        ApiError::bad("invalid", Some(field), e.to_string())
+    }
+}
+
+/// The period of a report: `days` (7, 30 or 90), or `from` and `to`
+/// (dates, both included); the last 30 days by default.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodQuery {
+    pub days: Option<i64>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+impl PeriodQuery {
+    pub fn period(&self) -> Result<Period, PeriodError> {
+        Period::parse(self.days, self.from.as_deref(), self.to.as_deref(), now())
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Day {
+    pub date: String,
+    pub questions: i64,
+    pub escalated: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Article {
+    pub url: String,
+    pub title: String,
+    /// Answers that cited it.
+    pub cited: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DownVoted {
+    pub created_at: i64,
+    pub question: Option<String>,
+    pub answer: String,
+    pub comment: Option<String>,
+}
+
+/// How much the bot resolved on its own.
+#[derive(Serialize, ToSchema)]
+pub struct BotReportView {
+    /// First day of the period.
+    pub from: String,
+    /// Last day of the period (included).
+    pub to: String,
+    pub questions: i64,
+    pub answered: i64,
+    pub escalated: i64,
+    /// Answered, then a ticket or a chat followed in the conversation.
+    pub followed_by_person: i64,
+    pub voted_down: i64,
+    /// Answered, not followed by a person, not voted down.
+    pub resolved: i64,
+    pub resolution_rate: f64,
+    pub escalation_rate: f64,
+    pub helpful_votes: i64,
+    pub unhelpful_votes: i64,
+    pub per_day: Vec<Day>,
+    pub top_articles: Vec<Article>,
+    pub voted_down_answers: Vec<DownVoted>,
+}
+
+impl From<BotReport> for BotReportView {
+    fn from(r: BotReport) -> Self {
+        BotReportView {
+            from: date_of(r.period.from.div_euclid(86_400)),
+            to: date_of(r.period.to.div_euclid(86_400) - 1),
+            questions: r.questions,
+            answered: r.answered,
+            escalated: r.escalated,
+            followed_by_person: r.followed_by_person,
+            voted_down: r.voted_down,
+            resolved: r.resolved,
+            resolution_rate: r.resolution_rate,
+            escalation_rate: r.escalation_rate,
+            helpful_votes: r.helpful_votes,
+            unhelpful_votes: r.unhelpful_votes,
+            per_day: r
+                .per_day
+                .into_iter()
+                .map(|(d, questions, escalated)| Day {
+                    date: date_of(d),
+                    questions,
+                    escalated,
+                })
+                .collect(),
+            top_articles: r
+                .top_articles
+                .into_iter()
+                .map(|a| Article {
+                    url: a.url,
+                    title: a.title,
+                    cited: a.cited,
+                })
+                .collect(),
+            voted_down_answers: r
+                .voted_down_answers
+                .into_iter()
+                .map(|v| DownVoted {
+                    created_at: v.created_at,
+                    question: v.question,
+                    answer: v.answer,
+                    comment: v.comment,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The bot's figures for a period (admins).
+#[utoipa::path(get, path = "/api/reports/bot", tag = "operators",
+    params(("days" = Option<i64>, Query, description = "7, 30 or 90"),
+           ("from" = Option<String>, Query, description = "first day, YYYY-MM-DD"),
+           ("to" = Option<String>, Query, description = "last day, YYYY-MM-DD")),
+    responses((status = 200, body = BotReportView), (status = 400), (status = 401), (status = 403)))]
+pub async fn bot_report(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<BotReportView>, ApiError> {
+    caller.require_admin()?;
+    let Query(q) = query.map_err(|e| ApiError::bad("invalid", Some("days"), e.body_text()))?;
+    let report = bot::report(&state.db, q.period()?).await?;
+    Ok(Json(report.into()))
+}

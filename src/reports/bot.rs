@@ -1,0 +1,88 @@
+//! How much the bot resolves on its own, over a period: questions,
+//! answers, escalations, what followed them, the votes, the articles it
+//! cites and the answers users voted down.
+
+use super::period::Period;
+use crate::store::reports::{self as store, CitedArticle, VotedDown};
+use crate::store::{Db, StoreError};
+
+/// Articles listed in the report.
+pub const TOP_ARTICLES: i64 = 10;
+/// Voted-down answers listed in the report.
+pub const VOTED_DOWN: i64 = 20;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BotReport {
+    pub period: Period,
+    pub questions: i64,
+    /// Answered without escalating.
+    pub answered: i64,
+    pub escalated: i64,
+    /// Answered, then a ticket or a chat followed in the same conversation.
+    pub followed_by_person: i64,
+    pub voted_down: i64,
+    /// Answered, not followed by a person, not voted down.
+    pub resolved: i64,
+    /// `resolved / questions` (0 without questions).
+    pub resolution_rate: f64,
+    /// `escalated / questions` (0 without questions).
+    pub escalation_rate: f64,
+    pub helpful_votes: i64,
+    pub unhelpful_votes: i64,
+    /// Every day of the period: (day since the epoch, questions, escalated).
+    pub per_day: Vec<(i64, i64, i64)>,
+    pub top_articles: Vec<CitedArticle>,
+    pub voted_down_answers: Vec<VotedDown>,
+}
+
+fn rate(part: i64, whole: i64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        // Three decimals: what a table shows, and stable in JSON.
+        (part as f64 / whole as f64 * 1000.0).round() / 1000.0
+    }
+}
+
+pub async fn report(db: &Db, period: Period) -> Result<BotReport, StoreError> {
+    let c = store::bot_counts(db, period.from, period.to).await?;
+    let counted = store::bot_per_day(db, period.from, period.to).await?;
+    let per_day = period
+        .days()
+        .map(|day| {
+            counted
+                .iter()
+                .find(|(d, ..)| *d == day)
+                .copied()
+                .unwrap_or((day, 0, 0))
+        })
+        .collect();
+    Ok(BotReport {
+        period,
+        questions: c.questions,
+        answered: c.questions - c.escalated,
+        escalated: c.escalated,
+        followed_by_person: c.followed,
+        voted_down: c.voted_down,
+        resolved: c.resolved,
+        resolution_rate: rate(c.resolved, c.questions),
+        escalation_rate: rate(c.escalated, c.questions),
+        helpful_votes: c.helpful_votes,
+        unhelpful_votes: c.unhelpful_votes,
+        per_day,
+        top_articles: store::top_articles(db, period.from, period.to, TOP_ARTICLES).await?,
+        voted_down_answers: store::voted_down(db, period.from, period.to, VOTED_DOWN).await?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_are_shares_with_three_decimals() {
+        assert_eq!(rate(0, 0), 0.0);
+        assert_eq!(rate(2, 5), 0.4);
+        assert_eq!(rate(1, 3), 0.333);
+    }
+}
