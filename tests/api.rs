@@ -826,3 +826,222 @@ async fn the_bot_report_counts_what_users_asked_voted_and_escalated() {
     assert_eq!(page("/console/reports?days=8", &admin).await.0, 400);
     assert_eq!(page("/console/reports", &user).await.0, 400);
 }
+
+#[tokio::test]
+async fn the_desk_report_counts_tickets_responses_and_chats() {
+    use common::live::{active_chat, api, login};
+    use reqwest::Method as M;
+    use serde_json::Value;
+    let app = TestApp::spawn_demo("votes_per_minute = 0").await;
+    let admin = login(&app, "admin@demo.test").await;
+    let report = || async {
+        api(
+            &app,
+            &admin,
+            M::GET,
+            "/api/reports/desk?days=7",
+            Value::Null,
+        )
+        .await
+    };
+    let (status, before) = report().await;
+    assert_eq!(status, 200, "{before}");
+
+    // Three tickets; the operator answers and resolves the first, which
+    // its requester reopens.
+    let (user, op, chat) = active_chat(&app).await;
+    let mut numbers = Vec::new();
+    for (kind, priority) in [
+        ("bug_report", "high"),
+        ("feature_request", "low"),
+        ("bug_report", "normal"),
+    ] {
+        let form = reqwest::multipart::Form::new()
+            .text("type", kind)
+            .text("priority", priority)
+            .text("description", format!("A {kind} of {priority} priority."));
+        let r = reqwest::Client::new()
+            .post(app.url("/api/tickets"))
+            .header("Cookie", &user.0)
+            .header("X-CSRF-Token", &user.1)
+            .multipart(form)
+            .send()
+            .await
+            .expect("ticket");
+        assert_eq!(r.status().as_u16(), 201);
+        numbers.push(
+            r.json::<Value>().await.expect("json")["number"]
+                .as_i64()
+                .expect("number"),
+        );
+    }
+    let reply = reqwest::multipart::Form::new().text("body", "Fixed on our side.");
+    let r = reqwest::Client::new()
+        .post(app.url(&format!("/api/tickets/{}/replies", numbers[0])))
+        .header("Cookie", &op.0)
+        .header("X-CSRF-Token", &op.1)
+        .multipart(reply)
+        .send()
+        .await
+        .expect("reply");
+    assert!(r.status().is_success(), "{}", r.status());
+    let status_of = |who: &(String, String), status: &str| {
+        let path = format!("/api/tickets/{}/status", numbers[0]);
+        let body = json!({ "status": status });
+        let (app, who) = (&app, who.clone());
+        async move { api(app, &who, M::POST, &path, body).await.0 }
+    };
+    assert_eq!(status_of(&op, "resolved").await, 200);
+    assert_eq!(
+        status_of(&user, "new").await,
+        200,
+        "the requester reopens it"
+    );
+
+    // The live chat ends and is rated; a second request is left waiting.
+    assert_eq!(
+        api(
+            &app,
+            &user,
+            M::POST,
+            &format!("/api/chats/{chat}/end"),
+            json!({})
+        )
+        .await
+        .0,
+        204
+    );
+    assert_eq!(
+        api(
+            &app,
+            &user,
+            M::POST,
+            &format!("/api/chats/{chat}/rating"),
+            json!({ "rating": 4 })
+        )
+        .await
+        .0,
+        204
+    );
+    let (status, _) = api(
+        &app,
+        &op,
+        M::PUT,
+        "/api/operator/availability",
+        json!({ "availability": "away" }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, left) = api(&app, &user, M::POST, "/api/chats", json!({})).await;
+    assert_eq!(status, 201, "{left}");
+    let left = left["id"].as_str().expect("id").to_string();
+    assert_eq!(
+        api(
+            &app,
+            &user,
+            M::POST,
+            &format!("/api/chats/{left}/end"),
+            json!({})
+        )
+        .await
+        .0,
+        204
+    );
+
+    let (status, after) = report().await;
+    assert_eq!(status, 200, "{after}");
+    let count = |r: &Value, list: &str, code: &str| {
+        r[list]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["code"] == code)
+            .and_then(|c| c["count"].as_i64())
+            .unwrap_or(-1)
+    };
+    let delta = |list: &str, code: &str| count(&after, list, code) - count(&before, list, code);
+    assert_eq!(
+        (
+            delta("by_type", "feature_request"),
+            delta("by_priority", "high"),
+            delta("by_priority", "low")
+        ),
+        (1, 1, 1),
+        "{after}"
+    );
+    let n = |r: &Value, k: &str| r[k].as_i64().unwrap_or(-1);
+    let nested = |r: &Value, k: &str| r[k]["count"].as_i64().unwrap_or(-1);
+    assert_eq!(
+        nested(&after, "first_response") - nested(&before, "first_response"),
+        1
+    );
+    assert_eq!(n(&after, "reopened") - n(&before, "reopened"), 1);
+    assert_eq!(n(&after, "chat_requests") - n(&before, "chat_requests"), 2);
+    assert_eq!(
+        n(&after, "chats_abandoned") - n(&before, "chats_abandoned"),
+        1
+    );
+    assert_eq!(n(&after, "chat_ratings") - n(&before, "chat_ratings"), 1);
+    assert_eq!(
+        nested(&after, "chat_wait") - nested(&before, "chat_wait"),
+        1
+    );
+    let oscar = |r: &Value| {
+        r["chats_per_operator"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|o| o["operator"] == "Oscar Operator")
+            .and_then(|o| o["chats"].as_i64())
+            .unwrap_or(0)
+    };
+    assert_eq!(oscar(&after) - oscar(&before), 1);
+    if n(&before, "chat_ratings") == 0 {
+        assert_eq!(after["csat"].as_f64(), Some(4.0));
+    }
+    if nested(&before, "first_response") == 0 {
+        // One measured response: the median and the 90th percentile are it,
+        // a few seconds at most here, and well within the target.
+        let secs = after["first_response"]["median_secs"]
+            .as_i64()
+            .expect("a median");
+        assert!((0..=30).contains(&secs), "{after}");
+        assert_eq!(after["first_response"]["p90_secs"].as_i64(), Some(secs));
+        assert_eq!(n(&after, "answered_in_time"), 1);
+    }
+    // The reopened ticket is open again: in the backlog as New.
+    assert!(count(&after, "backlog", "new") >= 3, "{after}");
+
+    // Admins only; the page shows the same.
+    let (status, _) = api(&app, &op, M::GET, "/api/reports/desk", Value::Null).await;
+    assert_eq!(status, 403);
+    let html = reqwest::Client::new()
+        .get(app.url("/console/reports?days=7"))
+        .header("Cookie", &admin.0)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        html.contains(&format!(
+            "data-testid=\"figure-opened\">{}<",
+            after["opened"]
+        )),
+        "{html}"
+    );
+    let csv = reqwest::Client::new()
+        .get(app.url("/console/reports/chats.csv?days=7"))
+        .header("Cookie", &admin.0)
+        .send()
+        .await
+        .expect("csv")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        csv.starts_with("operator,chats\r\n") && csv.contains("Oscar Operator,"),
+        "{csv}"
+    );
+}

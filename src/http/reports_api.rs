@@ -11,11 +11,15 @@ use super::AppState;
 use super::auth::Caller;
 use super::error::ApiError;
 use crate::reports::bot::{self, BotReport};
+use crate::reports::desk::{self, Count, DeskReport};
 use crate::reports::period::{Period, PeriodError, date_of};
 use crate::store::now;
+use crate::store::reports::Spread;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(bot_report))
+    OpenApiRouter::new()
+        .routes(routes!(bot_report))
+        .routes(routes!(desk_report))
 }
 
 impl From<PeriodError> for ApiError {
@@ -136,6 +140,130 @@ impl From<BotReport> for BotReportView {
                 .collect(),
         }
     }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CountView {
+    pub code: String,
+    pub label: String,
+    pub count: i64,
+}
+
+fn counts(c: Vec<Count>) -> Vec<CountView> {
+    c.into_iter()
+        .map(|c| CountView {
+            code: c.code.into(),
+            label: c.label.into(),
+            count: c.count,
+        })
+        .collect()
+}
+
+/// A duration's spread, in seconds.
+#[derive(Serialize, ToSchema)]
+pub struct SpreadView {
+    /// How many were measured.
+    pub count: i64,
+    pub median_secs: Option<i64>,
+    pub p90_secs: Option<i64>,
+    /// The same, as people read them ("12 min").
+    pub median: String,
+    pub p90: String,
+}
+
+impl From<Spread> for SpreadView {
+    fn from(s: Spread) -> Self {
+        let (median, p90) = desk::spread_text(&s);
+        SpreadView {
+            count: s.count,
+            median_secs: s.median,
+            p90_secs: s.p90,
+            median,
+            p90,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OperatorChats {
+    pub operator: String,
+    pub chats: i64,
+}
+
+/// How fast people answered.
+#[derive(Serialize, ToSchema)]
+pub struct DeskReportView {
+    pub from: String,
+    pub to: String,
+    /// Tickets opened in the period.
+    pub opened: i64,
+    pub by_type: Vec<CountView>,
+    pub by_priority: Vec<CountView>,
+    /// Open tickets now, by status.
+    pub backlog: Vec<CountView>,
+    pub first_response: SpreadView,
+    pub answered_in_time: i64,
+    /// Not answered, past the target.
+    pub overdue: i64,
+    /// answered in time / (answered + overdue); null when neither.
+    pub within_target: Option<f64>,
+    pub resolution: SpreadView,
+    pub reopened: i64,
+    pub chat_requests: i64,
+    pub chat_wait: SpreadView,
+    /// Ended or cancelled before anyone took them.
+    pub chats_abandoned: i64,
+    pub chats_per_operator: Vec<OperatorChats>,
+    pub chat_ratings: i64,
+    /// Mean rating of the period's chats, 1 to 5.
+    pub csat: Option<f64>,
+}
+
+impl From<DeskReport> for DeskReportView {
+    fn from(r: DeskReport) -> Self {
+        DeskReportView {
+            from: date_of(r.period.from.div_euclid(86_400)),
+            to: date_of(r.period.to.div_euclid(86_400) - 1),
+            opened: r.opened,
+            by_type: counts(r.by_type),
+            by_priority: counts(r.by_priority),
+            backlog: counts(r.backlog),
+            first_response: r.times.first_response.into(),
+            answered_in_time: r.times.answered_in_time,
+            overdue: r.times.overdue,
+            within_target: r.within_target,
+            resolution: r.times.resolution.into(),
+            reopened: r.times.reopened,
+            chat_requests: r.chats.requests,
+            chat_wait: r.chats.wait.into(),
+            chats_abandoned: r.chats.abandoned,
+            chats_per_operator: r
+                .chats
+                .per_operator
+                .into_iter()
+                .map(|(operator, chats)| OperatorChats { operator, chats })
+                .collect(),
+            chat_ratings: r.chats.ratings,
+            csat: r.chats.csat,
+        }
+    }
+}
+
+/// The desk's figures for a period (admins).
+#[utoipa::path(get, path = "/api/reports/desk", tag = "operators",
+    params(("days" = Option<i64>, Query, description = "7, 30 or 90"),
+           ("from" = Option<String>, Query, description = "first day, YYYY-MM-DD"),
+           ("to" = Option<String>, Query, description = "last day, YYYY-MM-DD")),
+    responses((status = 200, body = DeskReportView), (status = 400), (status = 401), (status = 403)))]
+pub async fn desk_report(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<DeskReportView>, ApiError> {
+    caller.require_admin()?;
+    let Query(q) = query.map_err(|e| ApiError::bad("invalid", Some("days"), e.body_text()))?;
+    let report = desk::report(&state.db, q.period()?, now()).await?;
+    Ok(Json(report.into()))
 }
 
 /// The bot's figures for a period (admins).

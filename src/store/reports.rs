@@ -120,3 +120,209 @@ pub async fn voted_down(
     .fetch_all(db)
     .await?)
 }
+
+/// A duration's median and 90th percentile, by the database (`None`
+/// when nothing was measured).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Spread {
+    pub count: i64,
+    pub median: Option<i64>,
+    pub p90: Option<i64>,
+}
+
+/// `durations` is a `SELECT d FROM … WHERE …` of one integer column with
+/// `$1`/`$2` as the period; the percentiles are read with `OFFSET`, so no
+/// list of rows comes to Rust.
+async fn spread(db: &Db, durations: &str, from: i64, to: i64) -> Result<Spread, StoreError> {
+    let (count,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM ({durations}) AS x"))
+        .bind(from)
+        .bind(to)
+        .fetch_one(db)
+        .await?;
+    if count == 0 {
+        return Ok(Spread::default());
+    }
+    let at = |share: f64| ((count as f64 * share).ceil() as i64 - 1).clamp(0, count - 1);
+    let mut out = Spread {
+        count,
+        ..Spread::default()
+    };
+    for (share, slot) in [(0.5, &mut out.median), (0.9, &mut out.p90)] {
+        let (v,): (i64,) = sqlx::query_as(&format!(
+            "SELECT d FROM ({durations}) AS x ORDER BY d LIMIT 1 OFFSET $3"
+        ))
+        .bind(from)
+        .bind(to)
+        .bind(at(share))
+        .fetch_one(db)
+        .await?;
+        *slot = Some(v);
+    }
+    Ok(out)
+}
+
+/// Tickets opened in the period, by a column's values (`kind`, `priority`).
+pub async fn tickets_by(
+    db: &Db,
+    column: TicketColumn,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    let c = column.name();
+    Ok(sqlx::query_as(&format!(
+        "SELECT {c}, COUNT(*) FROM tickets WHERE created_at >= $1 AND created_at < $2 GROUP BY {c} ORDER BY {c}"
+    ))
+    .bind(from)
+    .bind(to)
+    .fetch_all(db)
+    .await?)
+}
+
+/// The columns tickets are counted by.
+#[derive(Debug, Clone, Copy)]
+pub enum TicketColumn {
+    Kind,
+    Priority,
+    Status,
+}
+
+impl TicketColumn {
+    fn name(self) -> &'static str {
+        match self {
+            TicketColumn::Kind => "kind",
+            TicketColumn::Priority => "priority",
+            TicketColumn::Status => "status",
+        }
+    }
+}
+
+/// Open tickets now, by status (whenever they were opened).
+pub async fn backlog(db: &Db) -> Result<Vec<(String, i64)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT status, COUNT(*) FROM tickets WHERE status IN ('new', 'in_analysis', 'assigned', 'feedback') \
+         GROUP BY status ORDER BY status",
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TicketTimes {
+    pub first_response: Spread,
+    /// Answered at or before the priority's target.
+    pub answered_in_time: i64,
+    /// Not answered yet, and the target has passed.
+    pub overdue: i64,
+    pub resolution: Spread,
+    /// Tickets reopened after being resolved, in the period.
+    pub reopened: i64,
+}
+
+pub async fn ticket_times(
+    db: &Db,
+    from: i64,
+    to: i64,
+    now: i64,
+) -> Result<TicketTimes, StoreError> {
+    let first_response = spread(
+        db,
+        "SELECT first_response_at - created_at AS d FROM tickets \
+         WHERE created_at >= $1 AND created_at < $2 AND first_response_at IS NOT NULL",
+        from,
+        to,
+    )
+    .await?;
+    let resolution = spread(
+        db,
+        "SELECT resolved_at - created_at AS d FROM tickets \
+         WHERE created_at >= $1 AND created_at < $2 AND resolved_at IS NOT NULL",
+        from,
+        to,
+    )
+    .await?;
+    let (answered_in_time, overdue): (i64, i64) = sqlx::query_as(
+        "SELECT COALESCE(SUM(CASE WHEN first_response_at IS NOT NULL AND first_response_at <= response_due_at THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN first_response_at IS NULL AND response_due_at < $3 THEN 1 ELSE 0 END), 0) \
+         FROM tickets WHERE created_at >= $1 AND created_at < $2",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(now)
+    .fetch_one(db)
+    .await?;
+    let (reopened,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(DISTINCT ticket_id) FROM ticket_events WHERE kind = 'status' \
+         AND old_value = 'resolved' AND new_value NOT IN ('resolved', 'closed') \
+         AND created_at >= $1 AND created_at < $2",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_one(db)
+    .await?;
+    Ok(TicketTimes {
+        first_response,
+        answered_in_time,
+        overdue,
+        resolution,
+        reopened,
+    })
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChatFigures {
+    pub requests: i64,
+    pub wait: Spread,
+    /// Ended or cancelled before anyone took them.
+    pub abandoned: i64,
+    /// Chats taken, per operator's name.
+    pub per_operator: Vec<(String, i64)>,
+    pub ratings: i64,
+    /// The mean rating, 1 to 5 (None without ratings).
+    pub csat: Option<f64>,
+}
+
+pub async fn chat_figures(db: &Db, from: i64, to: i64) -> Result<ChatFigures, StoreError> {
+    let (requests, abandoned): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN accepted_at IS NULL AND status IN ('ended', 'cancelled') THEN 1 ELSE 0 END), 0) \
+         FROM chat_requests WHERE created_at >= $1 AND created_at < $2",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_one(db)
+    .await?;
+    let wait = spread(
+        db,
+        "SELECT accepted_at - created_at AS d FROM chat_requests \
+         WHERE created_at >= $1 AND created_at < $2 AND accepted_at IS NOT NULL",
+        from,
+        to,
+    )
+    .await?;
+    let per_operator: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT CASE WHEN u.name = '' THEN u.email ELSE u.name END AS who, COUNT(*) AS n \
+         FROM chat_requests c JOIN users u ON u.id = c.operator_id \
+         WHERE c.created_at >= $1 AND c.created_at < $2 AND c.accepted_at IS NOT NULL \
+         GROUP BY who ORDER BY n DESC, who",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(db)
+    .await?;
+    let (ratings, total): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(f.rating), 0) AS BIGINT) FROM feedback f \
+         JOIN chat_requests c ON c.id = f.subject \
+         WHERE f.kind = 'chat' AND c.created_at >= $1 AND c.created_at < $2",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_one(db)
+    .await?;
+    Ok(ChatFigures {
+        requests,
+        wait,
+        abandoned,
+        per_operator,
+        ratings,
+        csat: (ratings > 0).then(|| (total as f64 / ratings as f64 * 100.0).round() / 100.0),
+    })
+}

@@ -9,10 +9,11 @@ use minijinja::context;
 use super::super::AppState;
 use super::super::auth::Caller;
 use super::super::error::PageError;
-use super::super::reports_api::{BotReportView, PeriodQuery};
+use super::super::reports_api::{BotReportView, DeskReportView, PeriodQuery};
 use super::{PortalError, PortalResult, page};
-use crate::reports::bot;
 use crate::reports::chart::{self, Bar};
+use crate::reports::{bot, desk};
+use crate::store::now;
 
 fn admin(caller: &Caller) -> Result<(), PortalError> {
     let me = super::user(caller, "/console/reports")?;
@@ -25,10 +26,13 @@ fn admin(caller: &Caller) -> Result<(), PortalError> {
     }
 }
 
+/// Both reports for the query's period, and its `days` when given so.
+type Loaded = (BotReportView, DeskReportView, Option<i64>);
+
 async fn load(
     state: &AppState,
     query: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<(BotReportView, Option<i64>), PortalError> {
+) -> Result<Loaded, PortalError> {
     let Query(q) = query.map_err(|e| {
         PortalError::Page(PageError::BadRequest(format!(
             "Not a valid period: {}",
@@ -43,7 +47,11 @@ async fn load(
     } else {
         None
     };
-    Ok((bot::report(&state.db, period).await?.into(), days))
+    Ok((
+        bot::report(&state.db, period).await?.into(),
+        desk::report(&state.db, period, now()).await?.into(),
+        days,
+    ))
 }
 
 pub(super) async fn reports_page(
@@ -52,7 +60,7 @@ pub(super) async fn reports_page(
     query: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
 ) -> PortalResult {
     admin(&caller)?;
-    let (r, days) = load(&state, query).await?;
+    let (r, d, days) = load(&state, query).await?;
     let bars: Vec<Bar> = r
         .per_day
         .iter()
@@ -68,19 +76,20 @@ pub(super) async fn reports_page(
         &["#1971c2", "#c2410c"],
     );
     let period = match days {
-        Some(d) => format!("days={d}"),
+        Some(n) => format!("days={n}"),
         None => format!("from={}&to={}", r.from, r.to),
     };
     page(
         &caller,
         "portal/reports.html",
         "reports",
-        context! { title => "Reports", r => r, chart => svg, days => days, period => period },
+        context! { title => "Reports", r => r, d => d, chart => svg, days => days, period => period },
     )
     .await
 }
 
-/// One table of the report as CSV (`summary`, `days`, `articles`, `voted-down`).
+/// One table of the report as CSV (`summary`, `days`, `articles`,
+/// `voted-down`, `tickets`, `times`, `chats`).
 pub(super) async fn reports_csv(
     State(state): State<AppState>,
     caller: Caller,
@@ -88,7 +97,7 @@ pub(super) async fn reports_csv(
     query: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
 ) -> PortalResult {
     admin(&caller)?;
-    let (r, _) = load(&state, query).await?;
+    let (r, d, _) = load(&state, query).await?;
     let mut rows: Vec<Vec<String>> = Vec::new();
     let name = table.trim_end_matches(".csv");
     match name {
@@ -135,6 +144,45 @@ pub(super) async fn reports_csv(
                 ]);
             }
         }
+        "tickets" => {
+            rows.push(vec!["by".into(), "value".into(), "tickets".into()]);
+            for (by, list) in [
+                ("type", &d.by_type),
+                ("priority", &d.by_priority),
+                ("open now", &d.backlog),
+            ] {
+                for c in list {
+                    rows.push(vec![by.into(), c.label.clone(), c.count.to_string()]);
+                }
+            }
+        }
+        "times" => {
+            rows.push(vec![
+                "figure".into(),
+                "count".into(),
+                "median (s)".into(),
+                "90th percentile (s)".into(),
+            ]);
+            let secs = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+            for (name, s) in [
+                ("first response", &d.first_response),
+                ("resolution", &d.resolution),
+                ("chat wait", &d.chat_wait),
+            ] {
+                rows.push(vec![
+                    name.into(),
+                    s.count.to_string(),
+                    secs(s.median_secs),
+                    secs(s.p90_secs),
+                ]);
+            }
+        }
+        "chats" => {
+            rows.push(vec!["operator".into(), "chats".into()]);
+            for o in &d.chats_per_operator {
+                rows.push(vec![o.operator.clone(), o.chats.to_string()]);
+            }
+        }
         _ => {
             return Err(PortalError::Page(PageError::NotFound));
         }
@@ -146,7 +194,7 @@ pub(super) async fn reports_csv(
             (
                 header::CONTENT_DISPOSITION,
                 format!(
-                    "attachment; filename=\"bot-{name}-{}-{}.csv\"",
+                    "attachment; filename=\"frontdesk-{name}-{}-{}.csv\"",
                     r.from, r.to
                 ),
             ),
