@@ -1045,3 +1045,100 @@ async fn the_desk_report_counts_tickets_responses_and_chats() {
         "{csv}"
     );
 }
+
+#[tokio::test]
+async fn content_gaps_group_paraphrases_of_three_needs() {
+    use common::live::{api, login};
+    use reqwest::Method as M;
+    let app = TestApp::spawn_demo("votes_per_minute = 0\nasks_per_minute = 0").await;
+    let admin = login(&app, "admin@demo.test").await;
+    let topics: [[&str; 4]; 3] = [
+        [
+            "Can I export the grades to Excel?",
+            "Is there a way to download all grades as a spreadsheet?",
+            "How do I get the grades of an exam as a CSV file?",
+            "export grades to excel please",
+        ],
+        [
+            "Is there a dark mode?",
+            "Please add a dark theme to the app",
+            "Can the interface be dark for working at night?",
+            "a dark mode would be great for my eyes",
+        ],
+        [
+            "I was charged twice this month",
+            "There are two identical charges on my card",
+            "You billed me twice for the same subscription",
+            "double payment on my credit card, please refund one",
+        ],
+    ];
+    for q in topics.iter().flatten() {
+        let a = app.ask_question(q).await;
+        if a["escalate"] != true {
+            // Answered: the asker says it did not help, which makes it a gap.
+            let body = json!({ "conversation_id": a["conversation_id"], "conversation_key": a["conversation_key"], "message_id": a["message_id"], "helpful": false });
+            let r = reqwest::Client::new()
+                .post(app.url("/api/bot/feedback"))
+                .json(&body)
+                .send()
+                .await
+                .expect("vote");
+            assert_eq!(r.status().as_u16(), 204);
+        }
+    }
+    let (status, gaps) = api(
+        &app,
+        &admin,
+        M::GET,
+        "/api/reports/gaps?days=7",
+        serde_json::Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200, "{gaps}");
+    let gaps = gaps.as_array().expect("a list").clone();
+    let summary: Vec<(String, i64)> = gaps
+        .iter()
+        .map(|g| {
+            (
+                g["label"].as_str().unwrap_or("").to_string(),
+                g["questions"].as_i64().unwrap_or(0),
+            )
+        })
+        .collect();
+    for topic in &topics {
+        let found = gaps
+            .iter()
+            .find(|g| topic.contains(&g["label"].as_str().unwrap_or("")))
+            .unwrap_or_else(|| panic!("no group for {:?}: {summary:?}", topic[0]));
+        assert_eq!(
+            (found["questions"].as_i64(), found["people"].as_i64()),
+            (Some(4), Some(4)),
+            "{:?}: {summary:?}",
+            topic[0]
+        );
+        assert!(
+            found["words"].as_array().is_some_and(|w| !w.is_empty()),
+            "{found}"
+        );
+    }
+    assert_eq!(gaps.len(), 3, "{summary:?}");
+    let (status, _) = api(
+        &app,
+        &admin,
+        M::GET,
+        "/api/reports/gaps?days=3",
+        serde_json::Value::Null,
+    )
+    .await;
+    assert_eq!(status, 400);
+    let html = reqwest::Client::new()
+        .get(app.url("/console/reports/gaps?days=7"))
+        .header("Cookie", &admin.0)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(html.matches("data-testid=\"gap\"").count(), 3, "{html}");
+}

@@ -12,6 +12,7 @@ use super::auth::Caller;
 use super::error::ApiError;
 use crate::reports::bot::{self, BotReport};
 use crate::reports::desk::{self, Count, DeskReport};
+use crate::reports::gaps::{self, Gap};
 use crate::reports::period::{Period, PeriodError, date_of};
 use crate::store::now;
 use crate::store::reports::Spread;
@@ -20,6 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(bot_report))
         .routes(routes!(desk_report))
+        .routes(routes!(gaps_report))
 }
 
 impl From<PeriodError> for ApiError {
@@ -264,6 +266,74 @@ pub async fn desk_report(
     let Query(q) = query.map_err(|e| ApiError::bad("invalid", Some("days"), e.body_text()))?;
     let report = desk::report(&state.db, q.period()?, now()).await?;
     Ok(Json(report.into()))
+}
+
+/// A group of questions the bot did not settle: what to write next.
+#[derive(Serialize, ToSchema)]
+pub struct GapView {
+    /// The group's most central question.
+    pub label: String,
+    /// Its most distinctive words.
+    pub words: Vec<String>,
+    pub questions: usize,
+    /// Conversations that asked.
+    pub people: usize,
+    pub escalated: usize,
+    pub voted_down: usize,
+    pub examples: Vec<String>,
+    /// The articles the bot answered with.
+    pub articles_tried: Vec<Article>,
+    /// Tickets the questions turned into.
+    pub tickets: Vec<i64>,
+}
+
+impl From<Gap> for GapView {
+    fn from(g: Gap) -> Self {
+        GapView {
+            label: g.label,
+            words: g.words,
+            questions: g.questions,
+            people: g.people,
+            escalated: g.escalated,
+            voted_down: g.voted_down,
+            examples: g.examples,
+            articles_tried: g
+                .articles_tried
+                .into_iter()
+                .map(|a| Article {
+                    url: a.url,
+                    title: a.title,
+                    cited: a.cited,
+                })
+                .collect(),
+            tickets: g.tickets,
+        }
+    }
+}
+
+/// Loads the content gaps of a period with the bot's model and threshold.
+pub async fn gaps_of(state: &AppState, period: Period) -> Result<Vec<GapView>, ApiError> {
+    let embedder = state.knowledge.current().embedder.clone();
+    let found = gaps::report(&state.db, period, state.bot.threshold, embedder).await?;
+    Ok(found.into_iter().map(GapView::from).collect())
+}
+
+/// What to write next: the questions the bot escalated, answered with low
+/// confidence or had voted down, grouped by meaning, most asked first
+/// (admins).
+#[utoipa::path(get, path = "/api/reports/gaps", tag = "operators",
+    params(("days" = Option<i64>, Query, description = "7, 30 or 90"),
+           ("from" = Option<String>, Query, description = "first day, YYYY-MM-DD"),
+           ("to" = Option<String>, Query, description = "last day, YYYY-MM-DD")),
+    responses((status = 200, body = [GapView]), (status = 400), (status = 401), (status = 403)))]
+pub async fn gaps_report(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<GapView>>, ApiError> {
+    caller.require_admin()?;
+    let Query(q) = query.map_err(|e| ApiError::bad("invalid", Some("days"), e.body_text()))?;
+    Ok(Json(gaps_of(&state, q.period()?).await?))
 }
 
 /// The bot's figures for a period (admins).

@@ -30,7 +30,7 @@ fn environment() -> Environment<'static> {
             minijinja::escape_formatter(out, state, value)
         }
     });
-    let templates: [(&str, &str); 28] = [
+    let templates: [(&str, &str); 29] = [
         ("base.html", include_str!("../../templates/base.html")),
         ("error.html", include_str!("../../templates/error.html")),
         (
@@ -100,6 +100,10 @@ fn environment() -> Environment<'static> {
         (
             "portal/reports.html",
             include_str!("../../templates/portal/reports.html"),
+        ),
+        (
+            "portal/gaps.html",
+            include_str!("../../templates/portal/gaps.html"),
         ),
         // The demo host product's pages share one layout.
         (
@@ -1062,6 +1066,34 @@ mod tests {
                     "data-testid=\"figure-csat\">4.0 / 5",
                     "<td>First response to a ticket</td><td>2</td><td>12 min</td><td>3.5 h</td>",
                     "<td>Oscar Operator</td><td>1</td>",
+                ],
+            ),
+            sample(
+                "portal/gaps.html",
+                portal_page(
+                    me(true, true),
+                    "reports",
+                    context! {
+                        title => "What to write next",
+                        days => 30,
+                        from => "2026-11-02",
+                        to => "2026-12-01",
+                        gaps => [context! {
+                            label => "Can I export the grades to Excel?",
+                            words => ["export", "grades"],
+                            questions => 4, people => 3, escalated => 2, voted_down => 1,
+                            examples => ["Can I export the grades to Excel?", "grades as csv"],
+                            articles_tried => [context! { url => "/help/en/grading/grades", title => "Grades", cited => 2 }],
+                            tickets => [1004],
+                        }],
+                    },
+                ),
+                &[
+                    "<h2 class=\"gap-title\">Can I export the grades to Excel?</h2>",
+                    "<strong data-testid=\"gap-people\">3</strong> people · 4 questions",
+                    "export, grades",
+                    "<a href=\"/portal/tickets/1004\">#1004</a>",
+                    "<a href=\"/help/en/grading/grades\">Grades</a>",
                 ],
             ),
             sample(

@@ -9,4 +9,5 @@ pub mod bot;
 pub mod chart;
 pub mod desk;
 pub mod feedback;
+pub mod gaps;
 pub mod period;

@@ -326,3 +326,88 @@ pub async fn chat_figures(db: &Db, from: i64, to: i64) -> Result<ChatFigures, St
         csat: (ratings > 0).then(|| (total as f64 / ratings as f64 * 100.0).round() / 100.0),
     })
 }
+
+/// A question the bot did not settle: escalated, answered below
+/// `confident`, or voted down.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct GapQuestion {
+    pub message_id: i64,
+    pub conversation_id: String,
+    pub question: Option<String>,
+    pub escalated: bool,
+    pub voted_down: bool,
+    pub created_at: i64,
+}
+
+/// The period's unsettled questions, newest first (at most `limit`).
+pub async fn gap_questions(
+    db: &Db,
+    from: i64,
+    to: i64,
+    confident: f32,
+    limit: i64,
+) -> Result<Vec<GapQuestion>, StoreError> {
+    let no = vote(false);
+    Ok(sqlx::query_as::<_, GapQuestion>(&format!(
+        "SELECT m.id AS message_id, m.conversation_id, \
+         (SELECT u.content FROM conversation_messages u WHERE u.conversation_id = m.conversation_id \
+          AND u.role = 'user' AND u.id < m.id ORDER BY u.id DESC LIMIT 1) AS question, \
+         m.escalated, CASE WHEN {no} THEN TRUE ELSE FALSE END AS voted_down, m.created_at \
+         FROM conversation_messages m \
+         WHERE m.role = 'bot' AND m.created_at >= $1 AND m.created_at < $2 \
+         AND (m.escalated OR m.confidence < $3 OR {no}) \
+         ORDER BY m.created_at DESC, m.id DESC LIMIT $4"
+    ))
+    .bind(from)
+    .bind(to)
+    .bind(f64::from(confident))
+    .bind(limit)
+    .fetch_all(db)
+    .await?)
+}
+
+/// The articles the given answers cited, most cited first.
+pub async fn articles_of(
+    db: &Db,
+    message_ids: &[i64],
+    limit: usize,
+) -> Result<Vec<CitedArticle>, StoreError> {
+    let mut counts: Vec<CitedArticle> = Vec::new();
+    // One query per answer, through the primary key: gaps are small groups.
+    for id in message_ids {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT url, title FROM answer_sources WHERE message_id = $1")
+                .bind(id)
+                .fetch_all(db)
+                .await?;
+        for (url, title) in rows {
+            match counts.iter_mut().find(|c| c.url == url) {
+                Some(c) => c.cited += 1,
+                None => counts.push(CitedArticle {
+                    url,
+                    title,
+                    cited: 1,
+                }),
+            }
+        }
+    }
+    counts.sort_by(|a, b| b.cited.cmp(&a.cited).then(a.url.cmp(&b.url)));
+    counts.truncate(limit);
+    Ok(counts)
+}
+
+/// The tickets opened from the given conversations, by number.
+pub async fn tickets_of(db: &Db, conversation_ids: &[String]) -> Result<Vec<i64>, StoreError> {
+    let mut out = Vec::new();
+    for id in conversation_ids {
+        let rows: Vec<(i64,)> =
+            sqlx::query_as("SELECT number FROM tickets WHERE conversation_id = $1")
+                .bind(id)
+                .fetch_all(db)
+                .await?;
+        out.extend(rows.into_iter().map(|r| r.0));
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}

@@ -57,6 +57,7 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route("/portal/account/password", post(account::change_password))
         .route("/console", get(chats::console))
         .route("/console/reports", get(reports::reports_page))
+        .route("/console/reports/gaps", get(reports::gaps_page))
         .route("/console/reports/{table}", get(reports::reports_csv))
         .route("/portal/chats", get(chats::my_chats))
         .route("/portal/admin", get(admin::admin_page))

@@ -88,6 +88,41 @@ pub(super) async fn reports_page(
     .await
 }
 
+/// What to write next: the content gaps of the period.
+pub(super) async fn gaps_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
+) -> PortalResult {
+    admin(&caller)?;
+    let Query(q) = query.map_err(|e| {
+        PortalError::Page(PageError::BadRequest(format!(
+            "Not a valid period: {}",
+            e.body_text()
+        )))
+    })?;
+    let period = q
+        .period()
+        .map_err(|e| PortalError::Page(PageError::BadRequest(e.to_string())))?;
+    let gaps = super::super::reports_api::gaps_of(&state, period)
+        .await
+        .map_err(|e| PortalError::Page(PageError::Internal(e.to_string())))?;
+    let days = q.from.is_none().then(|| q.days.unwrap_or(30));
+    page(
+        &caller,
+        "portal/gaps.html",
+        "reports",
+        context! {
+            title => "What to write next",
+            gaps => gaps,
+            days => days,
+            from => crate::reports::period::date_of(period.from.div_euclid(86_400)),
+            to => crate::reports::period::date_of(period.to.div_euclid(86_400) - 1),
+        },
+    )
+    .await
+}
+
 /// One table of the report as CSV (`summary`, `days`, `articles`,
 /// `voted-down`, `tickets`, `times`, `chats`).
 pub(super) async fn reports_csv(
