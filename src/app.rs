@@ -251,6 +251,20 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         },
     )
     .await?;
+    if demo && config.demo_activity {
+        // Two weeks of activity, once, so that the reports have figures.
+        let seeded = crate::reports::demo::seed(
+            &state.db,
+            &state.desk,
+            &state.knowledge.current(),
+            &state.bot,
+            crate::store::now(),
+        )
+        .await?;
+        if seeded {
+            println!("demo activity: questions, votes, tickets and a chat for the reports");
+        }
+    }
     let mail = start_background(&state, &config)?;
     tracing::info!("emails: {mail}");
     let listener = TcpListener::bind(config.bind)

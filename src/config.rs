@@ -19,6 +19,8 @@ pub struct Settings {
     pub kb: Option<PathBuf>,
     pub threshold: Option<f32>,
     pub watch: Option<bool>,
+    /// With `--demo`: seed two weeks of activity for the reports (default true).
+    pub demo_activity: Option<bool>,
     pub log: Option<String>,
     pub model_dir: Option<PathBuf>,
     pub embedding_cache: Option<PathBuf>,
@@ -79,6 +81,8 @@ pub struct Config {
     pub threshold: f32,
     /// Re-index when an article file changes while serving.
     pub watch: bool,
+    /// With `--demo`: seed past activity (questions, votes, tickets, a chat).
+    pub demo_activity: bool,
     /// Log filter (`info`, `debug`, `frontdesk=debug,tower_http=info`, …).
     pub log: String,
     /// Folder of the embedding model (fetched by `models/fetch`).
@@ -274,6 +278,7 @@ impl Config {
                 .unwrap_or_else(|| PathBuf::from("knowledge-base")),
             threshold,
             watch: overrides.watch.or(file_config.watch).unwrap_or(true),
+            demo_activity: file_config.demo_activity.unwrap_or(true),
             log: overrides
                 .log
                 .or(file_config.log)

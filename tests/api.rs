@@ -1142,3 +1142,63 @@ async fn content_gaps_group_paraphrases_of_three_needs() {
         .expect("text");
     assert_eq!(html.matches("data-testid=\"gap\"").count(), 3, "{html}");
 }
+
+#[tokio::test]
+async fn the_demo_seeds_two_weeks_of_activity_once() {
+    use common::live::login;
+    let mut app = TestApp::spawn_demo("demo_activity = true").await;
+    let admin = login(&app, "admin@demo.test").await;
+    async fn get(app: &TestApp, admin: &(String, String), path: &str) -> serde_json::Value {
+        common::live::api(
+            app,
+            admin,
+            reqwest::Method::GET,
+            path,
+            serde_json::Value::Null,
+        )
+        .await
+        .1
+    }
+    let bot = get(&app, &admin, "/api/reports/bot?days=30").await;
+    assert_eq!(bot["questions"], 19, "{bot}");
+    let active_days = bot["per_day"]
+        .as_array()
+        .expect("days")
+        .iter()
+        .filter(|d| d["questions"] != 0)
+        .count();
+    assert!(active_days >= 10, "spread over the days: {bot}");
+    assert!(
+        bot["helpful_votes"].as_i64() > Some(0) && bot["unhelpful_votes"].as_i64() > Some(0),
+        "{bot}"
+    );
+    let gaps = get(&app, &admin, "/api/reports/gaps?days=30").await;
+    let three = gaps
+        .as_array()
+        .expect("gaps")
+        .iter()
+        .filter(|g| g["questions"].as_i64() >= Some(3))
+        .count();
+    assert!(three >= 3, "three needs of three questions each: {gaps}");
+    assert!(
+        gaps.as_array()
+            .expect("gaps")
+            .iter()
+            .any(|g| !g["tickets"].as_array().is_some_and(Vec::is_empty)),
+        "{gaps}"
+    );
+    let desk = get(&app, &admin, "/api/reports/desk?days=30").await;
+    assert_eq!(
+        (desk["chat_ratings"].as_i64(), desk["csat"].as_f64()),
+        (Some(1), Some(5.0)),
+        "{desk}"
+    );
+    assert_eq!(desk["chat_wait"]["median_secs"], 40);
+    // A restart seeds nothing more.
+    app.restart().await;
+    let admin = login(&app, "admin@demo.test").await;
+    assert_eq!(
+        get(&app, &admin, "/api/reports/bot?days=30").await["questions"],
+        19
+    );
+}

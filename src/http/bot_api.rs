@@ -265,7 +265,7 @@ async fn ask(
 
     let sources_json =
         serde_json::to_string(&answer.sources).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let articles = cited_articles(&answer.sources);
+    let articles = crate::help::bot::cited_articles(&answer.sources);
     let message_id = conversations::append_turn(
         &state.db,
         &conversation_id,
@@ -291,19 +291,6 @@ async fn ask(
         message_id,
         answer,
     }))
-}
-
-/// The articles an answer cites, each once, by their URL without the
-/// section's anchor (what the reports count).
-fn cited_articles(sources: &[crate::help::bot::Source]) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    for s in sources {
-        let url = s.url.split('#').next().unwrap_or_default().to_string();
-        if !url.is_empty() && !out.iter().any(|(u, _)| *u == url) {
-            out.push((url, s.title.clone()));
-        }
-    }
-    out
 }
 
 fn json_error(rejection: JsonRejection) -> ApiError {

@@ -7,6 +7,7 @@
 
 pub mod bot;
 pub mod chart;
+pub mod demo;
 pub mod desk;
 pub mod feedback;
 pub mod gaps;

@@ -60,6 +60,14 @@ pub async fn owner(db: &Db, id: &str) -> Result<Option<Owner>, StoreError> {
     )
 }
 
+/// Whether any question was ever asked.
+pub async fn any(db: &Db) -> Result<bool, StoreError> {
+    let found: Option<(i64,)> = sqlx::query_as("SELECT id FROM conversation_messages LIMIT 1")
+        .fetch_optional(db)
+        .await?;
+    Ok(found.is_some())
+}
+
 /// Whether message `message_id` is one of the bot's answers in conversation `id`.
 pub async fn is_bot_message(db: &Db, id: &str, message_id: i64) -> Result<bool, StoreError> {
     let found: Option<(i64,)> = sqlx::query_as(
@@ -108,7 +116,19 @@ pub async fn append_turn(
     page_url: Option<&str>,
     answer: &NewBotMessage<'_>,
 ) -> Result<i64, StoreError> {
-    let t = now();
+    append_turn_at(db, id, starts, question, page_url, answer, now()).await
+}
+
+/// [`append_turn`] at a given time (the demo's past activity).
+pub async fn append_turn_at(
+    db: &Db,
+    id: &str,
+    starts: Option<&NewConversation<'_>>,
+    question: &str,
+    page_url: Option<&str>,
+    answer: &NewBotMessage<'_>,
+    t: i64,
+) -> Result<i64, StoreError> {
     let mut tx = db.begin().await?;
     if let Some(new) = starts {
         sqlx::query(

@@ -135,8 +135,15 @@ impl TestApp {
 
     /// A demo server (accounts admin@, operator@, user@demo.test) with
     /// extra `frontdesk.toml` lines.
+    /// The demo accounts on an otherwise empty desk (the demo's past
+    /// activity only when `config` asks for it with `demo_activity`).
     pub async fn spawn_demo(config: &str) -> TestApp {
-        Self::spawn_with(&bundled_kb(), Some(config), true).await
+        let config = if config.contains("demo_activity") {
+            config.to_string()
+        } else {
+            format!("demo_activity = false\n{config}")
+        };
+        Self::spawn_with(&bundled_kb(), Some(&config), true).await
     }
 
     pub async fn spawn_with(kb: &Path, config: Option<&str>, demo: bool) -> TestApp {

@@ -105,6 +105,19 @@ pub struct BotAnswer {
     pub escalation: Option<Explanation>,
 }
 
+/// The articles an answer cites, each once, by their URL without the
+/// section's anchor, with their titles (what the reports count).
+pub fn cited_articles(sources: &[Source]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for s in sources {
+        let url = s.url.split('#').next().unwrap_or_default().to_string();
+        if !url.is_empty() && !out.iter().any(|(u, _)| *u == url) {
+            out.push((url, s.title.clone()));
+        }
+    }
+    out
+}
+
 pub fn ask(
     knowledge: &Knowledge,
     config: &BotConfig,
