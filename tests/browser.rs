@@ -1790,6 +1790,7 @@ async fn help_center_portal_and_console_fit_a_phone_and_a_desktop() {
             "/console".to_string(),
             "/portal/admin".to_string(),
             "/console/reports".to_string(),
+            "/console/reports/gaps".to_string(),
         ];
         portal_login(&b, "admin@demo.test").await;
         for (width, height) in [(1366, 800), (390, 844), (360, 740)] {
@@ -1980,6 +1981,11 @@ async fn pages_and_the_widget_have_no_serious_accessibility_violations() {
         b.open_page("/console/reports?days=7").await;
         wait_until!("the reports", 15, b.wd.find("[data-testid=report-bot]").await.ok());
         assert_accessible(&b, &axe, "the reports").await;
+        b.open_page("/console/reports/gaps?days=7").await;
+        wait_until!("the content gaps", 15, b.wd.find("h1").await.ok());
+        assert_accessible(&b, &axe, "the content gaps").await;
+        b.open_page("/console/reports?days=7").await;
+        wait_until!("the reports again", 15, b.wd.find("[data-testid=report-bot]").await.ok());
         // The chart, for a person to look at (the widget set aside).
         b.wd
             .execute("document.getElementById('frontdesk-widget').style.display = 'none'; document.querySelector('.chart-box').scrollIntoView();", vec![])

@@ -28,7 +28,8 @@ pub const LOW_CONFIDENCE_MARGIN: f32 = 0.05;
 pub struct Gap {
     /// The question closest to all the others of the group.
     pub label: String,
-    /// Words frequent in the group and rare in the other unsettled questions.
+    /// Words frequent in the group and rare in the other unsettled
+    /// questions (none for a lone question).
     pub words: Vec<String>,
     pub questions: usize,
     /// Conversations (people) that asked.
@@ -165,9 +166,10 @@ pub fn label_groups(texts: &[String], vectors: Vec<Vec<f32>>) -> Vec<Grouped> {
                     *in_group.entry(w.as_str()).or_default() += 1;
                 }
             }
+            // A lone question is its own label: its words say nothing more.
             let mut scored: Vec<(&str, f32)> = in_group
                 .into_iter()
-                .filter(|(_, n)| *n * 2 >= members.len() || members.len() == 1)
+                .filter(|(_, n)| members.len() > 1 && *n * 2 >= members.len())
                 .map(|(w, n)| {
                     let idf = (total / df.get(w).copied().unwrap_or(1) as f32).ln();
                     (w, n as f32 / members.len() as f32 * idf)
