@@ -207,6 +207,12 @@ impl KnowledgeHandle {
         }
     }
 
+    /// The embedding model, loaded even while the sections' embeddings are
+    /// still being computed (questions can be embedded meanwhile).
+    pub fn embedder(&self) -> Option<Arc<Embedder>> {
+        self.semantic.as_ref().map(|s| Arc::clone(&s.embedder))
+    }
+
     /// `keyword`, `building embeddings`, or `hybrid`.
     pub fn retrieval_status(&self) -> &'static str {
         if self.current().vectors.is_some() {

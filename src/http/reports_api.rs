@@ -313,7 +313,8 @@ impl From<Gap> for GapView {
 
 /// Loads the content gaps of a period with the bot's model and threshold.
 pub async fn gaps_of(state: &AppState, period: Period) -> Result<Vec<GapView>, ApiError> {
-    let embedder = state.knowledge.current().embedder.clone();
+    // The model itself, ready before a new help center's sections are.
+    let embedder = state.knowledge.embedder();
     let found = gaps::report(&state.db, period, state.bot.threshold, embedder).await?;
     Ok(found.into_iter().map(GapView::from).collect())
 }
