@@ -196,10 +196,7 @@ async fn ask(
     // and is limited as a user, others per address (a stale widget token
     // just asks anonymously).
     let caller_id = caller.ok().and_then(|c| c.user().map(|u| u.id.clone()));
-    let client = match &caller_id {
-        Some(id) => format!("user:{id}"),
-        None => format!("ip:{ip}"),
-    };
+    let client = super::security::client_key(caller_id.as_deref(), ip);
     // A body that is not a question costs nothing to refuse: not counted.
     let Json(req) = body.map_err(json_error)?;
     if let Err(refused) = state.limits.ask(&client) {

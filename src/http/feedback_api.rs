@@ -11,7 +11,7 @@ use super::AppState;
 use super::auth::Caller;
 use super::chat_content::followed_chat;
 use super::error::{ApiError, ApiPath};
-use super::security::ClientIp;
+use super::security::{ClientIp, client_key};
 use super::session_api::{JsonBody, json_body};
 use crate::reports::feedback::{self, Ballot, FeedbackError, Voter};
 use crate::store::now;
@@ -52,10 +52,8 @@ impl From<FeedbackError> for ApiError {
 
 /// Who is limited: a signed-in user, else the address.
 fn client(caller: &Result<Caller, ApiError>, ip: std::net::IpAddr) -> String {
-    match caller.as_ref().ok().and_then(Caller::user) {
-        Some(u) => format!("user:{}", u.id),
-        None => format!("ip:{ip}"),
-    }
+    let user = caller.as_ref().ok().and_then(Caller::user);
+    client_key(user.map(|u| u.id.as_str()), ip)
 }
 
 /// "Did this answer your question?"
@@ -169,6 +167,7 @@ pub struct ChatRating {
     responses((status = 204), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409), (status = 429)))]
 pub async fn chat(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     caller: Caller,
     ApiPath(id): ApiPath<String>,
     body: JsonBody<ChatRating>,
@@ -176,7 +175,7 @@ pub async fn chat(
     let chat = followed_chat(&state, &caller, &id).await?;
     let body = json_body(body)?;
     let me = caller.require()?;
-    state.limits.feedback(&format!("user:{}", me.id))?;
+    state.limits.feedback(&client_key(Some(&me.id), ip))?;
     feedback::on_chat(
         &state.db,
         me,

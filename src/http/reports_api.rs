@@ -15,7 +15,7 @@ use crate::reports::desk::{self, Count, DeskReport};
 use crate::reports::gaps::{self, Gap};
 use crate::reports::period::{Period, PeriodError, date_of};
 use crate::store::now;
-use crate::store::reports::Spread;
+use crate::store::reports::{CitedArticle, Spread};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -65,6 +65,16 @@ pub struct Article {
     pub cited: i64,
 }
 
+impl From<CitedArticle> for Article {
+    fn from(a: CitedArticle) -> Self {
+        Article {
+            url: a.url,
+            title: a.title,
+            cited: a.cited,
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct DownVoted {
     pub created_at: i64,
@@ -100,8 +110,8 @@ pub struct BotReportView {
 impl From<BotReport> for BotReportView {
     fn from(r: BotReport) -> Self {
         BotReportView {
-            from: date_of(r.period.from.div_euclid(86_400)),
-            to: date_of(r.period.to.div_euclid(86_400) - 1),
+            from: r.period.first_day(),
+            to: r.period.last_day(),
             questions: r.questions,
             answered: r.answered,
             escalated: r.escalated,
@@ -121,15 +131,7 @@ impl From<BotReport> for BotReportView {
                     escalated,
                 })
                 .collect(),
-            top_articles: r
-                .top_articles
-                .into_iter()
-                .map(|a| Article {
-                    url: a.url,
-                    title: a.title,
-                    cited: a.cited,
-                })
-                .collect(),
+            top_articles: r.top_articles.into_iter().map(Article::from).collect(),
             voted_down_answers: r
                 .voted_down_answers
                 .into_iter()
@@ -224,8 +226,8 @@ pub struct DeskReportView {
 impl From<DeskReport> for DeskReportView {
     fn from(r: DeskReport) -> Self {
         DeskReportView {
-            from: date_of(r.period.from.div_euclid(86_400)),
-            to: date_of(r.period.to.div_euclid(86_400) - 1),
+            from: r.period.first_day(),
+            to: r.period.last_day(),
             opened: r.opened,
             by_type: counts(r.by_type),
             by_priority: counts(r.by_priority),
@@ -297,15 +299,7 @@ impl From<Gap> for GapView {
             escalated: g.escalated,
             voted_down: g.voted_down,
             examples: g.examples,
-            articles_tried: g
-                .articles_tried
-                .into_iter()
-                .map(|a| Article {
-                    url: a.url,
-                    title: a.title,
-                    cited: a.cited,
-                })
-                .collect(),
+            articles_tried: g.articles_tried.into_iter().map(Article::from).collect(),
             tickets: g.tickets,
         }
     }

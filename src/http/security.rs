@@ -387,6 +387,15 @@ fn account_delay(failures: u32) -> Duration {
 /// The client's address (see `RateLimiter::client_ip`), as an extractor.
 pub struct ClientIp(pub IpAddr);
 
+/// Who a per-client limit counts: a signed-in user as such, anyone else by
+/// address.
+pub fn client_key(user_id: Option<&str>, ip: IpAddr) -> String {
+    match user_id {
+        Some(id) => format!("user:{id}"),
+        None => format!("ip:{ip}"),
+    }
+}
+
 impl<S> FromRequestParts<S> for ClientIp
 where
     S: Send + Sync,

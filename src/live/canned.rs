@@ -86,17 +86,36 @@ fn shortcut(s: &str) -> Result<String, CannedError> {
     }
 }
 
-/// The placeholders a text names, in order (`{{ name }}`, spaces allowed).
-fn placeholders(text: &str) -> Vec<&str> {
-    let mut found = Vec::new();
+/// A reply's text in pieces: plain text, and the placeholders' names
+/// (between `{{` and `}}`, spaces allowed); an unclosed `{{` is text.
+enum Piece<'a> {
+    Text(&'a str),
+    Name(&'a str),
+}
+
+fn pieces(text: &str) -> Vec<Piece<'_>> {
+    let mut out = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
         let after = &rest[start + 2..];
         let Some(end) = after.find("}}") else { break };
-        found.push(after[..end].trim());
+        out.push(Piece::Text(&rest[..start]));
+        out.push(Piece::Name(after[..end].trim()));
         rest = &after[end + 2..];
     }
-    found
+    out.push(Piece::Text(rest));
+    out
+}
+
+/// The placeholders a text names, in order.
+fn placeholders(text: &str) -> Vec<&str> {
+    pieces(text)
+        .into_iter()
+        .filter_map(|p| match p {
+            Piece::Name(n) => Some(n),
+            Piece::Text(_) => None,
+        })
+        .collect()
 }
 
 fn text(s: &str) -> Result<String, CannedError> {
@@ -118,28 +137,23 @@ fn text(s: &str) -> Result<String, CannedError> {
 pub fn expand(text: &str, p: &Placeholders) -> String {
     let first = p.user_name.split_whitespace().next().unwrap_or(p.user_name);
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("{{") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else { break };
-        out.push_str(&rest[..start]);
-        match after[..end].trim() {
-            "user.name" => out.push_str(p.user_name),
-            "user.first_name" => out.push_str(first),
-            "operator.name" => out.push_str(p.operator_name),
-            "ticket.number" => match p.ticket_number {
+    for piece in pieces(text) {
+        match piece {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Name("user.name") => out.push_str(p.user_name),
+            Piece::Name("user.first_name") => out.push_str(first),
+            Piece::Name("operator.name") => out.push_str(p.operator_name),
+            Piece::Name("ticket.number") => match p.ticket_number {
                 Some(n) => out.push_str(&format!("#{n}")),
                 None => out.push_str("your ticket"),
             },
-            other => {
+            Piece::Name(other) => {
                 out.push_str("{{");
                 out.push_str(other);
                 out.push_str("}}");
             }
         }
-        rest = &after[end + 2..];
     }
-    out.push_str(rest);
     out
 }
 

@@ -47,7 +47,6 @@ pub struct Gap {
 /// `threshold`.
 pub fn group(vectors: &[Vec<f32>], threshold: f32) -> Vec<Vec<usize>> {
     let n = vectors.len();
-    let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
     let mut sim: Vec<Vec<f32>> = (0..n)
         .map(|i| (0..n).map(|j| dot(&vectors[i], &vectors[j])).collect())
         .collect();
@@ -106,11 +105,11 @@ pub fn bag_of_words(text: &str) -> Vec<f32> {
         let slot = usize::from_str_radix(&h[..8], 16).unwrap_or(0) % DIMS;
         v[slot] += 1.0;
     }
-    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-    if norm > 0.0 {
-        v.iter_mut().for_each(|x| *x /= norm);
-    }
-    v
+    unit(v)
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 fn unit(mut v: Vec<f32>) -> Vec<f32> {
@@ -131,7 +130,6 @@ pub struct Grouped {
 /// Groups the questions (vectors in the same order) and labels each group.
 pub fn label_groups(texts: &[String], vectors: Vec<Vec<f32>>) -> Vec<Grouped> {
     let vectors: Vec<Vec<f32>> = vectors.into_iter().map(unit).collect();
-    let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
     // How many questions use each word, for what is distinctive.
     let per_text: Vec<HashSet<String>> = texts
         .iter()

@@ -62,6 +62,16 @@ impl Period {
         }
     }
 
+    /// The first day, `YYYY-MM-DD`.
+    pub fn first_day(&self) -> String {
+        date_of(self.from.div_euclid(DAY))
+    }
+
+    /// The last day (included), `YYYY-MM-DD`.
+    pub fn last_day(&self) -> String {
+        date_of(self.to.div_euclid(DAY) - 1)
+    }
+
     /// The days of the period (days since the epoch), in order.
     pub fn days(&self) -> impl Iterator<Item = i64> {
         self.from.div_euclid(DAY)..self.to.div_euclid(DAY)

@@ -11,16 +11,23 @@ use super::{PortalError, PortalResult, check_csrf, page, user};
 use crate::store::users::{self, User};
 use crate::tickets::timing::format_utc as fmt_time;
 
-/// The admin, or a page saying this is for admins.
-pub(super) fn admin(caller: &Caller) -> Result<&User, PortalError> {
-    let me = user(caller, "/portal/admin")?;
+/// The admin, or a page saying why `here` is for admins (logging in
+/// first when nobody is).
+pub(super) fn admin_at<'a>(
+    caller: &'a Caller,
+    here: &str,
+    why: &str,
+) -> Result<&'a User, PortalError> {
+    let me = user(caller, here)?;
     if me.role() == crate::accounts::Role::Admin {
         Ok(me)
     } else {
-        Err(PortalError::Page(PageError::BadRequest(
-            "Only admins manage people.".into(),
-        )))
+        Err(PortalError::Page(PageError::BadRequest(why.into())))
     }
+}
+
+fn admin(caller: &Caller) -> Result<&User, PortalError> {
+    admin_at(caller, "/portal/admin", "Only admins manage people.")
 }
 
 pub(super) async fn admin_page_with(

@@ -12,27 +12,18 @@ use super::super::error::PageError;
 use super::super::reports_api::{BotReportView, DeskReportView, PeriodQuery};
 use super::{PortalError, PortalResult, page};
 use crate::reports::chart::{self, Bar};
+use crate::reports::period::Period;
 use crate::reports::{bot, desk};
 use crate::store::now;
 
 fn admin(caller: &Caller) -> Result<(), PortalError> {
-    let me = super::user(caller, "/console/reports")?;
-    if me.role() == crate::accounts::Role::Admin {
-        Ok(())
-    } else {
-        Err(PortalError::Page(PageError::BadRequest(
-            "Reports are for admins.".into(),
-        )))
-    }
+    super::admin::admin_at(caller, "/console/reports", "Reports are for admins.").map(|_| ())
 }
 
-/// Both reports for the query's period, and its `days` when given so.
-type Loaded = (BotReportView, DeskReportView, Option<i64>);
+type PeriodResult = Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>;
 
-async fn load(
-    state: &AppState,
-    query: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Loaded, PortalError> {
+/// The query's period, and its `days` when it was given so (not by dates).
+fn period_of(query: PeriodResult) -> Result<(Period, Option<i64>), PortalError> {
     let Query(q) = query.map_err(|e| {
         PortalError::Page(PageError::BadRequest(format!(
             "Not a valid period: {}",
@@ -42,11 +33,14 @@ async fn load(
     let period = q
         .period()
         .map_err(|e| PortalError::Page(PageError::BadRequest(e.to_string())))?;
-    let days = if q.from.is_none() {
-        Some(q.days.unwrap_or(30))
-    } else {
-        None
-    };
+    Ok((period, q.from.is_none().then(|| q.days.unwrap_or(30))))
+}
+
+/// Both reports for the query's period, and its `days` when given so.
+type Loaded = (BotReportView, DeskReportView, Option<i64>);
+
+async fn load(state: &AppState, query: PeriodResult) -> Result<Loaded, PortalError> {
+    let (period, days) = period_of(query)?;
     Ok((
         bot::report(&state.db, period).await?.into(),
         desk::report(&state.db, period, now()).await?.into(),
@@ -57,7 +51,7 @@ async fn load(
 pub(super) async fn reports_page(
     State(state): State<AppState>,
     caller: Caller,
-    query: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
+    query: PeriodResult,
 ) -> PortalResult {
     admin(&caller)?;
     let (r, d, days) = load(&state, query).await?;
@@ -92,22 +86,13 @@ pub(super) async fn reports_page(
 pub(super) async fn gaps_page(
     State(state): State<AppState>,
     caller: Caller,
-    query: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
+    query: PeriodResult,
 ) -> PortalResult {
     admin(&caller)?;
-    let Query(q) = query.map_err(|e| {
-        PortalError::Page(PageError::BadRequest(format!(
-            "Not a valid period: {}",
-            e.body_text()
-        )))
-    })?;
-    let period = q
-        .period()
-        .map_err(|e| PortalError::Page(PageError::BadRequest(e.to_string())))?;
+    let (period, days) = period_of(query)?;
     let gaps = super::super::reports_api::gaps_of(&state, period)
         .await
         .map_err(|e| PortalError::Page(PageError::Internal(e.to_string())))?;
-    let days = q.from.is_none().then(|| q.days.unwrap_or(30));
     page(
         &caller,
         "portal/gaps.html",
@@ -116,8 +101,8 @@ pub(super) async fn gaps_page(
             title => "What to write next",
             gaps => gaps,
             days => days,
-            from => crate::reports::period::date_of(period.from.div_euclid(86_400)),
-            to => crate::reports::period::date_of(period.to.div_euclid(86_400) - 1),
+            from => period.first_day(),
+            to => period.last_day(),
         },
     )
     .await
@@ -129,7 +114,7 @@ pub(super) async fn reports_csv(
     State(state): State<AppState>,
     caller: Caller,
     Path(table): Path<String>,
-    query: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
+    query: PeriodResult,
 ) -> PortalResult {
     admin(&caller)?;
     let (r, d, _) = load(&state, query).await?;
