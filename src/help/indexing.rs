@@ -213,6 +213,11 @@ impl KnowledgeHandle {
         self.semantic.as_ref().map(|s| Arc::clone(&s.embedder))
     }
 
+    /// The knowledge-base folder (where published drafts are written).
+    pub fn kb_dir(&self) -> &Path {
+        &self.kb_dir
+    }
+
     /// `keyword`, `building embeddings`, or `hybrid`.
     pub fn retrieval_status(&self) -> &'static str {
         if self.current().vectors.is_some() {

@@ -442,6 +442,13 @@ fn collect_markdown(root: &Path, dir: &Path, out: &mut Vec<SourceFile>) -> Resul
     Ok(())
 }
 
+/// Reads one article as the loader would, without a folder: how a file
+/// about to be written is checked first. Returns its URL path under
+/// `/help/`.
+pub fn check_article(rel: &str, text: &str) -> Result<String, Problem> {
+    parse_article(rel, text).map(|a| a.url())
+}
+
 fn parse_article(rel: &str, text: &str) -> Result<Article, Problem> {
     let problem = |line: usize, message: String| Problem {
         path: rel.to_string(),
