@@ -83,6 +83,8 @@ pub async fn build_state(
         bus: crate::live::bus::Bus::default(),
         consoles: crate::live::consoles::Consoles::default(),
         messages: crate::live::message_writer::MessageWriter::start(db.clone()),
+        webhooks: config.webhooks.policy,
+        metrics: Arc::new(config.metrics.clone()),
     })
 }
 
@@ -135,6 +137,9 @@ pub fn start_background(state: &AppState, config: &Config) -> anyhow::Result<Str
         },
     };
     tokio::spawn(mailer.run(state.desk.mail_wakeup.clone()));
+    let deliverer = crate::webhooks::worker::Deliverer::new(state.db.clone(), config.webhooks)
+        .map_err(|e| anyhow::anyhow!("the webhook client: {e}"))?;
+    tokio::spawn(deliverer.run(Arc::new(tokio::sync::Notify::new())));
     let desk = state.desk.clone();
     let bus = state.bus.clone();
     let consoles = state.consoles.clone();

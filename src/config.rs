@@ -57,6 +57,39 @@ pub struct Settings {
     pub identify_per_minute: Option<u32>,
     /// Votes (answers, articles, chats) a minute per client; 0: no limit.
     pub votes_per_minute: Option<u32>,
+    /// Webhook deliveries: addresses allowed, retries, time-out.
+    pub webhooks: Option<WebhookSettings>,
+    /// Serve `GET /metrics` (Prometheus's text format); off unless set.
+    pub metrics: Option<bool>,
+    /// The token `/metrics` asks for (`Authorization: Bearer …`); setting
+    /// it turns the metrics on.
+    pub metrics_token: Option<String>,
+}
+
+/// The `[webhooks]` table.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Allow endpoints on private and loopback addresses, and plain
+    /// `http://` (a receiver on the same machine or network). Off by default.
+    pub allow_private: Option<bool>,
+    /// Delay before the second attempt (seconds); it doubles each time.
+    pub retry_base_secs: Option<u64>,
+    /// Attempts before a delivery is given up.
+    pub max_attempts: Option<u32>,
+    /// Time-out of one attempt (seconds).
+    pub timeout_secs: Option<u64>,
+}
+
+/// Who may read `/metrics`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetricsAccess {
+    /// Not served (404).
+    Off,
+    /// Served to anyone who reaches the server (a private network).
+    Open,
+    /// Served with `Authorization: Bearer <token>` only.
+    Token(String),
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -95,6 +128,8 @@ pub struct Config {
     pub desk: DeskConfig,
     /// Who the client is behind proxies, and the per-client limits.
     pub limits: Limits,
+    pub webhooks: crate::webhooks::worker::Settings,
+    pub metrics: MetricsAccess,
 }
 
 /// The settled client-address and rate-limit settings.
@@ -259,6 +294,22 @@ impl Config {
             message,
         })?;
         let desk = desk_config(&bind, desk_settings)?;
+        let webhooks = webhook_config(overrides.webhooks.or(file_config.webhooks))?;
+        let metrics = match (
+            overrides.metrics_token.or(file_config.metrics_token),
+            overrides.metrics.or(file_config.metrics),
+        ) {
+            (Some(t), _) if t.trim().len() < 16 => {
+                return Err(ConfigError::Invalid {
+                    key: "metrics_token",
+                    message: "use at least 16 characters".into(),
+                });
+            }
+            (Some(_), Some(false)) => MetricsAccess::Off,
+            (Some(t), _) => MetricsAccess::Token(t.trim().to_string()),
+            (None, Some(true)) => MetricsAccess::Open,
+            (None, _) => MetricsAccess::Off,
+        };
         let data = overrides
             .data
             .or(file_config.data)
@@ -266,6 +317,8 @@ impl Config {
         Ok(Config {
             desk,
             limits,
+            webhooks,
+            metrics,
             bind,
             embedding_cache: overrides
                 .embedding_cache
@@ -298,6 +351,45 @@ impl Config {
     pub fn database_path(&self) -> PathBuf {
         self.data.join("frontdesk.db")
     }
+}
+
+fn webhook_config(
+    s: Option<WebhookSettings>,
+) -> Result<crate::webhooks::worker::Settings, ConfigError> {
+    let mut out = crate::webhooks::worker::Settings::default();
+    let Some(s) = s else {
+        return Ok(out);
+    };
+    let invalid = |key: &'static str, message: String| ConfigError::Invalid { key, message };
+    out.policy.allow_private = s.allow_private.unwrap_or(false);
+    if let Some(secs) = s.retry_base_secs {
+        if !(1..=86_400).contains(&secs) {
+            return Err(invalid(
+                "webhooks.retry_base_secs",
+                format!("{secs} is outside 1 to 86400"),
+            ));
+        }
+        out.retry_base_secs = secs as i64;
+    }
+    if let Some(n) = s.max_attempts {
+        if !(1..=30).contains(&n) {
+            return Err(invalid(
+                "webhooks.max_attempts",
+                format!("{n} is outside 1 to 30"),
+            ));
+        }
+        out.max_attempts = i64::from(n);
+    }
+    if let Some(secs) = s.timeout_secs {
+        if !(1..=120).contains(&secs) {
+            return Err(invalid(
+                "webhooks.timeout_secs",
+                format!("{secs} is outside 1 to 120"),
+            ));
+        }
+        out.timeout = std::time::Duration::from_secs(secs);
+    }
+    Ok(out)
 }
 
 /// The helpdesk keys, each from the overrides or else the file.

@@ -8,12 +8,14 @@
 //! - [`live`]: live chat: the queue, chats, invitations, consoles, teams, the bus.
 //! - [`accounts`]: roles, email addresses, passwords, invitations, the widget's identity.
 //! - [`mail`]: notifications, their outbox and the mailer.
+//! - [`webhooks`]: admins' endpoints for the desk's events, signed and delivered with retries.
 //! - [`operators`]: who is offered the next chat or ticket.
 //! - [`store`]: the SQLite database, one module per table group.
 //! - [`http`]: routes, pages, JSON API, widget assets.
 //! - [`tools`]: the commands behind the command line (admin, ask and
 //!   index, eval, bench, chat_bench, fitting).
-//! - [`ids`], [`locale`]: random ids and digests, languages (imported by all).
+//! - [`ids`], [`locale`], [`metrics`]: random ids and digests, languages,
+//!   operations counters (imported by all).
 //! - [`config`], [`app`]: settings and start-up.
 
 pub mod accounts;
@@ -25,6 +27,7 @@ pub mod ids;
 pub mod live;
 pub mod locale;
 pub mod mail;
+pub mod metrics;
 pub mod operators;
 pub mod progress;
 pub mod reports;
@@ -33,3 +36,4 @@ pub mod store;
 pub(crate) mod test_support;
 pub mod tickets;
 pub mod tools;
+pub mod webhooks;

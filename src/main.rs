@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use frontdesk::config::{Config, Overrides};
 use frontdesk::tools::chat_bench::{self, ChatBenchOptions};
-use frontdesk::tools::{admin, bench, eval, fitting, help_center};
+use frontdesk::tools::{admin, bench, eval, fitting, help_center, reports_bench};
 
 #[derive(Parser)]
 #[command(
@@ -45,6 +45,14 @@ struct Cli {
     /// The address users reach the server at (links in emails).
     #[arg(long, global = true, env = "FRONTDESK_PUBLIC_URL")]
     public_url: Option<String>,
+    /// The token `GET /metrics` asks for; setting it turns the metrics on.
+    #[arg(
+        long,
+        global = true,
+        env = "FRONTDESK_METRICS_TOKEN",
+        hide_env_values = true
+    )]
+    metrics_token: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -121,6 +129,22 @@ enum Command {
         rate: usize,
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Time the admins' report pages on a big desk: seeds a fresh database
+    /// (tickets, bot questions, chats over 90 days) and requests the pages
+    /// over HTTP as an admin.
+    ReportsBench {
+        #[arg(long, default_value_t = 100_000)]
+        tickets: i64,
+        #[arg(long, default_value_t = 1_000_000)]
+        questions: i64,
+        #[arg(long, default_value_t = 20_000)]
+        chats: i64,
+        /// Timed requests per page, after one warm-up.
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
         #[arg(long)]
         json: bool,
     },
@@ -239,6 +263,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             embedding_cache: cli.embedding_cache,
             embedding_engine: cli.embedding_engine,
             public_url: cli.public_url,
+            metrics_token: cli.metrics_token,
             ..Overrides::default()
         },
     )?;
@@ -306,6 +331,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 chats,
                 rate,
                 seconds,
+            },
+            json,
+        ),
+        Command::ReportsBench {
+            tickets,
+            questions,
+            chats,
+            rounds,
+            json,
+        } => reports_bench::command(
+            &config,
+            &reports_bench::ReportsBenchOptions {
+                tickets,
+                questions,
+                chats,
+                rounds,
             },
             json,
         ),

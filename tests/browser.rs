@@ -542,7 +542,15 @@ where
     Fut: Future<Output = ()> + Send + 'static,
 {
     // Demo accounts (admin@, operator@, user@demo.test) for the ticket tests.
-    let server = common::TestApp::spawn_demo("").await;
+    with_browser_on(common::TestApp::spawn_demo("").await, name, window, test).await;
+}
+
+/// `with_browser` on a server the test started.
+async fn with_browser_on<F, Fut>(server: common::TestApp, name: &str, window: (u32, u32), test: F)
+where
+    F: FnOnce(Browser) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
         .build()
@@ -1791,6 +1799,8 @@ async fn help_center_portal_and_console_fit_a_phone_and_a_desktop() {
             "/portal/admin".to_string(),
             "/console/reports".to_string(),
             "/console/reports/gaps".to_string(),
+            "/console/webhooks".to_string(),
+            "/console/drafts".to_string(),
         ];
         portal_login(&b, "admin@demo.test").await;
         for (width, height) in [(1366, 800), (390, 844), (360, 740)] {
@@ -1992,6 +2002,74 @@ async fn pages_and_the_widget_have_no_serious_accessibility_violations() {
             .await
             .expect("scroll to the chart");
         let _ = b.wd.save_screenshot("reports.png").await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_drafts_an_article_from_a_content_gap_and_publishes_it() {
+    let kb = tempfile::tempdir().expect("temp dir");
+    common::copy_dir(&common::bundled_kb(), kb.path());
+    let server = common::TestApp::spawn_with(kb.path(), Some("demo_activity = true"), true).await;
+    with_browser_on(server, "draft", (1366, 900), |b| async move {
+        portal_login(&b, "admin@demo.test").await;
+        b.open_page("/console/reports/gaps?days=30").await;
+        let button = wait_until!("a Draft an article button", 20, b.wd.find("[data-testid=draft-article]").await.ok());
+        b.wd.click(&button).await.expect("draft");
+        let h1 = page_element_with(&b, "h1", "Draft:").await;
+        let title = b.wd.text(&h1).await.expect("title");
+        let body = b.wd.find("#body").await.expect("the article's text");
+        let text = b.wd.property(&body, "value").await.expect("value");
+        assert!(text.as_str().is_some_and(|t| t.contains("Write the answer here.")), "{text}");
+        let _ = b.wd.save_screenshot("draft.png").await;
+        b.wd.set_window_size(390, 844).await;
+        assert_fits(&b, "the draft editor").await;
+        let _ = b.wd.save_screenshot("phone-draft.png").await;
+        b.wd.set_window_size(1366, 900).await;
+
+        // Publishing with the answer unwritten is refused, the text kept.
+        let publish = b.wd.find("[data-testid=publish]").await.expect("publish");
+        b.wd.click(&publish).await.expect("publish");
+        page_element_with(&b, ".form-error", "write the answer").await;
+        let h1 = b.wd.find("h1").await.expect("h1");
+        assert_eq!(b.wd.text(&h1).await.expect("title"), title, "the draft stays");
+
+        let answer = "Open **Grading**, choose *Export*, then pick the quizzlewhite format.";
+        b.wd.execute(
+            "const b = document.getElementById('body'); b.value = b.value.replace(/Write the answer here\\./, arguments[0]); document.getElementById('title').value = 'Export grades in quizzlewhite format';",
+            vec![json!(answer)],
+        )
+        .await
+        .expect("write the answer");
+        let publish = b.wd.find("[data-testid=publish]").await.expect("publish");
+        b.wd.click(&publish).await.expect("publish");
+        let done = page_element_with(&b, "[data-testid=published]", "Published").await;
+        let _ = b.wd.save_screenshot("published.png").await;
+        let link = b.wd.text(&done).await.expect("text");
+        assert!(link.contains("/help/en/"), "{link}");
+        let a = b.wd.find("[data-testid=published] a").await.expect("the article's link");
+        b.wd.click(&a).await.expect("open the article");
+        page_element_with(&b, "h1", "Export grades in quizzlewhite format").await;
+        page_element_with(&b, "main", "quizzlewhite format").await;
+        let _ = b.wd.save_screenshot("published-article.png").await;
+
+        // The webhooks page with an endpoint and its log, on both sizes.
+        b.open_page("/console/webhooks").await;
+        let url = b.wd.find("#url").await.expect("url");
+        b.wd.send_keys(&url, "https://hooks.example.com/frontdesk").await.expect("url");
+        b.wd.execute("document.querySelector('input[value=\"ticket.created\"]').click(); document.querySelector('input[value=\"chat.ended\"]').click();", vec![]).await.expect("events");
+        let add = page_element_with(&b, "button", "Add the endpoint").await;
+        b.wd.click(&add).await.expect("add");
+        let secret = page_element_with(&b, "[data-testid=secret]", "whsec_").await;
+        assert!(b.wd.text(&secret).await.expect("secret").contains("not shown again"));
+        let test = b.wd.find("[data-testid=send-test]").await.expect("send test");
+        b.wd.click(&test).await.expect("send a test event");
+        page_element_with(&b, "[data-testid=deliveries]", "webhook.test").await;
+        let _ = b.wd.save_screenshot("webhooks.png").await;
+        b.wd.set_window_size(390, 844).await;
+        assert_fits(&b, "/console/webhooks").await;
+        let _ = b.wd.save_screenshot("phone-webhooks.png").await;
+        drop(kb);
     })
     .await;
 }

@@ -165,6 +165,8 @@ async fn api_calls_with_the_cookie_and_no_right_token_are_refused_and_change_not
     settings["chat_enabled"] = json!(false);
     let put = Method::PUT;
     let post = Method::POST;
+    let draft_edit =
+        json!({ "title": "Forged", "category": "Forged", "locale": "en", "body": "forged" });
     let calls: Vec<(&Who, Method, String, Body)> = vec![
         (
             a,
@@ -392,6 +394,44 @@ async fn api_calls_with_the_cookie_and_no_right_token_are_refused_and_change_not
             "/api/help/feedback".into(),
             Body::Json(json!({ "url": "/help/en/tickets/attachments", "helpful": false })),
         ),
+        (
+            admin,
+            post.clone(),
+            "/api/drafts".into(),
+            Body::Json(json!({ "questions": ["forged"] })),
+        ),
+        (
+            admin,
+            put.clone(),
+            format!("/api/drafts/{FAKE_ID}"),
+            Body::Json(draft_edit.clone()),
+        ),
+        (
+            admin,
+            post.clone(),
+            format!("/api/drafts/{FAKE_ID}/publish"),
+            Body::Json(draft_edit),
+        ),
+        (
+            admin,
+            post.clone(),
+            "/api/admin/webhooks".into(),
+            Body::Json(
+                json!({ "url": "https://hooks.example.com/x", "events": ["ticket.created"] }),
+            ),
+        ),
+        (
+            admin,
+            Method::DELETE,
+            format!("/api/admin/webhooks/{FAKE_ID}"),
+            Body::Json(json!({})),
+        ),
+        (
+            admin,
+            post.clone(),
+            format!("/api/admin/webhooks/{FAKE_ID}/test"),
+            Body::Json(json!({})),
+        ),
     ];
 
     // Every state-changing operation of the API document is in the list.
@@ -507,6 +547,9 @@ async fn api_calls_with_the_cookie_and_no_right_token_are_refused_and_change_not
 
 /// `/api/tickets/7/status` → `/api/tickets/{number}/status`, as the API
 /// document names its paths.
+/// An id of the right shape that names nothing (the token is checked first).
+const FAKE_ID: &str = "0123456789abcdef0123456789abcdef";
+
 fn template_of(path: &str) -> String {
     let path = path.split('?').next().unwrap_or(path);
     let parts: Vec<&str> = path.split('/').collect();
@@ -518,6 +561,7 @@ fn template_of(path: &str) -> String {
             "chats" if part.len() == 32 => "{id}",
             "chat-invitations" if part.len() == 32 => "{id}",
             "canned-responses" if part.len() == 32 => "{id}",
+            "drafts" | "webhooks" if part.len() == 32 => "{id}",
             "teams" if i + 1 < parts.len() => "{name}",
             "members" => "{email}",
             _ => part,
@@ -657,6 +701,45 @@ async fn portal_forms_without_their_token_are_refused_and_change_nothing() {
             "form",
             "/portal/admin/invite".into(),
             vec![("email", "forged@example.com"), ("role", "end_user")],
+        ),
+        (
+            &admin,
+            "form",
+            "/console/drafts".into(),
+            vec![("questions", "forged question")],
+        ),
+        (
+            &admin,
+            "form",
+            format!("/console/drafts/{FAKE_ID}"),
+            vec![
+                ("title", "Forged"),
+                ("category", "Forged"),
+                ("locale", "en"),
+                ("body", "forged"),
+                ("action", "publish"),
+            ],
+        ),
+        (
+            &admin,
+            "form",
+            "/console/webhooks".into(),
+            vec![
+                ("url", "https://hooks.example.com/x"),
+                ("event", "ticket.created"),
+            ],
+        ),
+        (
+            &admin,
+            "form",
+            format!("/console/webhooks/{FAKE_ID}/test"),
+            vec![],
+        ),
+        (
+            &admin,
+            "form",
+            format!("/console/webhooks/{FAKE_ID}/delete"),
+            vec![],
         ),
         (
             &user,

@@ -19,6 +19,7 @@ use crate::help::bot::{self, AskInput, BotAnswer};
 use crate::help::kb::{ArticleLink, pages};
 use crate::locale::{DEFAULT_LOCALE, Locale};
 use crate::store::conversations::{self, NewBotMessage, NewConversation};
+use crate::webhooks::events::{self, EventKind};
 
 pub const MAX_QUESTION_CHARS: usize = 2000;
 const MAX_URL_CHARS: usize = 2048;
@@ -263,6 +264,22 @@ async fn ask(
     let sources_json =
         serde_json::to_string(&answer.sources).map_err(|e| ApiError::Internal(e.to_string()))?;
     let articles = crate::help::bot::cited_articles(&answer.sources);
+    let escalated_event = answer.escalate.then(|| {
+        events::body(
+            EventKind::BotEscalated,
+            serde_json::json!({
+                "conversation_id": conversation_id,
+                "question": q.question,
+                "page_url": q.page_url,
+                "locale": answer.locale.code(),
+                "suggested_ticket_type": answer.suggested_ticket_type,
+                "confidence": answer.confidence,
+                "escalation": answer.escalation,
+            }),
+            crate::store::now(),
+        )
+    });
+    crate::metrics::bot_ask(answer.escalate);
     let message_id = conversations::append_turn(
         &state.db,
         &conversation_id,
@@ -279,6 +296,9 @@ async fn ask(
                 .then_some(answer.suggested_ticket_type)
                 .flatten(),
             articles: &articles,
+            event: escalated_event
+                .as_deref()
+                .map(|body| (EventKind::BotEscalated.as_str(), body)),
         },
     )
     .await?;

@@ -162,6 +162,7 @@ fn error(code: &str, message: impl Into<String>) -> Value {
 
 impl Connection {
     async fn run(socket: WebSocket, state: AppState, user: Option<User>) {
+        let _counted = crate::metrics::websocket_open();
         let (mut sink, mut stream) = socket.split();
         let (out, mut outgoing) = mpsc::channel::<Message>(64);
         // One writer: every reply and event goes through the channel.

@@ -9,6 +9,7 @@ pub mod canned_api;
 pub mod chat_content;
 pub mod chats_api;
 pub mod connection;
+pub mod drafts_api;
 pub mod error;
 pub mod feedback_api;
 pub mod file_response;
@@ -16,6 +17,7 @@ pub mod help;
 pub mod invitations_api;
 pub mod live_chat;
 pub mod live_settings_api;
+pub mod metrics;
 pub mod openapi;
 pub mod operators_api;
 pub mod portal;
@@ -26,6 +28,7 @@ pub mod teams_api;
 pub mod templates;
 pub mod ticket_form;
 pub mod tickets_api;
+pub mod webhooks_api;
 pub mod widget_api;
 
 use std::sync::Arc;
@@ -79,6 +82,10 @@ pub struct AppState {
     pub consoles: crate::live::consoles::Consoles,
     /// Stores chat messages in groups (one disk sync for many).
     pub messages: crate::live::message_writer::MessageWriter,
+    /// Where webhooks may point.
+    pub webhooks: crate::webhooks::address::Policy,
+    /// Who may read `/metrics`.
+    pub metrics: Arc<crate::config::MetricsAccess>,
 }
 
 /// Unknown API paths get a JSON error, anything else the friendly page.
@@ -109,7 +116,9 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::router())
         .merge(portal::router(upload_limit))
         .merge(live_chat::router())
+        .merge(metrics::router())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(metrics::count))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(security::csrf_guard))
         .layer(sessions)

@@ -16,9 +16,9 @@ use utoipa_axum::routes;
 
 use super::error::ErrorBody;
 use super::{
-    AppState, account_api, bot_api, canned_api, chat_content, chats_api, feedback_api,
+    AppState, account_api, bot_api, canned_api, chat_content, chats_api, drafts_api, feedback_api,
     invitations_api, live_settings_api, operators_api, reports_api, security, session_api,
-    teams_api, tickets_api, widget_api,
+    teams_api, tickets_api, webhooks_api, widget_api,
 };
 
 #[derive(OpenApi)]
@@ -47,6 +47,8 @@ pub fn api(upload_limit: usize) -> OpenApiRouter<AppState> {
         .merge(canned_api::router())
         .merge(feedback_api::router())
         .merge(reports_api::router())
+        .merge(drafts_api::router())
+        .merge(webhooks_api::router())
         .routes(routes!(document))
 }
 

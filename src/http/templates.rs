@@ -30,7 +30,7 @@ fn environment() -> Environment<'static> {
             minijinja::escape_formatter(out, state, value)
         }
     });
-    let templates: [(&str, &str); 29] = [
+    let templates: [(&str, &str); 32] = [
         ("base.html", include_str!("../../templates/base.html")),
         ("error.html", include_str!("../../templates/error.html")),
         (
@@ -104,6 +104,18 @@ fn environment() -> Environment<'static> {
         (
             "portal/gaps.html",
             include_str!("../../templates/portal/gaps.html"),
+        ),
+        (
+            "portal/draft.html",
+            include_str!("../../templates/portal/draft.html"),
+        ),
+        (
+            "portal/drafts.html",
+            include_str!("../../templates/portal/drafts.html"),
+        ),
+        (
+            "portal/webhooks.html",
+            include_str!("../../templates/portal/webhooks.html"),
         ),
         // The demo host product's pages share one layout.
         (
@@ -1094,8 +1106,131 @@ mod tests {
                     "export, grades",
                     "<a href=\"/portal/tickets/1004\">#1004</a>",
                     "<a href=\"/help/en/grading/grades\">Grades</a>",
+                    "name=\"questions\" value=\"Can I export the grades to Excel?\ngrades as csv\"",
+                    "name=\"tickets\" value=\"1004\"",
+                    "name=\"articles\" value=\"/help/en/grading/grades\"",
+                    "name=\"tags\" value=\"export,grades\"",
                 ],
             ),
+            sample(
+                "portal/draft.html",
+                portal_page(
+                    me(true, true),
+                    "reports",
+                    context! {
+                        title => "Draft: Export the grades",
+                        notice => "Draft saved.",
+                        d => context! {
+                            id => "d1", title => "Export the grades", category => "Grading",
+                            locale => "fr", tags => ["export", "grades"],
+                            body => "As people asked it:\n\n> export grades?",
+                            markdown => "---\ntitle: Export the grades\n---\n", path => "fr/grading/export-the-grades.md",
+                            tickets => [1004, 1007], published_url => (), published_at => (),
+                        },
+                        categories => ["Grading", "Tickets"],
+                        locales => [context! { code => "en", name => "English" }, context! { code => "fr", name => "Français" }],
+                    },
+                ),
+                &[
+                    "<h1>Draft: Export the grades</h1>",
+                    "Draft saved.",
+                    "<a href=\"/portal/tickets/1007\">#1007</a>",
+                    "value=\"Export the grades\"",
+                    "<option value=\"fr\" selected>Français</option>",
+                    "value=\"export, grades\"",
+                    "<option value=\"Tickets\">",
+                    "&gt; export grades?</textarea>",
+                    "fr/grading/export-the-grades.md",
+                    "action=\"/console/drafts/d1\"",
+                ],
+            )
+            .hides(&["data-testid=\"published\""]),
+            sample(
+                "portal/draft.html",
+                portal_page(
+                    me(true, true),
+                    "reports",
+                    context! {
+                        title => "Draft: Export the grades",
+                        published => "2026-12-03 10:00 UTC",
+                        d => context! {
+                            id => "d1", title => "Export the grades", category => "Grading",
+                            locale => "en", tags => Vec::<String>::new(), body => "b",
+                            markdown => "---\ntitle: Export the grades\n---\nb\n", path => "en/grading/export-the-grades.md",
+                            tickets => Vec::<i64>::new(), published_url => "/help/en/grading/export-the-grades", published_at => 1,
+                        },
+                        categories => Vec::<String>::new(), locales => Vec::<String>::new(),
+                    },
+                ),
+                &[
+                    "Published 2026-12-03 10:00 UTC: <a href=\"/help/en/grading/export-the-grades\">",
+                    "<code>en/grading/export-the-grades.md</code>",
+                    "title: Export the grades",
+                ],
+            )
+            .hides(&["<textarea", "data-testid=\"publish\""]),
+            sample(
+                "portal/webhooks.html",
+                portal_page(
+                    me(true, true),
+                    "webhooks",
+                    context! {
+                        title => "Webhooks",
+                        secret => "whsec_0123", secret_url => "https://hooks.example.com/a",
+                        url => "", notice => (),
+                        hooks => [context! {
+                            id => "h1", url => "https://hooks.example.com/a",
+                            events => ["ticket.created", "chat.ended"], created => "2026-12-03 10:00 UTC",
+                            deliveries => [
+                                context! { event => "ticket.created", state => "delivered", attempts => 1, status => 200,
+                                    error => (), response => "ok", created => "2026-12-03 10:01 UTC", next => () },
+                                context! { event => "chat.ended", state => "pending", attempts => 2, status => 503,
+                                    error => "the endpoint answered 503", response => (), created => "2026-12-03 10:02 UTC", next => "2026-12-03 10:04 UTC" },
+                            ],
+                        }],
+                        events => [
+                            context! { name => "ticket.created", label => "a ticket is opened", checked => true },
+                            context! { name => "chat.ended", label => "a chat ends", checked => false },
+                        ],
+                    },
+                ),
+                &[
+                    "<code>whsec_0123</code>",
+                    "The signing secret of https://hooks.example.com/a",
+                    "<h2 id=\"hook-h1\" class=\"webhook-url\">https://hooks.example.com/a</h2>",
+                    "ticket.created, chat.ended",
+                    "action=\"/console/webhooks/h1/test\"",
+                    "<span class=\"delivery-pending\">pending</span> (next try 2026-12-03 10:04 UTC)",
+                    "503 <span class=\"muted\">the endpoint answered 503</span>",
+                    "<pre>ok</pre>",
+                    "value=\"ticket.created\" checked",
+                    "value=\"chat.ended\"> <code>chat.ended</code>",
+                ],
+            ),
+            sample(
+                "portal/drafts.html",
+                portal_page(
+                    me(true, true),
+                    "reports",
+                    context! {
+                        title => "Article drafts",
+                        drafts => [
+                            context! { id => "d1", title => "Export the grades", category => "Grading", locale => "en",
+                                tickets => [1004], published_url => (), changed => "2026-12-03 10:00 UTC" },
+                            context! { id => "d2", title => "Dark mode", category => "Account", locale => "fr",
+                                tickets => Vec::<i64>::new(), published_url => "/help/fr/account/dark-mode", changed => "2026-12-02 09:00 UTC" },
+                        ],
+                    },
+                ),
+                &[
+                    "<a href=\"/console/drafts/d1\">Export the grades</a>",
+                    "<a href=\"/portal/tickets/1004\">#1004</a>",
+                    "a content gap",
+                    "<a href=\"/help/fr/account/dark-mode\">published</a>",
+                    ">draft<",
+                ],
+            )
+            .hides(&["data-testid=\"no-drafts\""]),
             sample(
                 "portal/chats.html",
                 portal_page(

@@ -15,6 +15,7 @@ use crate::store::{Db, StoreError};
 use crate::tickets::title::title_from;
 use crate::tickets::workflow::{Desk, TicketInput, WorkflowError};
 use crate::tickets::{Priority, Source, TicketKind};
+use crate::webhooks::events::{self, EventKind as Hook};
 
 #[derive(Debug, Clone, Copy)]
 pub struct LiveSettings {
@@ -250,9 +251,21 @@ pub async fn end_chat(
     reason: &str,
     now: i64,
 ) -> Result<bool, WorkflowError> {
-    if !queue::end(&desk.db, &chat.id, reason, now).await? {
+    let mut tx = desk.db.begin().await.map_err(StoreError::from)?;
+    if !queue::end_in(&mut tx, &chat.id, reason, now).await? {
         return Ok(false);
     }
+    events::emit(
+        &mut tx,
+        Hook::ChatEnded,
+        serde_json::json!({
+            "chat": { "id": chat.id, "started": chat.accepted_at.is_some() },
+            "ended_by": reason,
+        }),
+        now,
+    )
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
     // Every chat that took place belongs to a ticket, however short it was.
     let chat = if chat.ticket_id.is_none() && chat.accepted_at.is_some() {
         open_ticket_for(desk, chat, now).await?;
@@ -399,6 +412,7 @@ mod tests {
                 content: "I could not find an answer.",
                 sources_json: "[]",
                 articles: &[],
+                event: None,
                 confidence: 0.1,
                 escalated: true,
                 ticket_type: Some(TicketKind::BugReport),

@@ -75,11 +75,11 @@ async fn write_group(db: &Db, group: &[Job]) -> Result<Vec<ChatMessage>, StoreEr
     tx.commit().await?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        out.push(
-            chat_messages::by_id(db, id)
-                .await?
-                .ok_or(StoreError::NotFound)?,
-        );
+        let m = chat_messages::by_id(db, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        crate::metrics::chat_messages(m.sender_role.as_deref().unwrap_or("system"), 1);
+        out.push(m);
     }
     Ok(out)
 }

@@ -16,6 +16,7 @@ use crate::store::users::{self, User};
 use crate::store::{Db, StoreError};
 use crate::tickets::Priority;
 use crate::tickets::workflow::{Desk, WorkflowError};
+use crate::webhooks::events::{self, EventKind};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChatError {
@@ -209,8 +210,9 @@ pub async fn start(db: &Db, new: &NewChat<'_>, now: i64) -> Result<Progress, Cha
         Some(name) => Some(team_id(db, name).await?),
         None => None,
     };
-    let r = q::create_request(
-        db,
+    let mut tx = db.begin().await.map_err(StoreError::from)?;
+    let r = q::create_request_in(
+        &mut tx,
         &q::NewRequest {
             user_id: &new.user.id,
             team_id: team_id.as_deref(),
@@ -222,6 +224,18 @@ pub async fn start(db: &Db, new: &NewChat<'_>, now: i64) -> Result<Progress, Cha
         },
     )
     .await?;
+    events::emit(
+        &mut tx,
+        EventKind::ChatRequested,
+        serde_json::json!({
+            "chat": { "id": r.id, "priority": priority.as_str() },
+            "team": new.team.map(str::trim).filter(|s| !s.is_empty()),
+            "ticket": new.ticket.map(|t| t.number),
+        }),
+        now,
+    )
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
     queue::dispatch(db, &r, now).await?;
     Ok(progress(db, reread(db, r).await?, now).await?)
 }
@@ -242,9 +256,21 @@ pub async fn accept(
     {
         return Err(ChatError::AtCapacity);
     }
-    if !q::take(db, &r.id, &operator.id, now).await? {
+    let mut tx = db.begin().await.map_err(StoreError::from)?;
+    if !q::take_in(&mut tx, &r.id, &operator.id, now).await? {
         return Err(ChatError::Taken);
     }
+    events::emit(
+        &mut tx,
+        EventKind::ChatStarted,
+        serde_json::json!({
+            "chat": { "id": r.id },
+            "operator": { "name": operator.display_name() },
+        }),
+        now,
+    )
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
     Ok(progress(db, reread(db, r).await?, now).await?)
 }
 

@@ -104,6 +104,7 @@ async fn asked(
                 .then_some(answer.suggested_ticket_type)
                 .flatten(),
             articles: &articles,
+            event: None,
         },
         at,
     )

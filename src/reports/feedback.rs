@@ -9,6 +9,7 @@ use crate::store::feedback::{self as store, Kind, NewVote};
 use crate::store::queue::ChatRequest;
 use crate::store::users::User;
 use crate::store::{Db, StoreError};
+use crate::webhooks::events::{self, EventKind};
 
 /// Longest comment, in characters.
 pub const COMMENT_CHARS: usize = 1000;
@@ -82,6 +83,28 @@ impl Voter<'_> {
     }
 }
 
+/// Stores the vote and queues its `feedback.created` webhook event, in
+/// one transaction.
+async fn save(db: &Db, v: &NewVote<'_>) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    store::upsert_in(&mut tx, v).await?;
+    events::emit(
+        &mut tx,
+        EventKind::FeedbackCreated,
+        serde_json::json!({
+            "on": v.kind.as_str(),
+            "subject": v.subject,
+            "helpful": v.helpful,
+            "rating": v.rating,
+            "comment": v.comment,
+        }),
+        v.now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// A vote on a bot answer by the conversation's owner (signed in as
 /// `caller`, or holding its `key`): one per answer.
 pub async fn on_answer(
@@ -104,7 +127,7 @@ pub async fn on_answer(
     if !conversations::is_bot_message(db, conversation_id, message_id).await? {
         return Err(FeedbackError::NotAnAnswer);
     }
-    store::upsert(
+    save(
         db,
         &NewVote {
             kind: Kind::Answer,
@@ -134,7 +157,7 @@ pub async fn on_article(
     let voter = voter.key()?;
     let card = kb.card(url).ok_or(FeedbackError::NoArticle)?;
     let article = card.url.split('#').next().unwrap_or_default().to_string();
-    store::upsert(
+    save(
         db,
         &NewVote {
             kind: Kind::Article,
@@ -169,7 +192,7 @@ pub async fn on_chat(
     if !matches!(chat.status.as_str(), "ended" | "cancelled") {
         return Err(FeedbackError::ChatNotEnded);
     }
-    store::upsert(
+    save(
         db,
         &NewVote {
             kind: Kind::Chat,

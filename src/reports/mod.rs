@@ -9,6 +9,8 @@ pub mod bot;
 pub mod chart;
 pub mod demo;
 pub mod desk;
+pub mod drafts;
 pub mod feedback;
 pub mod gaps;
 pub mod period;
+pub mod redact;

@@ -28,6 +28,8 @@ pub struct NewBotMessage<'a> {
     pub ticket_type: Option<TicketKind>,
     /// The articles the answer cites: (URL without its anchor, title), each once.
     pub articles: &'a [(String, String)],
+    /// A webhook event queued with the turn: its type and JSON body.
+    pub event: Option<(&'a str, &'a str)>,
 }
 
 /// Who may use a conversation: the browser holding its key, and the user
@@ -179,6 +181,9 @@ pub async fn append_turn_at(
         .bind(id)
         .execute(&mut *tx)
         .await?;
+    if let Some((kind, body)) = answer.event {
+        super::webhooks::enqueue(&mut tx, kind, body, t).await?;
+    }
     tx.commit().await?;
     Ok(message_id)
 }

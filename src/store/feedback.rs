@@ -44,6 +44,15 @@ pub struct Vote {
 
 /// Stores a vote, replacing the voter's earlier one on the same subject.
 pub async fn upsert(db: &Db, v: &NewVote<'_>) -> Result<(), StoreError> {
+    let mut conn = db.acquire().await?;
+    upsert_in(&mut conn, v).await
+}
+
+/// `upsert` in the caller's transaction.
+pub async fn upsert_in(
+    conn: &mut sqlx::SqliteConnection,
+    v: &NewVote<'_>,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO feedback (kind, subject, voter, helpful, rating, comment, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
@@ -57,7 +66,7 @@ pub async fn upsert(db: &Db, v: &NewVote<'_>) -> Result<(), StoreError> {
     .bind(v.rating)
     .bind(v.comment)
     .bind(v.now)
-    .execute(db)
+    .execute(conn)
     .await?;
     Ok(())
 }

@@ -2,10 +2,12 @@
 //! table in its own submodule. SQL is kept portable (`$1` placeholders,
 //! BIGINT unix timestamps) so a PostgreSQL backend needs no rewrite.
 
+pub mod bench_seed;
 pub mod canned;
 pub mod chat_messages;
 mod codes;
 pub mod conversations;
+pub mod drafts;
 pub mod feedback;
 pub mod invitations;
 pub mod live_settings;
@@ -17,6 +19,7 @@ pub mod sessions;
 pub mod ticket_offers;
 pub mod tickets;
 pub mod users;
+pub mod webhooks;
 
 use std::path::Path;
 use std::str::FromStr;

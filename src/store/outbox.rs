@@ -105,6 +105,16 @@ pub async fn mark_failed(
     Ok(())
 }
 
+/// Emails waiting to be sent, and those given up (for `/metrics`).
+pub async fn depth(db: &Db) -> Result<(i64, i64), StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT COALESCE(SUM(CASE WHEN sent_at IS NULL AND failed_at IS NULL THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) FROM outbox",
+    )
+    .fetch_one(db)
+    .await?)
+}
+
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct OutboxEntry {
     pub id: i64,

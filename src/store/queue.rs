@@ -3,6 +3,7 @@
 //! operators (even in two server processes) can never both take it.
 
 use serde::Serialize;
+use sqlx::SqliteConnection;
 
 use super::{Db, StoreError};
 use crate::tickets::fields::Priority;
@@ -119,6 +120,15 @@ pub struct NewRequest<'a> {
 }
 
 pub async fn create_request(db: &Db, r: &NewRequest<'_>) -> Result<ChatRequest, StoreError> {
+    let mut conn = db.acquire().await?;
+    create_request_in(&mut conn, r).await
+}
+
+/// `create_request` in the caller's transaction (with the events it causes).
+pub async fn create_request_in(
+    conn: &mut SqliteConnection,
+    r: &NewRequest<'_>,
+) -> Result<ChatRequest, StoreError> {
     let id = crate::ids::random_id();
     sqlx::query(
         "INSERT INTO chat_requests (id, user_id, team_id, ticket_id, conversation_id, priority, status, created_at, only_operator) \
@@ -132,9 +142,14 @@ pub async fn create_request(db: &Db, r: &NewRequest<'_>) -> Result<ChatRequest, 
     .bind(r.priority.as_str())
     .bind(r.now)
     .bind(r.only_operator)
-    .execute(db)
+    .execute(&mut *conn)
     .await?;
-    request(db, &id).await?.ok_or(StoreError::NotFound)
+    Ok(sqlx::query_as::<_, ChatRequest>(&format!(
+        "SELECT {REQUEST_COLUMNS} FROM chat_requests WHERE id = $1"
+    ))
+    .bind(&id)
+    .fetch_one(&mut *conn)
+    .await?)
 }
 
 pub async fn request(db: &Db, id: &str) -> Result<Option<ChatRequest>, StoreError> {
@@ -226,6 +241,18 @@ pub async fn take(
     now: i64,
 ) -> Result<bool, StoreError> {
     let mut tx = db.begin().await?;
+    let won = take_in(&mut tx, request_id, operator_id, now).await?;
+    tx.commit().await?;
+    Ok(won)
+}
+
+/// `take` in the caller's transaction.
+pub async fn take_in(
+    conn: &mut SqliteConnection,
+    request_id: &str,
+    operator_id: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
     let n = sqlx::query(
         "UPDATE chat_requests SET status = 'active', operator_id = $1, accepted_at = $2, offered_to = NULL \
          WHERE id = $3 AND status IN ('waiting', 'offered') AND (only_operator IS NULL OR only_operator = $1) \
@@ -234,22 +261,19 @@ pub async fn take(
     .bind(operator_id)
     .bind(now)
     .bind(request_id)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?
     .rows_affected();
     if n == 1 {
         sqlx::query("UPDATE operator_presence SET last_assigned_at = $1 WHERE user_id = $2")
             .bind(now)
             .bind(operator_id)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
     }
-    tx.commit().await?;
     Ok(n == 1)
 }
 
-/// Records that `operator_id` declined (or let time out) the offer and puts
-/// the request back in the queue; false if it was not offered to them.
 pub async fn decline(db: &Db, request_id: &str, operator_id: &str) -> Result<bool, StoreError> {
     super::decline_and_record(
         db,
@@ -288,6 +312,17 @@ pub async fn next_for(db: &Db, operator_id: &str) -> Result<Option<ChatRequest>,
 
 /// Ends a request (a live chat or one still waiting); false if already over.
 pub async fn end(db: &Db, request_id: &str, reason: &str, now: i64) -> Result<bool, StoreError> {
+    let mut conn = db.acquire().await?;
+    end_in(&mut conn, request_id, reason, now).await
+}
+
+/// `end` in the caller's transaction.
+pub async fn end_in(
+    conn: &mut SqliteConnection,
+    request_id: &str,
+    reason: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
     let n = sqlx::query(
         "UPDATE chat_requests SET status = CASE status WHEN 'active' THEN 'ended' ELSE 'cancelled' END, ended_at = $1, offered_to = NULL, end_reason = $3 \
          WHERE id = $2 AND status IN ('waiting', 'offered', 'active')",
@@ -295,7 +330,7 @@ pub async fn end(db: &Db, request_id: &str, reason: &str, now: i64) -> Result<bo
     .bind(now)
     .bind(request_id)
     .bind(reason)
-    .execute(db)
+    .execute(&mut *conn)
     .await?
     .rows_affected();
     Ok(n == 1)

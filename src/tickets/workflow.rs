@@ -16,6 +16,7 @@ use crate::tickets::{
     Action, Actor, AutoClose, Impact, Priority, Reproducibility, ResponseTargets, Source, Status,
     TicketKind, TransitionError, transition,
 };
+use crate::webhooks::events::{self as hooks, EventKind as Hook};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkflowError {
@@ -75,6 +76,11 @@ pub struct TicketInput {
 }
 
 impl Desk {
+    /// A ticket as webhook payloads name it.
+    fn hook_ticket(&self, number: i64, summary: &str) -> serde_json::Value {
+        serde_json::json!({ "number": number, "summary": summary, "url": self.ticket_url(number) })
+    }
+
     pub fn ticket_url(&self, number: i64) -> String {
         format!("{}/portal/tickets/{number}", self.public_url)
     }
@@ -167,6 +173,17 @@ impl Desk {
                 summary: input.summary.clone(),
                 url: url.clone(),
             },
+            at,
+        )
+        .await?;
+        let mut created = self.hook_ticket(number, &input.summary);
+        created["type"] = input.kind.as_str().into();
+        created["priority"] = input.priority.as_str().into();
+        created["source"] = input.source.as_str().into();
+        hooks::emit(
+            &mut tx,
+            Hook::TicketCreated,
+            serde_json::json!({ "ticket": created, "description": input.description }),
             at,
         )
         .await?;
@@ -283,6 +300,16 @@ impl Desk {
             .await?;
         }
         if !internal {
+            hooks::emit(
+                &mut tx,
+                Hook::TicketReplied,
+                serde_json::json!({
+                    "ticket": self.hook_ticket(ticket.number, &ticket.summary),
+                    "reply": { "body": body, "by": author.role().as_str() },
+                }),
+                at,
+            )
+            .await?;
             let url = self.ticket_url(ticket.number);
             let reply = |author: &User| Notification::PublicReply {
                 number: ticket.number,
@@ -339,6 +366,18 @@ impl Desk {
                 new_value: Some(to.as_str()),
                 now: at,
             },
+        )
+        .await?;
+        hooks::emit(
+            conn,
+            Hook::TicketStatusChanged,
+            serde_json::json!({
+                "ticket": self.hook_ticket(ticket.number, &ticket.summary),
+                "from": from.as_str(),
+                "to": to.as_str(),
+                "by": actor.map_or("system", |a| a.role().as_str()),
+            }),
+            at,
         )
         .await?;
         if let Some(r) = requester.filter(|r| r.notify_status) {

@@ -17,3 +17,4 @@ pub mod chat_bench;
 pub mod eval;
 pub mod fitting;
 pub mod help_center;
+pub mod reports_bench;

@@ -210,9 +210,13 @@ impl Embedder {
     /// questions use the cores side by side and read the weights once for
     /// several of them. Only its first `MAX_QUESTION_TOKENS` tokens count.
     pub fn embed(&self, client: &str, text: &str) -> Result<Vec<f32>, EmbedError> {
+        let started = std::time::Instant::now();
         let ids = question_ids(self.token_ids(text)?);
-        self.batcher
-            .embed(client, ids, |texts| self.forward.embed(texts, Threads::One))
+        let v = self
+            .batcher
+            .embed(client, ids, |texts| self.forward.embed(texts, Threads::One));
+        crate::metrics::embedding(started.elapsed());
+        v
     }
 
     /// Embeds several texts (indexing) in one pass over every core; none is

@@ -7,9 +7,11 @@
 mod account;
 mod admin;
 mod chats;
+mod drafts;
 mod login;
 mod reports;
 mod tickets;
+mod webhooks;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -59,6 +61,14 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route("/console/reports", get(reports::reports_page))
         .route("/console/reports/gaps", get(reports::gaps_page))
         .route("/console/reports/{table}", get(reports::reports_csv))
+        .route("/console/drafts", get(drafts::list).post(drafts::create))
+        .route("/console/drafts/{id}", get(drafts::show).post(drafts::edit))
+        .route(
+            "/console/webhooks",
+            get(webhooks::show).post(webhooks::create),
+        )
+        .route("/console/webhooks/{id}/test", post(webhooks::send_test))
+        .route("/console/webhooks/{id}/delete", post(webhooks::delete))
         .route("/portal/chats", get(chats::my_chats))
         .route("/portal/admin", get(admin::admin_page))
         .route("/portal/admin/invite", post(admin::admin_invite))
