@@ -14,8 +14,10 @@ use crate::reports::bot::{self, BotReport};
 use crate::reports::desk::{self, Count, DeskReport};
 use crate::reports::gaps::{self, Gap};
 use crate::reports::period::{Period, PeriodError, date_of};
+use crate::reports::scope::{Asked, Scope, ScopeError};
 use crate::store::now;
 use crate::store::reports::{CitedArticle, Spread};
+use crate::store::users::User;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -42,22 +44,57 @@ pub struct PeriodQuery {
     pub days: Option<i64>,
     pub from: Option<String>,
     pub to: Option<String>,
+    /// Narrow to a language (`en`, `fr`, …).
+    pub locale: Option<String>,
+    /// Bot questions asked on pages whose address contains this path.
+    pub page: Option<String>,
+    /// Tickets opened through `widget`, `portal`, `api` or `chat`.
+    pub channel: Option<String>,
+    /// Chats requested for this team (its name).
+    pub team: Option<String>,
+    /// One operator's tickets and chats (their email; admins only).
+    pub operator: Option<String>,
 }
 
 impl PeriodQuery {
     pub fn period(&self) -> Result<Period, PeriodError> {
         Period::parse(self.days, self.from.as_deref(), self.to.as_deref(), now())
     }
+
+    /// The filters, checked, for `viewer` (an operator: their own figures).
+    pub async fn scope(&self, db: &crate::store::Db, viewer: &User) -> Result<Scope, ScopeError> {
+        Scope::resolve(
+            db,
+            &Asked {
+                locale: self.locale.as_deref(),
+                page: self.page.as_deref(),
+                channel: self.channel.as_deref(),
+                team: self.team.as_deref(),
+                operator: self.operator.as_deref(),
+            },
+            viewer,
+        )
+        .await
+    }
 }
 
-#[derive(Serialize, ToSchema)]
+impl From<ScopeError> for ApiError {
+    fn from(e: ScopeError) -> Self {
+        match e {
+            ScopeError::Store(s) => s.into(),
+            other => ApiError::bad("invalid", Some(other.field()), other.to_string()),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema, Default)]
 pub struct Day {
     pub date: String,
     pub questions: i64,
     pub escalated: i64,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, Default)]
 pub struct Article {
     pub url: String,
     pub title: String,
@@ -75,7 +112,7 @@ impl From<CitedArticle> for Article {
     }
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, Default)]
 pub struct DownVoted {
     pub created_at: i64,
     pub question: Option<String>,
@@ -84,7 +121,7 @@ pub struct DownVoted {
 }
 
 /// How much the bot resolved on its own.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, Default)]
 pub struct BotReportView {
     /// First day of the period.
     pub from: String,
@@ -189,6 +226,12 @@ impl From<Spread> for SpreadView {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct OpenOnDay {
+    pub date: String,
+    pub open: i64,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct OperatorChats {
     pub operator: String,
     pub chats: i64,
@@ -205,6 +248,8 @@ pub struct DeskReportView {
     pub by_priority: Vec<CountView>,
     /// Open tickets now, by status.
     pub backlog: Vec<CountView>,
+    /// Open tickets at the end of each day of the period.
+    pub backlog_per_day: Vec<OpenOnDay>,
     pub first_response: SpreadView,
     pub answered_in_time: i64,
     /// Not answered, past the target.
@@ -232,6 +277,14 @@ impl From<DeskReport> for DeskReportView {
             by_type: counts(r.by_type),
             by_priority: counts(r.by_priority),
             backlog: counts(r.backlog),
+            backlog_per_day: r
+                .backlog_per_day
+                .into_iter()
+                .map(|(d, open)| OpenOnDay {
+                    date: date_of(d),
+                    open,
+                })
+                .collect(),
             first_response: r.times.first_response.into(),
             answered_in_time: r.times.answered_in_time,
             overdue: r.times.overdue,
@@ -253,20 +306,25 @@ impl From<DeskReport> for DeskReportView {
     }
 }
 
-/// The desk's figures for a period (admins).
+/// The desk's figures for a period (admins; an operator gets their own).
 #[utoipa::path(get, path = "/api/reports/desk", tag = "operators",
     params(("days" = Option<i64>, Query, description = "7, 30 or 90"),
            ("from" = Option<String>, Query, description = "first day, YYYY-MM-DD"),
-           ("to" = Option<String>, Query, description = "last day, YYYY-MM-DD")),
+           ("to" = Option<String>, Query, description = "last day, YYYY-MM-DD"),
+           ("locale" = Option<String>, Query, description = "tickets and chats of users of this language"),
+           ("channel" = Option<String>, Query, description = "tickets opened through widget, portal, api or chat"),
+           ("team" = Option<String>, Query, description = "chats requested for this team"),
+           ("operator" = Option<String>, Query, description = "one operator's tickets and chats (email; admins; an operator always gets their own)")),
     responses((status = 200, body = DeskReportView), (status = 400), (status = 401), (status = 403)))]
 pub async fn desk_report(
     State(state): State<AppState>,
     caller: Caller,
     query: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<DeskReportView>, ApiError> {
-    caller.require_admin()?;
+    let me = caller.require_staff()?;
     let Query(q) = query.map_err(|e| ApiError::bad("invalid", Some("days"), e.body_text()))?;
-    let report = desk::report(&state.db, q.period()?, now()).await?;
+    let scope = q.scope(&state.db, me).await?;
+    let report = desk::report(&state.db, q.period()?, now(), &scope).await?;
     Ok(Json(report.into()))
 }
 
@@ -335,15 +393,18 @@ pub async fn gaps_report(
 #[utoipa::path(get, path = "/api/reports/bot", tag = "operators",
     params(("days" = Option<i64>, Query, description = "7, 30 or 90"),
            ("from" = Option<String>, Query, description = "first day, YYYY-MM-DD"),
-           ("to" = Option<String>, Query, description = "last day, YYYY-MM-DD")),
+           ("to" = Option<String>, Query, description = "last day, YYYY-MM-DD"),
+           ("locale" = Option<String>, Query, description = "questions in this language"),
+           ("page" = Option<String>, Query, description = "questions asked on pages whose address contains this path")),
     responses((status = 200, body = BotReportView), (status = 400), (status = 401), (status = 403)))]
 pub async fn bot_report(
     State(state): State<AppState>,
     caller: Caller,
     query: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<BotReportView>, ApiError> {
-    caller.require_admin()?;
+    let me = caller.require_admin()?;
     let Query(q) = query.map_err(|e| ApiError::bad("invalid", Some("days"), e.body_text()))?;
-    let report = bot::report(&state.db, q.period()?).await?;
+    let scope = q.scope(&state.db, me).await?;
+    let report = bot::report(&state.db, q.period()?, &scope).await?;
     Ok(Json(report.into()))
 }

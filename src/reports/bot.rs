@@ -3,6 +3,7 @@
 //! cites and the answers users voted down.
 
 use super::period::Period;
+use super::scope::Scope;
 use crate::store::reports::{self as store, CitedArticle, VotedDown};
 use crate::store::{Db, StoreError};
 
@@ -44,9 +45,10 @@ fn rate(part: i64, whole: i64) -> f64 {
     }
 }
 
-pub async fn report(db: &Db, period: Period) -> Result<BotReport, StoreError> {
-    let c = store::bot_counts(db, period.from, period.to).await?;
-    let counted = store::bot_per_day(db, period.from, period.to).await?;
+pub async fn report(db: &Db, period: Period, scope: &Scope) -> Result<BotReport, StoreError> {
+    let s = scope.store();
+    let c = store::bot_counts(db, period.from, period.to, &s).await?;
+    let counted = store::bot_per_day(db, period.from, period.to, &s).await?;
     let per_day = period
         .days()
         .map(|day| {
@@ -70,8 +72,8 @@ pub async fn report(db: &Db, period: Period) -> Result<BotReport, StoreError> {
         helpful_votes: c.helpful_votes,
         unhelpful_votes: c.unhelpful_votes,
         per_day,
-        top_articles: store::top_articles(db, period.from, period.to, TOP_ARTICLES).await?,
-        voted_down_answers: store::voted_down(db, period.from, period.to, VOTED_DOWN).await?,
+        top_articles: store::top_articles(db, period.from, period.to, TOP_ARTICLES, &s).await?,
+        voted_down_answers: store::voted_down(db, period.from, period.to, VOTED_DOWN, &s).await?,
     })
 }
 

@@ -4,7 +4,10 @@
 //! abandoned, chats per operator, ratings).
 
 use super::period::Period;
-use crate::store::reports::{self as store, ChatFigures, Spread, TicketColumn, TicketTimes};
+use super::scope::Scope;
+use crate::store::reports::{
+    self as store, BacklogFlow, ChatFigures, Spread, TicketColumn, TicketTimes,
+};
 use crate::store::{Db, StoreError};
 use crate::tickets::{Priority, Status, TicketKind};
 
@@ -24,6 +27,8 @@ pub struct DeskReport {
     pub by_priority: Vec<Count>,
     /// Open now, by status.
     pub backlog: Vec<Count>,
+    /// Open at the end of each day of the period: (day since the epoch, open).
+    pub backlog_per_day: Vec<(i64, i64)>,
     pub times: TicketTimes,
     /// Answered within target / (answered + overdue); None when neither.
     pub within_target: Option<f64>,
@@ -43,23 +48,45 @@ fn counts(
     .collect()
 }
 
-pub async fn report(db: &Db, period: Period, now: i64) -> Result<DeskReport, StoreError> {
+/// The open backlog at the end of each day, from the tickets open at the
+/// start and those opened and resolved each day.
+fn backlog_per_day(period: &Period, flow: &BacklogFlow) -> Vec<(i64, i64)> {
+    let of =
+        |list: &[(i64, i64)], day: i64| list.iter().find(|(d, _)| *d == day).map_or(0, |r| r.1);
+    let mut open = flow.open_at_start;
+    period
+        .days()
+        .map(|day| {
+            open += of(&flow.opened, day) - of(&flow.resolved, day);
+            (day, open.max(0))
+        })
+        .collect()
+}
+
+pub async fn report(
+    db: &Db,
+    period: Period,
+    now: i64,
+    scope: &Scope,
+) -> Result<DeskReport, StoreError> {
+    let s = scope.store();
     let by_type = counts(
         TicketKind::ALL.iter().map(|k| (k.as_str(), k.label())),
-        &store::tickets_by(db, TicketColumn::Kind, period.from, period.to).await?,
+        &store::tickets_by(db, TicketColumn::Kind, period.from, period.to, &s).await?,
     );
     let by_priority = counts(
         Priority::ALL.iter().map(|p| (p.as_str(), p.label())),
-        &store::tickets_by(db, TicketColumn::Priority, period.from, period.to).await?,
+        &store::tickets_by(db, TicketColumn::Priority, period.from, period.to, &s).await?,
     );
     let backlog = counts(
         Status::ALL
             .iter()
             .filter(|s| !matches!(s, Status::Resolved | Status::Closed))
             .map(|s| (s.as_str(), s.label())),
-        &store::backlog(db).await?,
+        &store::backlog(db, &s).await?,
     );
-    let times = store::ticket_times(db, period.from, period.to, now).await?;
+    let times = store::ticket_times(db, period.from, period.to, now, &s).await?;
+    let flow = store::backlog_flow(db, period.from, period.to, &s).await?;
     let judged = times.first_response.count + times.overdue;
     Ok(DeskReport {
         period,
@@ -67,10 +94,11 @@ pub async fn report(db: &Db, period: Period, now: i64) -> Result<DeskReport, Sto
         by_type,
         by_priority,
         backlog,
+        backlog_per_day: backlog_per_day(&period, &flow),
         within_target: (judged > 0)
             .then(|| (times.answered_in_time as f64 / judged as f64 * 1000.0).round() / 1000.0),
         times,
-        chats: store::chat_figures(db, period.from, period.to).await?,
+        chats: store::chat_figures(db, period.from, period.to, &s).await?,
     })
 }
 
@@ -101,6 +129,20 @@ mod tests {
         assert_eq!(human(Some(720)), "12 min");
         assert_eq!(human(Some(3 * 3600 + 1800)), "3.5 h");
         assert_eq!(human(Some(5 * 86_400)), "5.0 days");
+    }
+
+    #[test]
+    fn the_backlog_follows_what_was_opened_and_resolved() {
+        let period = Period {
+            from: 10 * 86_400,
+            to: 13 * 86_400,
+        };
+        let flow = BacklogFlow {
+            open_at_start: 5,
+            opened: vec![(10, 3), (12, 1)],
+            resolved: vec![(11, 4), (12, 1)],
+        };
+        assert_eq!(backlog_per_day(&period, &flow), [(10, 8), (11, 4), (12, 4)]);
     }
 
     #[test]

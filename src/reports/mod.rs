@@ -14,3 +14,4 @@ pub mod feedback;
 pub mod gaps;
 pub mod period;
 pub mod redact;
+pub mod scope;

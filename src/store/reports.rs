@@ -3,6 +3,114 @@
 
 use super::{Db, StoreError};
 
+/// What a report is narrowed to; each part applies where it means
+/// something (a bot answer has no team, a ticket no page).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Scope<'a> {
+    /// Bot questions in this language; tickets and chats of users of it.
+    pub locale: Option<&'a str>,
+    /// Bot questions asked on a page whose address contains this path
+    /// (the widget sends whole URLs, the help center paths).
+    pub page: Option<&'a str>,
+    /// Tickets opened through this channel (`widget`, `portal`, …).
+    pub channel: Option<&'a str>,
+    /// Chats requested for this team (its id).
+    pub team: Option<&'a str>,
+    /// Tickets assigned to, and chats taken by, this operator (their id).
+    pub operator: Option<&'a str>,
+}
+
+/// SQL conditions (each starting with ` AND `) and the values they bind,
+/// numbered from the placeholder after the query's own.
+#[derive(Debug, Default)]
+struct Cond {
+    sql: String,
+    binds: Vec<String>,
+}
+
+impl Cond {
+    fn add(&mut self, first: usize, sql: &str, value: String) {
+        let n = first + self.binds.len();
+        self.sql.push_str(" AND ");
+        self.sql.push_str(&sql.replace("$?", &format!("${n}")));
+        self.binds.push(value);
+    }
+}
+
+/// A LIKE pattern for addresses containing `text`, its wildcards escaped.
+fn containing(text: &str) -> String {
+    let mut p = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+impl Scope<'_> {
+    /// On bot messages `m`.
+    fn bot(&self, first: usize) -> Cond {
+        let mut c = Cond::default();
+        if let Some(l) = self.locale {
+            c.add(
+                first,
+                "EXISTS (SELECT 1 FROM conversations sc WHERE sc.id = m.conversation_id AND sc.locale = $?)",
+                l.to_string(),
+            );
+        }
+        if let Some(p) = self.page {
+            // The question is the message just before its answer.
+            c.add(
+                first,
+                "EXISTS (SELECT 1 FROM conversation_messages sq WHERE sq.id = m.id - 1 AND sq.page_url LIKE $? ESCAPE '\\')",
+                containing(p),
+            );
+        }
+        c
+    }
+
+    /// On tickets (`alias.` before the columns).
+    fn tickets(&self, alias: &str, first: usize) -> Cond {
+        let mut c = Cond::default();
+        if let Some(l) = self.locale {
+            c.add(
+                first,
+                &format!("{alias}requester_id IN (SELECT id FROM users WHERE locale = $?)"),
+                l.to_string(),
+            );
+        }
+        if let Some(ch) = self.channel {
+            c.add(first, &format!("{alias}source = $?"), ch.to_string());
+        }
+        if let Some(o) = self.operator {
+            c.add(first, &format!("{alias}assignee_id = $?"), o.to_string());
+        }
+        c
+    }
+
+    /// On chat requests (`alias.` before the columns).
+    fn chats(&self, alias: &str, first: usize) -> Cond {
+        let mut c = Cond::default();
+        if let Some(l) = self.locale {
+            c.add(
+                first,
+                &format!("{alias}user_id IN (SELECT id FROM users WHERE locale = $?)"),
+                l.to_string(),
+            );
+        }
+        if let Some(t) = self.team {
+            c.add(first, &format!("{alias}team_id = $?"), t.to_string());
+        }
+        if let Some(o) = self.operator {
+            c.add(first, &format!("{alias}operator_id = $?"), o.to_string());
+        }
+        c
+    }
+}
+
 /// The bot's answers in a period.
 #[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct BotCounts {
@@ -28,8 +136,15 @@ fn vote(helpful: bool) -> String {
     )
 }
 
-pub async fn bot_counts(db: &Db, from: i64, to: i64) -> Result<BotCounts, StoreError> {
+pub async fn bot_counts(
+    db: &Db,
+    from: i64,
+    to: i64,
+    scope: &Scope<'_>,
+) -> Result<BotCounts, StoreError> {
     let (yes, no) = (vote(true), vote(false));
+    let cond = scope.bot(3);
+    let extra = &cond.sql;
     let sql = format!(
         "SELECT COUNT(*) AS questions, \
          COALESCE(SUM(CASE WHEN m.escalated THEN 1 ELSE 0 END), 0) AS escalated, \
@@ -38,28 +153,36 @@ pub async fn bot_counts(db: &Db, from: i64, to: i64) -> Result<BotCounts, StoreE
          COALESCE(SUM(CASE WHEN NOT m.escalated AND NOT {FOLLOWED} AND NOT {no} THEN 1 ELSE 0 END), 0) AS resolved, \
          COALESCE(SUM(CASE WHEN {yes} THEN 1 ELSE 0 END), 0) AS helpful_votes, \
          COALESCE(SUM(CASE WHEN {no} THEN 1 ELSE 0 END), 0) AS unhelpful_votes \
-         FROM conversation_messages m WHERE m.role = 'bot' AND m.created_at >= $1 AND m.created_at < $2"
+         FROM conversation_messages m WHERE m.role = 'bot' AND m.created_at >= $1 AND m.created_at < $2{extra}"
     );
-    Ok(sqlx::query_as::<_, BotCounts>(&sql)
-        .bind(from)
-        .bind(to)
-        .fetch_one(db)
-        .await?)
+    let mut q = sqlx::query_as::<_, BotCounts>(&sql).bind(from).bind(to);
+    for b in &cond.binds {
+        q = q.bind(b);
+    }
+    Ok(q.fetch_one(db).await?)
 }
 
 /// Questions and escalations per day (days since the epoch, UTC), days
 /// without any left out.
-pub async fn bot_per_day(db: &Db, from: i64, to: i64) -> Result<Vec<(i64, i64, i64)>, StoreError> {
-    Ok(sqlx::query_as(
+pub async fn bot_per_day(
+    db: &Db,
+    from: i64,
+    to: i64,
+    scope: &Scope<'_>,
+) -> Result<Vec<(i64, i64, i64)>, StoreError> {
+    let cond = scope.bot(3);
+    let sql = format!(
         "SELECT m.created_at / 86400 AS day, COUNT(*) AS questions, \
          COALESCE(SUM(CASE WHEN m.escalated THEN 1 ELSE 0 END), 0) AS escalated \
-         FROM conversation_messages m WHERE m.role = 'bot' AND m.created_at >= $1 AND m.created_at < $2 \
+         FROM conversation_messages m WHERE m.role = 'bot' AND m.created_at >= $1 AND m.created_at < $2{} \
          GROUP BY m.created_at / 86400 ORDER BY day",
-    )
-    .bind(from)
-    .bind(to)
-    .fetch_all(db)
-    .await?)
+        cond.sql
+    );
+    let mut q = sqlx::query_as(&sql).bind(from).bind(to);
+    for b in &cond.binds {
+        q = q.bind(b);
+    }
+    Ok(q.fetch_all(db).await?)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -75,18 +198,24 @@ pub async fn top_articles(
     from: i64,
     to: i64,
     limit: i64,
+    scope: &Scope<'_>,
 ) -> Result<Vec<CitedArticle>, StoreError> {
-    Ok(sqlx::query_as::<_, CitedArticle>(
+    let cond = scope.bot(4);
+    let sql = format!(
         "SELECT s.url, MIN(s.title) AS title, COUNT(*) AS cited FROM answer_sources s \
          JOIN conversation_messages m ON m.id = s.message_id \
-         WHERE m.role = 'bot' AND m.created_at >= $1 AND m.created_at < $2 \
+         WHERE m.role = 'bot' AND m.created_at >= $1 AND m.created_at < $2{} \
          GROUP BY s.url ORDER BY cited DESC, s.url LIMIT $3",
-    )
-    .bind(from)
-    .bind(to)
-    .bind(limit)
-    .fetch_all(db)
-    .await?)
+        cond.sql
+    );
+    let mut q = sqlx::query_as::<_, CitedArticle>(&sql)
+        .bind(from)
+        .bind(to)
+        .bind(limit);
+    for b in &cond.binds {
+        q = q.bind(b);
+    }
+    Ok(q.fetch_all(db).await?)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -103,26 +232,30 @@ pub async fn voted_down(
     from: i64,
     to: i64,
     limit: i64,
+    scope: &Scope<'_>,
 ) -> Result<Vec<VotedDown>, StoreError> {
-    Ok(sqlx::query_as::<_, VotedDown>(
+    let cond = scope.bot(4);
+    let sql = format!(
         "SELECT m.created_at, \
          (SELECT u.content FROM conversation_messages u WHERE u.conversation_id = m.conversation_id \
           AND u.role = 'user' AND u.id < m.id ORDER BY u.id DESC LIMIT 1) AS question, \
          m.content AS answer, f.comment \
          FROM conversation_messages m \
          JOIN feedback f ON f.kind = 'answer' AND f.subject = CAST(m.id AS TEXT) AND f.helpful = FALSE \
-         WHERE m.role = 'bot' AND m.created_at >= $1 AND m.created_at < $2 \
+         WHERE m.role = 'bot' AND m.created_at >= $1 AND m.created_at < $2{} \
          ORDER BY m.created_at DESC, m.id DESC LIMIT $3",
-    )
-    .bind(from)
-    .bind(to)
-    .bind(limit)
-    .fetch_all(db)
-    .await?)
+        cond.sql
+    );
+    let mut q = sqlx::query_as::<_, VotedDown>(&sql)
+        .bind(from)
+        .bind(to)
+        .bind(limit);
+    for b in &cond.binds {
+        q = q.bind(b);
+    }
+    Ok(q.fetch_all(db).await?)
 }
 
-/// A duration's median and 90th percentile, by the database (`None`
-/// when nothing was measured).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Spread {
     pub count: i64,
@@ -133,12 +266,19 @@ pub struct Spread {
 /// `durations` is a `SELECT d FROM … WHERE …` of one integer column with
 /// `$1`/`$2` as the period; the percentiles are read with `OFFSET`, so no
 /// list of rows comes to Rust.
-async fn spread(db: &Db, durations: &str, from: i64, to: i64) -> Result<Spread, StoreError> {
-    let (count,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM ({durations}) AS x"))
-        .bind(from)
-        .bind(to)
-        .fetch_one(db)
-        .await?;
+async fn spread(
+    db: &Db,
+    durations: &str,
+    from: i64,
+    to: i64,
+    binds: &[String],
+) -> Result<Spread, StoreError> {
+    let count_sql = format!("SELECT COUNT(*) FROM ({durations}) AS x");
+    let mut q = sqlx::query_as(&count_sql).bind(from).bind(to);
+    for b in binds {
+        q = q.bind(b);
+    }
+    let (count,): (i64,) = q.fetch_one(db).await?;
     if count == 0 {
         return Ok(Spread::default());
     }
@@ -147,38 +287,39 @@ async fn spread(db: &Db, durations: &str, from: i64, to: i64) -> Result<Spread, 
         count,
         ..Spread::default()
     };
+    let offset = 3 + binds.len();
     for (share, slot) in [(0.5, &mut out.median), (0.9, &mut out.p90)] {
-        let (v,): (i64,) = sqlx::query_as(&format!(
-            "SELECT d FROM ({durations}) AS x ORDER BY d LIMIT 1 OFFSET $3"
-        ))
-        .bind(from)
-        .bind(to)
-        .bind(at(share))
-        .fetch_one(db)
-        .await?;
+        let sql = format!("SELECT d FROM ({durations}) AS x ORDER BY d LIMIT 1 OFFSET ${offset}");
+        let mut q = sqlx::query_as(&sql).bind(from).bind(to);
+        for b in binds {
+            q = q.bind(b);
+        }
+        let (v,): (i64,) = q.bind(at(share)).fetch_one(db).await?;
         *slot = Some(v);
     }
     Ok(out)
 }
 
-/// Tickets opened in the period, by a column's values (`kind`, `priority`).
 pub async fn tickets_by(
     db: &Db,
     column: TicketColumn,
     from: i64,
     to: i64,
+    scope: &Scope<'_>,
 ) -> Result<Vec<(String, i64)>, StoreError> {
     let c = column.name();
-    Ok(sqlx::query_as(&format!(
-        "SELECT {c}, COUNT(*) FROM tickets WHERE created_at >= $1 AND created_at < $2 GROUP BY {c} ORDER BY {c}"
-    ))
-    .bind(from)
-    .bind(to)
-    .fetch_all(db)
-    .await?)
+    let cond = scope.tickets("", 3);
+    let sql = format!(
+        "SELECT {c}, COUNT(*) FROM tickets WHERE created_at >= $1 AND created_at < $2{} GROUP BY {c} ORDER BY {c}",
+        cond.sql
+    );
+    let mut q = sqlx::query_as(&sql).bind(from).bind(to);
+    for b in &cond.binds {
+        q = q.bind(b);
+    }
+    Ok(q.fetch_all(db).await?)
 }
 
-/// The columns tickets are counted by.
 #[derive(Debug, Clone, Copy)]
 pub enum TicketColumn {
     Kind,
@@ -197,13 +338,71 @@ impl TicketColumn {
 }
 
 /// Open tickets now, by status (whenever they were opened).
-pub async fn backlog(db: &Db) -> Result<Vec<(String, i64)>, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT status, COUNT(*) FROM tickets WHERE status IN ('new', 'in_analysis', 'assigned', 'feedback') \
+pub async fn backlog(db: &Db, scope: &Scope<'_>) -> Result<Vec<(String, i64)>, StoreError> {
+    let cond = scope.tickets("", 1);
+    let sql = format!(
+        "SELECT status, COUNT(*) FROM tickets WHERE status IN ('new', 'in_analysis', 'assigned', 'feedback'){} \
          GROUP BY status ORDER BY status",
-    )
-    .fetch_all(db)
-    .await?)
+        cond.sql
+    );
+    let mut q = sqlx::query_as(&sql);
+    for b in &cond.binds {
+        q = q.bind(b);
+    }
+    Ok(q.fetch_all(db).await?)
+}
+
+/// The open backlog on each day: open at `from` (opened before it, not
+/// resolved by then), and how many were opened and resolved each day
+/// (by each ticket's current resolution time).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BacklogFlow {
+    pub open_at_start: i64,
+    /// (day since the epoch, tickets opened).
+    pub opened: Vec<(i64, i64)>,
+    /// (day since the epoch, tickets resolved).
+    pub resolved: Vec<(i64, i64)>,
+}
+
+pub async fn backlog_flow(
+    db: &Db,
+    from: i64,
+    to: i64,
+    scope: &Scope<'_>,
+) -> Result<BacklogFlow, StoreError> {
+    let cond = scope.tickets("", 3);
+    let run = |sql: String| {
+        let binds = &cond.binds;
+        async move {
+            let mut q = sqlx::query_as::<_, (i64, i64)>(&sql).bind(from).bind(to);
+            for b in binds {
+                q = q.bind(b);
+            }
+            q.fetch_all(db).await
+        }
+    };
+    let extra = &cond.sql;
+    // $2 is unused here but keeps the numbering of the conditions.
+    let start = run(format!(
+        "SELECT 0, COUNT(*) FROM tickets WHERE created_at < $1 AND $2 >= 0 \
+         AND (resolved_at IS NULL OR resolved_at >= $1){extra}"
+    ))
+    .await?;
+    let opened = run(format!(
+        "SELECT created_at / 86400, COUNT(*) FROM tickets WHERE created_at >= $1 AND created_at < $2{extra} \
+         GROUP BY created_at / 86400 ORDER BY 1"
+    ))
+    .await?;
+    let resolved = run(format!(
+        "SELECT resolved_at / 86400, COUNT(*) FROM tickets WHERE resolved_at >= $1 AND resolved_at < $2{extra} \
+         GROUP BY resolved_at / 86400 ORDER BY 1"
+    ))
+    .await?;
+    Ok(BacklogFlow {
+        open_at_start: start.first().map_or(0, |r| r.1),
+        opened,
+        resolved,
+    })
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -223,42 +422,63 @@ pub async fn ticket_times(
     from: i64,
     to: i64,
     now: i64,
+    scope: &Scope<'_>,
 ) -> Result<TicketTimes, StoreError> {
+    let cond = scope.tickets("", 3);
+    let extra = &cond.sql;
     let first_response = spread(
         db,
-        "SELECT first_response_at - created_at AS d FROM tickets \
-         WHERE created_at >= $1 AND created_at < $2 AND first_response_at IS NOT NULL",
+        &format!(
+            "SELECT first_response_at - created_at AS d FROM tickets \
+             WHERE created_at >= $1 AND created_at < $2 AND first_response_at IS NOT NULL{extra}"
+        ),
         from,
         to,
+        &cond.binds,
     )
     .await?;
     let resolution = spread(
         db,
-        "SELECT resolved_at - created_at AS d FROM tickets \
-         WHERE created_at >= $1 AND created_at < $2 AND resolved_at IS NOT NULL",
+        &format!(
+            "SELECT resolved_at - created_at AS d FROM tickets \
+             WHERE created_at >= $1 AND created_at < $2 AND resolved_at IS NOT NULL{extra}"
+        ),
         from,
         to,
+        &cond.binds,
     )
     .await?;
-    let (answered_in_time, overdue): (i64, i64) = sqlx::query_as(
+    let with_now = scope.tickets("", 4);
+    let sql = format!(
         "SELECT COALESCE(SUM(CASE WHEN first_response_at IS NOT NULL AND first_response_at <= response_due_at THEN 1 ELSE 0 END), 0), \
          COALESCE(SUM(CASE WHEN first_response_at IS NULL AND response_due_at < $3 THEN 1 ELSE 0 END), 0) \
-         FROM tickets WHERE created_at >= $1 AND created_at < $2",
-    )
-    .bind(from)
-    .bind(to)
-    .bind(now)
-    .fetch_one(db)
-    .await?;
-    let (reopened,): (i64,) = sqlx::query_as(
+         FROM tickets WHERE created_at >= $1 AND created_at < $2{}",
+        with_now.sql
+    );
+    let mut q = sqlx::query_as(&sql).bind(from).bind(to).bind(now);
+    for b in &with_now.binds {
+        q = q.bind(b);
+    }
+    let (answered_in_time, overdue): (i64, i64) = q.fetch_one(db).await?;
+    let on_ticket = scope.tickets("t.", 3);
+    let sql = if on_ticket.binds.is_empty() {
         "SELECT COUNT(DISTINCT ticket_id) FROM ticket_events WHERE kind = 'status' \
          AND old_value = 'resolved' AND new_value NOT IN ('resolved', 'closed') \
-         AND created_at >= $1 AND created_at < $2",
-    )
-    .bind(from)
-    .bind(to)
-    .fetch_one(db)
-    .await?;
+         AND created_at >= $1 AND created_at < $2"
+            .to_string()
+    } else {
+        format!(
+            "SELECT COUNT(DISTINCT e.ticket_id) FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id \
+             WHERE e.kind = 'status' AND e.old_value = 'resolved' AND e.new_value NOT IN ('resolved', 'closed') \
+             AND e.created_at >= $1 AND e.created_at < $2{}",
+            on_ticket.sql
+        )
+    };
+    let mut q = sqlx::query_as(&sql).bind(from).bind(to);
+    for b in &on_ticket.binds {
+        q = q.bind(b);
+    }
+    let (reopened,): (i64,) = q.fetch_one(db).await?;
     Ok(TicketTimes {
         first_response,
         answered_in_time,
@@ -281,42 +501,68 @@ pub struct ChatFigures {
     pub csat: Option<f64>,
 }
 
-pub async fn chat_figures(db: &Db, from: i64, to: i64) -> Result<ChatFigures, StoreError> {
-    let (requests, abandoned): (i64, i64) = sqlx::query_as(
+pub async fn chat_figures(
+    db: &Db,
+    from: i64,
+    to: i64,
+    scope: &Scope<'_>,
+) -> Result<ChatFigures, StoreError> {
+    let plain = scope.chats("", 3);
+    let on_c = scope.chats("c.", 3);
+    let with = |sql: String, cond: &Cond| {
+        let mut sql = sql;
+        sql = sql.replace("{scope}", &cond.sql);
+        sql
+    };
+    let sql = with(
         "SELECT COUNT(*), COALESCE(SUM(CASE WHEN accepted_at IS NULL AND status IN ('ended', 'cancelled') THEN 1 ELSE 0 END), 0) \
-         FROM chat_requests WHERE created_at >= $1 AND created_at < $2",
-    )
-    .bind(from)
-    .bind(to)
-    .fetch_one(db)
-    .await?;
+         FROM chat_requests WHERE created_at >= $1 AND created_at < $2{scope}"
+            .to_string(),
+        &plain,
+    );
+    let mut q = sqlx::query_as(&sql).bind(from).bind(to);
+    for b in &plain.binds {
+        q = q.bind(b);
+    }
+    let (requests, abandoned): (i64, i64) = q.fetch_one(db).await?;
     let wait = spread(
         db,
-        "SELECT accepted_at - created_at AS d FROM chat_requests \
-         WHERE created_at >= $1 AND created_at < $2 AND accepted_at IS NOT NULL",
+        &with(
+            "SELECT accepted_at - created_at AS d FROM chat_requests \
+             WHERE created_at >= $1 AND created_at < $2 AND accepted_at IS NOT NULL{scope}"
+                .to_string(),
+            &plain,
+        ),
         from,
         to,
+        &plain.binds,
     )
     .await?;
-    let per_operator: Vec<(String, i64)> = sqlx::query_as(
+    let sql = with(
         "SELECT CASE WHEN u.name = '' THEN u.email ELSE u.name END AS who, COUNT(*) AS n \
          FROM chat_requests c JOIN users u ON u.id = c.operator_id \
-         WHERE c.created_at >= $1 AND c.created_at < $2 AND c.accepted_at IS NOT NULL \
-         GROUP BY who ORDER BY n DESC, who",
-    )
-    .bind(from)
-    .bind(to)
-    .fetch_all(db)
-    .await?;
-    let (ratings, total): (i64, i64) = sqlx::query_as(
+         WHERE c.created_at >= $1 AND c.created_at < $2 AND c.accepted_at IS NOT NULL{scope} \
+         GROUP BY who ORDER BY n DESC, who"
+            .to_string(),
+        &on_c,
+    );
+    let mut q = sqlx::query_as(&sql).bind(from).bind(to);
+    for b in &on_c.binds {
+        q = q.bind(b);
+    }
+    let per_operator: Vec<(String, i64)> = q.fetch_all(db).await?;
+    let sql = with(
         "SELECT COUNT(*), CAST(COALESCE(SUM(f.rating), 0) AS BIGINT) FROM feedback f \
          JOIN chat_requests c ON c.id = f.subject \
-         WHERE f.kind = 'chat' AND c.created_at >= $1 AND c.created_at < $2",
-    )
-    .bind(from)
-    .bind(to)
-    .fetch_one(db)
-    .await?;
+         WHERE f.kind = 'chat' AND c.created_at >= $1 AND c.created_at < $2{scope}"
+            .to_string(),
+        &on_c,
+    );
+    let mut q = sqlx::query_as(&sql).bind(from).bind(to);
+    for b in &on_c.binds {
+        q = q.bind(b);
+    }
+    let (ratings, total): (i64, i64) = q.fetch_one(db).await?;
     Ok(ChatFigures {
         requests,
         wait,

@@ -11,41 +11,86 @@ use super::super::auth::Caller;
 use super::super::error::PageError;
 use super::super::reports_api::{BotReportView, DeskReportView, PeriodQuery};
 use super::{PortalError, PortalResult, page};
+use crate::accounts::Role;
 use crate::reports::chart::{self, Bar};
 use crate::reports::period::Period;
+use crate::reports::scope::{Scope, ScopeError};
 use crate::reports::{bot, desk};
 use crate::store::now;
+use crate::store::users::User;
+use crate::tickets::Source;
 
 fn admin(caller: &Caller) -> Result<(), PortalError> {
     super::admin::admin_at(caller, "/console/reports", "Reports are for admins.").map(|_| ())
 }
 
-type PeriodResult = Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>;
-
-/// The query's period, and its `days` when it was given so (not by dates).
-fn period_of(query: PeriodResult) -> Result<(Period, Option<i64>), PortalError> {
-    let Query(q) = query.map_err(|e| {
-        PortalError::Page(PageError::BadRequest(format!(
-            "Not a valid period: {}",
-            e.body_text()
+/// Admins and operators (who see their own figures).
+fn staff(caller: &Caller) -> Result<&User, PortalError> {
+    let me = super::user(caller, "/console/reports")?;
+    if me.role().is_staff() {
+        Ok(me)
+    } else {
+        Err(PortalError::Page(PageError::BadRequest(
+            "Reports are for the desk's staff.".into(),
         )))
-    })?;
-    let period = q
-        .period()
-        .map_err(|e| PortalError::Page(PageError::BadRequest(e.to_string())))?;
-    Ok((period, q.from.is_none().then(|| q.days.unwrap_or(30))))
+    }
 }
 
-/// Both reports for the query's period, and its `days` when given so.
-type Loaded = (BotReportView, DeskReportView, Option<i64>);
+type PeriodResult = Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>;
 
-async fn load(state: &AppState, query: PeriodResult) -> Result<Loaded, PortalError> {
-    let (period, days) = period_of(query)?;
-    Ok((
-        bot::report(&state.db, period).await?.into(),
-        desk::report(&state.db, period, now()).await?.into(),
+fn bad(message: String) -> PortalError {
+    PortalError::Page(PageError::BadRequest(message))
+}
+
+/// The query's period, its `days` when it was given so (not by dates), and
+/// the query itself.
+fn period_of(query: PeriodResult) -> Result<(Period, Option<i64>, PeriodQuery), PortalError> {
+    let Query(q) = query.map_err(|e| bad(format!("Not a valid period: {}", e.body_text())))?;
+    let period = q.period().map_err(|e| bad(e.to_string()))?;
+    let days = q.from.is_none().then(|| q.days.unwrap_or(30));
+    Ok((period, days, q))
+}
+
+/// The reports of the query's period and filters: the bot's for admins
+/// only, the desk's (an operator's own) for staff.
+struct Loaded {
+    bot: Option<BotReportView>,
+    desk: DeskReportView,
+    days: Option<i64>,
+    scope: Scope,
+}
+
+async fn load(state: &AppState, me: &User, query: PeriodResult) -> Result<Loaded, PortalError> {
+    let (period, days, q) = period_of(query)?;
+    let scope = q.scope(&state.db, me).await.map_err(|e| match e {
+        ScopeError::Store(s) => PortalError::from(s),
+        other => bad(other.to_string()),
+    })?;
+    let bot = if me.role() == Role::Admin {
+        Some(bot::report(&state.db, period, &scope).await?.into())
+    } else {
+        None
+    };
+    Ok(Loaded {
+        bot,
+        desk: desk::report(&state.db, period, now(), &scope).await?.into(),
         days,
-    ))
+        scope,
+    })
+}
+
+/// The period and the filters as a query string.
+fn query_of(l: &Loaded) -> String {
+    let period = match l.days {
+        Some(n) => format!("days={n}"),
+        None => format!("from={}&to={}", l.desk.from, l.desk.to),
+    };
+    let filters = l.scope.query();
+    if filters.is_empty() {
+        period
+    } else {
+        format!("{period}&{filters}")
+    }
 }
 
 pub(super) async fn reports_page(
@@ -53,31 +98,84 @@ pub(super) async fn reports_page(
     caller: Caller,
     query: PeriodResult,
 ) -> PortalResult {
-    admin(&caller)?;
-    let (r, d, days) = load(&state, query).await?;
-    let bars: Vec<Bar> = r
-        .per_day
+    let me = staff(&caller)?;
+    let loaded = load(&state, me, query).await?;
+    let svg = loaded.bot.as_ref().map(|r| {
+        let bars: Vec<Bar> = r
+            .per_day
+            .iter()
+            .map(|d| Bar {
+                label: d.date.get(5..).unwrap_or(&d.date).to_string(),
+                parts: vec![d.questions - d.escalated, d.escalated],
+            })
+            .collect();
+        chart::bars(
+            "Questions per day: answered and escalated",
+            &bars,
+            &["answered", "escalated"],
+            &["#1971c2", "#c2410c"],
+        )
+    });
+    let backlog_bars: Vec<Bar> = loaded
+        .desk
+        .backlog_per_day
         .iter()
         .map(|d| Bar {
             label: d.date.get(5..).unwrap_or(&d.date).to_string(),
-            parts: vec![d.questions - d.escalated, d.escalated],
+            parts: vec![d.open],
         })
         .collect();
-    let svg = chart::bars(
-        "Questions per day: answered and escalated",
-        &bars,
-        &["answered", "escalated"],
-        &["#1971c2", "#c2410c"],
+    let backlog_svg = chart::bars(
+        "Open tickets at the end of each day",
+        &backlog_bars,
+        &["open"],
+        &["#6741d9"],
     );
-    let period = match days {
-        Some(n) => format!("days={n}"),
-        None => format!("from={}&to={}", r.from, r.to),
+    let k = state.knowledge.current();
+    let locales: Vec<_> =
+        k.kb.locales()
+            .iter()
+            .map(|l| context! { code => l.code(), name => l.native_name() })
+            .collect();
+    let channels: Vec<_> = Source::ALL
+        .iter()
+        .map(|c| context! { code => c.as_str(), name => c.label() })
+        .collect();
+    let teams: Vec<String> = crate::store::queue::teams_with_members(&state.db)
+        .await?
+        .into_iter()
+        .map(|t| t.0)
+        .collect();
+    let operators: Vec<_> = if me.role() == Role::Admin {
+        crate::store::users::all(&state.db)
+            .await?
+            .into_iter()
+            .filter(|u| u.role().is_staff())
+            .map(|u| context! { email => u.email, name => u.display_name().to_string() })
+            .collect()
+    } else {
+        Vec::new()
     };
+    let scope = &loaded.scope;
+    let filters = context! {
+        locale => scope.locale.map(|l| l.code()),
+        page => scope.page.clone(),
+        channel => scope.channel.map(|c| c.as_str()),
+        team => scope.team.as_ref().map(|t| t.1.clone()),
+        operator => scope.operator.as_ref().map(|o| o.1.clone()),
+        query => scope.query(),
+    };
+    let period = query_of(&loaded);
     page(
         &caller,
         "portal/reports.html",
         "reports",
-        context! { title => "Reports", r => r, d => d, chart => svg, days => days, period => period },
+        context! {
+            title => "Reports", r => loaded.bot, d => loaded.desk, chart => svg,
+            backlog_chart => backlog_svg, days => loaded.days, period => period,
+            f => filters, locales => locales, channels => channels, teams => teams,
+            operators => operators,
+        },
     )
     .await
 }
@@ -89,7 +187,7 @@ pub(super) async fn gaps_page(
     query: PeriodResult,
 ) -> PortalResult {
     admin(&caller)?;
-    let (period, days) = period_of(query)?;
+    let (period, days, _) = period_of(query)?;
     let gaps = super::super::reports_api::gaps_of(&state, period)
         .await
         .map_err(|e| PortalError::Page(PageError::Internal(e.to_string())))?;
@@ -109,17 +207,26 @@ pub(super) async fn gaps_page(
 }
 
 /// One table of the report as CSV (`summary`, `days`, `articles`,
-/// `voted-down`, `tickets`, `times`, `chats`).
+/// `voted-down`, `tickets`, `times`, `backlog`, `chats`), with the page's
+/// period and filters.
 pub(super) async fn reports_csv(
     State(state): State<AppState>,
     caller: Caller,
     Path(table): Path<String>,
     query: PeriodResult,
 ) -> PortalResult {
-    admin(&caller)?;
-    let (r, d, _) = load(&state, query).await?;
+    let me = staff(&caller)?;
+    let loaded = load(&state, me, query).await?;
+    let d = &loaded.desk;
     let mut rows: Vec<Vec<String>> = Vec::new();
     let name = table.trim_end_matches(".csv");
+    let bot_table = matches!(name, "summary" | "days" | "articles" | "voted-down");
+    let r = match &loaded.bot {
+        Some(r) => r,
+        None if bot_table => return Err(bad("The bot's tables are for admins.".into())),
+        // Not read below: the desk's tables only.
+        None => &BotReportView::default(),
+    };
     match name {
         "summary" => {
             rows.push(vec!["figure".into(), "value".into()]);
@@ -197,6 +304,12 @@ pub(super) async fn reports_csv(
                 ]);
             }
         }
+        "backlog" => {
+            rows.push(vec!["date".into(), "open tickets".into()]);
+            for b in &d.backlog_per_day {
+                rows.push(vec![b.date.clone(), b.open.to_string()]);
+            }
+        }
         "chats" => {
             rows.push(vec!["operator".into(), "chats".into()]);
             for o in &d.chats_per_operator {
@@ -215,7 +328,7 @@ pub(super) async fn reports_csv(
                 header::CONTENT_DISPOSITION,
                 format!(
                     "attachment; filename=\"frontdesk-{name}-{}-{}.csv\"",
-                    r.from, r.to
+                    d.from, d.to
                 ),
             ),
         ],
