@@ -2013,7 +2013,17 @@ async fn an_admin_drafts_an_article_from_a_content_gap_and_publishes_it() {
     let server = common::TestApp::spawn_with(kb.path(), Some("demo_activity = true"), true).await;
     with_browser_on(server, "draft", (1366, 900), |b| async move {
         portal_login(&b, "admin@demo.test").await;
+        // The reports on the demo's two weeks, for the README's tour.
+        b.open_page("/console/reports?days=30").await;
+        wait_until!("the reports", 15, b.wd.find("[data-testid=backlog-chart]").await.ok());
+        b.wd.execute("document.getElementById('frontdesk-widget').style.display = 'none';", vec![]).await.expect("hide the widget");
+        let _ = b.wd.save_screenshot("tour-reports.png").await;
         b.open_page("/console/reports/gaps?days=30").await;
+        wait_until!("the gaps", 20, b.wd.find("[data-testid=gap]").await.ok());
+        b.wd.set_window_size(390, 844).await;
+        assert_fits(&b, "the content gaps").await;
+        let _ = b.wd.save_screenshot("tour-gaps-phone.png").await;
+        b.wd.set_window_size(1366, 900).await;
         let button = wait_until!("a Draft an article button", 20, b.wd.find("[data-testid=draft-article]").await.ok());
         b.wd.click(&button).await.expect("draft");
         let h1 = page_element_with(&b, "h1", "Draft:").await;

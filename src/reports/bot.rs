@@ -47,8 +47,13 @@ fn rate(part: i64, whole: i64) -> f64 {
 
 pub async fn report(db: &Db, period: Period, scope: &Scope) -> Result<BotReport, StoreError> {
     let s = scope.store();
-    let c = store::bot_counts(db, period.from, period.to, &s).await?;
     let counted = store::bot_per_day(db, period.from, period.to, &s).await?;
+    // The period's totals are the sum of its days.
+    let questions: i64 = counted.iter().map(|d| d.1).sum();
+    let escalated: i64 = counted.iter().map(|d| d.2).sum();
+    let o = store::bot_outcomes(db, period.from, period.to, &s).await?;
+    let answered = questions - escalated;
+    let resolved = answered - o.followed - o.voted_down + o.followed_and_voted_down;
     let per_day = period
         .days()
         .map(|day| {
@@ -61,16 +66,16 @@ pub async fn report(db: &Db, period: Period, scope: &Scope) -> Result<BotReport,
         .collect();
     Ok(BotReport {
         period,
-        questions: c.questions,
-        answered: c.questions - c.escalated,
-        escalated: c.escalated,
-        followed_by_person: c.followed,
-        voted_down: c.voted_down,
-        resolved: c.resolved,
-        resolution_rate: rate(c.resolved, c.questions),
-        escalation_rate: rate(c.escalated, c.questions),
-        helpful_votes: c.helpful_votes,
-        unhelpful_votes: c.unhelpful_votes,
+        questions,
+        answered,
+        escalated,
+        followed_by_person: o.followed,
+        voted_down: o.voted_down,
+        resolved,
+        resolution_rate: rate(resolved, questions),
+        escalation_rate: rate(escalated, questions),
+        helpful_votes: o.helpful_votes,
+        unhelpful_votes: o.unhelpful_votes,
         per_day,
         top_articles: store::top_articles(db, period.from, period.to, TOP_ARTICLES, &s).await?,
         voted_down_answers: store::voted_down(db, period.from, period.to, VOTED_DOWN, &s).await?,

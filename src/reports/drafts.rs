@@ -185,9 +185,32 @@ impl DraftText {
             "tags".into(),
             serde_yaml::Value::Sequence(self.tags.iter().map(|t| t.clone().into()).collect()),
         );
+        // Said under the title and in search results: the answer's first
+        // sentence, not the lead-in to the questions.
+        if let Some(summary) = summary_of(&self.body) {
+            map.insert("summary".into(), summary.into());
+        }
         let yaml = serde_yaml::to_string(&map).unwrap_or_default();
         format!("---\n{yaml}---\n{}\n", self.body)
     }
+}
+
+/// The first sentence of the body's first plain paragraph (not a
+/// heading, a quote or a line leading in to a list).
+fn summary_of(body: &str) -> Option<String> {
+    let line = body.lines().map(str::trim).find(|l| {
+        !l.is_empty()
+            && !l.starts_with(['>', '#', '-', '*', '|', '!', '['])
+            && !l.ends_with(':')
+            && !l.chars().next().is_some_and(|c| c.is_ascii_digit())
+    })?;
+    let plain: String = line
+        .chars()
+        .filter(|c| !matches!(c, '*' | '_' | '`'))
+        .collect();
+    let end = plain.find(". ").map_or(plain.len(), |i| i + 1);
+    let sentence: String = plain[..end].chars().take(200).collect();
+    (!sentence.is_empty() && !unwritten(&sentence)).then_some(sentence)
 }
 
 fn one_line(s: &str) -> String {
@@ -640,6 +663,7 @@ mod tests {
         assert_eq!(fm.locale.as_deref(), Some("en"));
         assert_eq!(fm.tags, ["export", "grades"]);
         assert_eq!(body, "Open the grades.\n");
+        assert_eq!(fm.summary.as_deref(), Some("Open the grades."));
         assert_eq!(
             kb::check_article(&t.path(), &md).expect("loads"),
             "/help/en/tickets/export-grades-to-a-spreadsheet"
@@ -674,6 +698,18 @@ mod tests {
             "As people asked it:\n\n> a\n>\n> b\n\n## Answer\n\nDo X."
         );
         assert!(!unwritten(&body));
+    }
+
+    #[test]
+    fn the_summary_is_the_answers_first_sentence() {
+        let body = compose_body(
+            Locale::En,
+            &["q?".into()],
+            &["Open **Grading**. Then export.".into()],
+        );
+        assert_eq!(summary_of(&body).as_deref(), Some("Open Grading."));
+        let unwritten_body = compose_body(Locale::En, &["q?".into()], &[]);
+        assert_eq!(summary_of(&unwritten_body), None);
     }
 
     #[test]

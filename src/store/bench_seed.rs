@@ -43,6 +43,10 @@ pub async fn seed(db: &Db, v: &Volume) -> Result<(), StoreError> {
         "INSERT INTO answer_sources (message_id, url, title) \
          SELECT id, printf('/help/en/bench/article-%d', id % 300), printf('Article %d', id % 300) \
          FROM conversation_messages WHERE role = 'bot' AND NOT escalated AND conversation_id LIKE 'bench-conv-%'",
+        "INSERT INTO article_citations_daily (day, url, title, cited) \
+         SELECT m.created_at / 86400, s.url, MIN(s.title), COUNT(*) FROM answer_sources s \
+         JOIN conversation_messages m ON m.id = s.message_id WHERE s.url LIKE '/help/en/bench/%' \
+         GROUP BY m.created_at / 86400, s.url",
         // One answer in twenty voted on, a third of those down.
         "INSERT INTO feedback (kind, subject, voter, helpful, comment, created_at, updated_at) \
          SELECT 'answer', CAST(id AS TEXT), conversation_id, id % 3 <> 0, CASE WHEN id % 3 = 0 THEN 'not it' END, created_at, created_at \

@@ -167,14 +167,27 @@ pub async fn append_turn_at(
     .fetch_one(&mut *tx)
     .await?;
     for (url, title) in answer.articles {
-        sqlx::query(
+        let added = sqlx::query(
             "INSERT INTO answer_sources (message_id, url, title) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
         )
         .bind(message_id)
         .bind(url)
         .bind(title)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        if added == 1 {
+            // What the reports' top articles read (`store::reports`).
+            sqlx::query(
+                "INSERT INTO article_citations_daily (day, url, title, cited) VALUES ($1, $2, $3, 1) \
+                 ON CONFLICT (day, url) DO UPDATE SET cited = article_citations_daily.cited + 1",
+            )
+            .bind(t.div_euclid(86_400))
+            .bind(url)
+            .bind(title)
+            .execute(&mut *tx)
+            .await?;
+        }
     }
     sqlx::query("UPDATE conversations SET updated_at = $1 WHERE id = $2")
         .bind(t)

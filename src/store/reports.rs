@@ -112,20 +112,21 @@ impl Scope<'_> {
 }
 
 /// The bot's answers in a period.
-#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
-pub struct BotCounts {
-    pub questions: i64,
-    pub escalated: i64,
-    /// Answered, then followed by a ticket or a chat in the same conversation.
+/// What became of the period's answers: read from the tickets, chats and
+/// votes (few) towards the answers, never answer by answer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Outcomes {
+    /// Answered, then a ticket or a chat followed in the conversation.
     pub followed: i64,
-    /// Answered, then voted "No".
+    /// Answered, then voted down.
     pub voted_down: i64,
-    /// Answered, not followed by a person, not voted down.
-    pub resolved: i64,
+    /// Both of the above.
+    pub followed_and_voted_down: i64,
     pub helpful_votes: i64,
     pub unhelpful_votes: i64,
 }
 
+/// A ticket or a chat came after the answer `m` in its conversation.
 const FOLLOWED: &str = "(EXISTS (SELECT 1 FROM tickets t WHERE t.conversation_id = m.conversation_id AND t.created_at >= m.created_at) \
      OR EXISTS (SELECT 1 FROM chat_requests c WHERE c.conversation_id = m.conversation_id AND c.created_at >= m.created_at))";
 
@@ -136,34 +137,56 @@ fn vote(helpful: bool) -> String {
     )
 }
 
-pub async fn bot_counts(
+pub async fn bot_outcomes(
     db: &Db,
     from: i64,
     to: i64,
     scope: &Scope<'_>,
-) -> Result<BotCounts, StoreError> {
-    let (yes, no) = (vote(true), vote(false));
+) -> Result<Outcomes, StoreError> {
     let cond = scope.bot(3);
     let extra = &cond.sql;
-    let sql = format!(
-        "SELECT COUNT(*) AS questions, \
-         COALESCE(SUM(CASE WHEN m.escalated THEN 1 ELSE 0 END), 0) AS escalated, \
-         COALESCE(SUM(CASE WHEN NOT m.escalated AND {FOLLOWED} THEN 1 ELSE 0 END), 0) AS followed, \
-         COALESCE(SUM(CASE WHEN NOT m.escalated AND {no} THEN 1 ELSE 0 END), 0) AS voted_down, \
-         COALESCE(SUM(CASE WHEN NOT m.escalated AND NOT {FOLLOWED} AND NOT {no} THEN 1 ELSE 0 END), 0) AS resolved, \
-         COALESCE(SUM(CASE WHEN {yes} THEN 1 ELSE 0 END), 0) AS helpful_votes, \
-         COALESCE(SUM(CASE WHEN {no} THEN 1 ELSE 0 END), 0) AS unhelpful_votes \
-         FROM conversation_messages m WHERE m.role = 'bot' AND m.created_at >= $1 AND m.created_at < $2{extra}"
+    // Answers followed by a person: from the tickets and chats of the
+    // period that came from a conversation, to its earlier answers.
+    let followed_sql = format!(
+        "SELECT COUNT(DISTINCT m.id) FROM ( \
+           SELECT conversation_id, created_at FROM tickets WHERE conversation_id IS NOT NULL AND created_at >= $1 \
+           UNION ALL SELECT conversation_id, created_at FROM chat_requests WHERE conversation_id IS NOT NULL AND created_at >= $1 \
+         ) x JOIN conversation_messages m ON m.conversation_id = x.conversation_id AND m.created_at <= x.created_at \
+         WHERE m.role = 'bot' AND NOT m.escalated AND m.created_at >= $1 AND m.created_at < $2{extra}"
     );
-    let mut q = sqlx::query_as::<_, BotCounts>(&sql).bind(from).bind(to);
+    // The votes on the period's answers, from the votes.
+    let votes_sql = format!(
+        "SELECT COALESCE(SUM(CASE WHEN f.helpful THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN NOT f.helpful THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN NOT f.helpful AND NOT m.escalated THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN NOT f.helpful AND NOT m.escalated AND {FOLLOWED} THEN 1 ELSE 0 END), 0) \
+         FROM feedback f JOIN conversation_messages m ON m.id = CAST(f.subject AS BIGINT) \
+         WHERE f.kind = 'answer' AND m.role = 'bot' AND m.created_at >= $1 AND m.created_at < $2{extra}"
+    );
+    let mut q = sqlx::query_as::<_, (i64,)>(&followed_sql)
+        .bind(from)
+        .bind(to);
     for b in &cond.binds {
         q = q.bind(b);
     }
-    Ok(q.fetch_one(db).await?)
+    let (followed,) = q.fetch_one(db).await?;
+    let mut q = sqlx::query_as::<_, (i64, i64, i64, i64)>(&votes_sql)
+        .bind(from)
+        .bind(to);
+    for b in &cond.binds {
+        q = q.bind(b);
+    }
+    let (helpful_votes, unhelpful_votes, voted_down, followed_and_voted_down) =
+        q.fetch_one(db).await?;
+    Ok(Outcomes {
+        followed,
+        voted_down,
+        followed_and_voted_down,
+        helpful_votes,
+        unhelpful_votes,
+    })
 }
 
-/// Questions and escalations per day (days since the epoch, UTC), days
-/// without any left out.
 pub async fn bot_per_day(
     db: &Db,
     from: i64,
@@ -201,13 +224,21 @@ pub async fn top_articles(
     scope: &Scope<'_>,
 ) -> Result<Vec<CitedArticle>, StoreError> {
     let cond = scope.bot(4);
-    let sql = format!(
-        "SELECT s.url, MIN(s.title) AS title, COUNT(*) AS cited FROM answer_sources s \
-         JOIN conversation_messages m ON m.id = s.message_id \
-         WHERE m.role = 'bot' AND m.created_at >= $1 AND m.created_at < $2{} \
-         GROUP BY s.url ORDER BY cited DESC, s.url LIMIT $3",
-        cond.sql
-    );
+    let sql = if cond.binds.is_empty() {
+        // The daily counts (periods are whole days): a few rows a day.
+        "SELECT url, MIN(title) AS title, CAST(SUM(cited) AS BIGINT) AS cited FROM article_citations_daily \
+         WHERE day >= $1 / 86400 AND day < $2 / 86400 \
+         GROUP BY url ORDER BY cited DESC, url LIMIT $3"
+            .to_string()
+    } else {
+        format!(
+            "SELECT s.url, MIN(s.title) AS title, COUNT(*) AS cited FROM answer_sources s \
+             JOIN conversation_messages m ON m.id = s.message_id \
+             WHERE m.role = 'bot' AND m.created_at >= $1 AND m.created_at < $2{} \
+             GROUP BY s.url ORDER BY cited DESC, s.url LIMIT $3",
+            cond.sql
+        )
+    };
     let mut q = sqlx::query_as::<_, CitedArticle>(&sql)
         .bind(from)
         .bind(to)
@@ -240,9 +271,9 @@ pub async fn voted_down(
          (SELECT u.content FROM conversation_messages u WHERE u.conversation_id = m.conversation_id \
           AND u.role = 'user' AND u.id < m.id ORDER BY u.id DESC LIMIT 1) AS question, \
          m.content AS answer, f.comment \
-         FROM conversation_messages m \
-         JOIN feedback f ON f.kind = 'answer' AND f.subject = CAST(m.id AS TEXT) AND f.helpful = FALSE \
-         WHERE m.role = 'bot' AND m.created_at >= $1 AND m.created_at < $2{} \
+         FROM feedback f JOIN conversation_messages m ON m.id = CAST(f.subject AS BIGINT) \
+         WHERE f.kind = 'answer' AND f.helpful = FALSE \
+         AND m.role = 'bot' AND m.created_at >= $1 AND m.created_at < $2{} \
          ORDER BY m.created_at DESC, m.id DESC LIMIT $3",
         cond.sql
     );
