@@ -43,6 +43,13 @@ pub async fn seed(db: &Db, v: &Volume) -> Result<(), StoreError> {
         "INSERT INTO answer_sources (message_id, url, title) \
          SELECT id, printf('/help/en/bench/article-%d', id % 300), printf('Article %d', id % 300) \
          FROM conversation_messages WHERE role = 'bot' AND NOT escalated AND conversation_id LIKE 'bench-conv-%'",
+        "INSERT INTO answers_daily (day, locale, questions, escalated) \
+         SELECT m.created_at / 86400, c.locale, COUNT(*), SUM(CASE WHEN m.escalated THEN 1 ELSE 0 END) \
+         FROM conversation_messages m JOIN conversations c ON c.id = m.conversation_id \
+         WHERE m.role = 'bot' AND m.conversation_id LIKE 'bench-conv-%' \
+         GROUP BY m.created_at / 86400, c.locale \
+         ON CONFLICT (day, locale) DO UPDATE SET questions = answers_daily.questions + excluded.questions, \
+         escalated = answers_daily.escalated + excluded.escalated",
         "INSERT INTO article_citations_daily (day, url, title, cited) \
          SELECT m.created_at / 86400, s.url, MIN(s.title), COUNT(*) FROM answer_sources s \
          JOIN conversation_messages m ON m.id = s.message_id WHERE s.url LIKE '/help/en/bench/%' \

@@ -194,6 +194,18 @@ pub async fn append_turn_at(
         .bind(id)
         .execute(&mut *tx)
         .await?;
+    // What the reports' daily figures read (`store::reports`).
+    sqlx::query(
+        "INSERT INTO answers_daily (day, locale, questions, escalated) \
+         SELECT $1, locale, 1, $2 FROM conversations WHERE id = $3 \
+         ON CONFLICT (day, locale) DO UPDATE SET questions = answers_daily.questions + 1, \
+         escalated = answers_daily.escalated + excluded.escalated",
+    )
+    .bind(t.div_euclid(86_400))
+    .bind(i64::from(answer.escalated))
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
     if let Some((kind, body)) = answer.event {
         super::webhooks::enqueue(&mut tx, kind, body, t).await?;
     }

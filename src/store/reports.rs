@@ -193,6 +193,19 @@ pub async fn bot_per_day(
     to: i64,
     scope: &Scope<'_>,
 ) -> Result<Vec<(i64, i64, i64)>, StoreError> {
+    if scope.page.is_none() {
+        // The daily counts (periods are whole days).
+        let sql = format!(
+            "SELECT day, CAST(SUM(questions) AS BIGINT), CAST(SUM(escalated) AS BIGINT) FROM answers_daily \
+             WHERE day >= $1 / 86400 AND day < $2 / 86400{} GROUP BY day ORDER BY day",
+            if scope.locale.is_some() { " AND locale = $3" } else { "" }
+        );
+        let mut q = sqlx::query_as(&sql).bind(from).bind(to);
+        if let Some(l) = scope.locale {
+            q = q.bind(l);
+        }
+        return Ok(q.fetch_all(db).await?);
+    }
     let cond = scope.bot(3);
     let sql = format!(
         "SELECT m.created_at / 86400 AS day, COUNT(*) AS questions, \

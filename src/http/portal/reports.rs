@@ -66,14 +66,20 @@ async fn load(state: &AppState, me: &User, query: PeriodResult) -> Result<Loaded
         ScopeError::Store(s) => PortalError::from(s),
         other => bad(other.to_string()),
     })?;
-    let bot = if me.role() == Role::Admin {
-        Some(bot::report(&state.db, period, &scope).await?.into())
-    } else {
-        None
-    };
+    // Both at once: each reads its own tables on its own connection.
+    let (bot, desk) = tokio::join!(
+        async {
+            if me.role() == Role::Admin {
+                bot::report(&state.db, period, &scope).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+        desk::report(&state.db, period, now(), &scope)
+    );
     Ok(Loaded {
-        bot,
-        desk: desk::report(&state.db, period, now(), &scope).await?.into(),
+        bot: bot?.map(Into::into),
+        desk: desk?.into(),
         days,
         scope,
     })
