@@ -198,7 +198,11 @@ pub async fn bot_per_day(
         let sql = format!(
             "SELECT day, CAST(SUM(questions) AS BIGINT), CAST(SUM(escalated) AS BIGINT) FROM answers_daily \
              WHERE day >= $1 / 86400 AND day < $2 / 86400{} GROUP BY day ORDER BY day",
-            if scope.locale.is_some() { " AND locale = $3" } else { "" }
+            if scope.locale.is_some() {
+                " AND locale = $3"
+            } else {
+                ""
+            }
         );
         let mut q = sqlx::query_as(&sql).bind(from).bind(to);
         if let Some(l) = scope.locale {
