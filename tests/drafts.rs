@@ -187,6 +187,19 @@ async fn a_resolved_tickets_answer_is_published_and_cited_by_the_bot() {
         .path()
         .join("en/grading/fix-doubled-totals-in-the-zorblat-export.md");
     let written = std::fs::read_to_string(&file).expect("the article file");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o044,
+            0o044,
+            "readable like its neighbours: {mode:o}"
+        );
+    }
     assert!(written.starts_with("---\n"), "{written}");
     assert!(written.contains("title: Fix doubled totals in the zorblat export"));
     assert!(written.contains("category: Grading"));

@@ -204,7 +204,8 @@ pub async fn update(
 
 /// Publishes a draft with this text: writes it into the knowledge-base
 /// folder and re-indexes, so that the help center shows it and the bot
-/// cites it at once.
+/// cites it at once (a very long article: within seconds, as its sections
+/// are embedded).
 #[utoipa::path(post, path = "/api/drafts/{id}/publish", tag = "operators", request_body = DraftEdit,
     params(("id" = String, Path)),
     responses((status = 200, body = DraftView), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409)))]

@@ -25,6 +25,8 @@ pub const CATEGORY_CHARS: usize = 60;
 pub const TAG_CHARS: usize = 40;
 pub const MAX_TAGS: usize = 12;
 pub const BODY_CHARS: usize = 50_000;
+/// How long publishing waits for the re-index before answering.
+const REINDEX_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// Questions of a gap taken into a draft at most (and the longest one).
 pub const MAX_QUESTIONS: usize = 10;
 pub const QUESTION_CHARS: usize = 1_000;
@@ -569,9 +571,16 @@ fn write_new(root: &Path, rel: &str, text: &str) -> Result<PathBuf, DraftError> 
         return Err(DraftError::Exists(rel.to_string()));
     }
     // Written beside, then moved in: the watcher never reads half a file.
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".draft-")
-        .suffix(".tmp")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".draft-").suffix(".tmp");
+    // A temporary file is private (0600); an article is read like its
+    // neighbours (by a web server, a backup, a colleague's editor).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    let mut tmp = builder
         .tempfile_in(dir)
         .map_err(|e| DraftError::Write(e.to_string()))?;
     tmp.write_all(text.as_bytes())
@@ -589,7 +598,8 @@ fn write_new(root: &Path, rel: &str, text: &str) -> Result<PathBuf, DraftError> 
 
 /// Publishes a draft with `text` (saved first): writes the article into
 /// the knowledge-base folder, re-indexes so that the bot cites it at
-/// once, and notes it in the tickets' history.
+/// once (a long article finishes re-indexing in the background after
+/// `REINDEX_WAIT`), and notes it in the tickets' history.
 pub async fn publish(
     db: &Db,
     knowledge: &Arc<KnowledgeHandle>,
@@ -606,18 +616,26 @@ pub async fn publish(
     let fallback_url =
         kb::check_article(&rel, &markdown).map_err(|p| DraftError::Unreadable(p.message))?;
     save(db, id, text, now).await?;
+    let root = knowledge.kb_dir().to_path_buf();
+    let (at, body) = (rel.clone(), markdown);
+    tokio::task::spawn_blocking(move || write_new(&root, &at, &body))
+        .await
+        .map_err(|e| DraftError::Write(e.to_string()))??;
     let handle = Arc::clone(knowledge);
-    let url = tokio::task::spawn_blocking(move || -> Result<String, DraftError> {
-        write_new(handle.kb_dir(), &rel, &markdown)?;
+    let reindex = tokio::task::spawn_blocking(move || {
         if let Err(e) = handle.reload() {
             // The watcher tries again; the file is there.
-            tracing::warn!("re-indexing after publishing {rel}: {e}");
+            tracing::warn!("re-indexing after publishing: {e}");
         }
-        let k = handle.current();
-        Ok(k.kb.by_path(&rel).map_or(fallback_url, |a| a.url()))
-    })
-    .await
-    .map_err(|e| DraftError::Write(e.to_string()))??;
+    });
+    // A long article takes a while to embed: past this wait the re-index
+    // goes on in the background and the article is cited once it is done.
+    let _ = tokio::time::timeout(REINDEX_WAIT, reindex).await;
+    let url = knowledge
+        .current()
+        .kb
+        .by_path(&rel)
+        .map_or(fallback_url, |a| a.url());
     let mut tx = db.begin().await.map_err(StoreError::from)?;
     if !store::mark_published(&mut tx, id, &url, now).await? {
         return Err(DraftError::Published(url));
