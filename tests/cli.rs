@@ -72,6 +72,7 @@ fn ask_json_explains_the_decision_with_its_signals() {
         "margin",
         "digits",
         "other_language",
+        "answer_kinds",
     ] {
         assert!(signals.get(key).is_some(), "missing {key} in {signals}");
     }

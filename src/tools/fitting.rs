@@ -133,6 +133,7 @@ fn without_answer(
         kinds,
         &r,
         &k.norms(asked),
+        bot::answer_kinds(k, &r),
         text,
         asked,
     )))

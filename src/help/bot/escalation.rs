@@ -6,8 +6,10 @@
 //! best sections match it *relative to how this help center's own articles
 //! match their own titles* (`knowledge::Norms`, measured here by
 //! `measure_norms` when a snapshot is built), how much of it the help center's
-//! words cover, whether the retrievers agree, and whether it carries
-//! specifics the help center cannot know (numbers). Its weights come from
+//! words cover, whether the retrievers agree, whether it carries
+//! specifics the help center cannot know (numbers), and whether a report of
+//! a malfunction meets a section that itself describes one (troubleshooting
+//! answers the report; a how-to section on the feature does not). Its weights come from
 //! `frontdesk fit-escalation` on the public question set; they are listed in
 //! `DECISION_FEATURES` / `DECISION_WEIGHTS`.
 //!
@@ -169,6 +171,10 @@ pub struct Signals {
     pub digits: bool,
     /// Asked in a language the embedding model does not know well.
     pub other_language: bool,
+    /// The request classifier's reading of the best section (its title,
+    /// heading and text): a troubleshooting section reads as a malfunction.
+    #[serde(serialize_with = "serialize_kinds")]
+    pub answer_kinds: KindProbabilities,
 }
 
 fn serialize_kinds<S: serde::Serializer>(k: &KindProbabilities, s: S) -> Result<S::Ok, S::Error> {
@@ -181,7 +187,7 @@ fn serialize_kinds<S: serde::Serializer>(k: &KindProbabilities, s: S) -> Result<
 }
 
 /// The fitted decision's inputs, in the order of `DECISION_WEIGHTS`.
-pub const DECISION_INPUTS: usize = 8;
+pub const DECISION_INPUTS: usize = 9;
 pub const DECISION_FEATURES: [&str; DECISION_INPUTS] = [
     "for_people_log_odds",
     "similarity_placed",
@@ -191,6 +197,7 @@ pub const DECISION_FEATURES: [&str; DECISION_INPUTS] = [
     "margin",
     "digits",
     "other_language",
+    "problem_described",
 ];
 
 /// Fitted by `frontdesk fit-escalation --balanced --questions
@@ -198,9 +205,10 @@ pub const DECISION_FEATURES: [&str; DECISION_INPUTS] = [
 /// escalation the positive class, both outcomes weighted equally: a message
 /// for people deflected by a wrong article costs as much as a needless
 /// ticket). Refit and paste its output when the features change.
-pub const DECISION_WEIGHTS: [f32; DECISION_INPUTS] =
-    [0.531, -1.073, -4.435, 0.205, 0.098, -0.043, 3.163, -0.618];
-pub const DECISION_BIAS: f32 = -0.253;
+pub const DECISION_WEIGHTS: [f32; DECISION_INPUTS] = [
+    0.586, -1.035, -4.415, 0.212, 0.105, -0.019, 3.559, -0.662, -3.098,
+];
+pub const DECISION_BIAS: f32 = -0.111;
 
 /// How the decision is fitted: a two-class softmax (a logistic
 /// regression) on standardised features (`fit-escalation --balanced`
@@ -233,6 +241,7 @@ impl Signals {
         kinds: KindProbabilities,
         r: &Retrieval,
         norms: &Norms,
+        answer_kinds: KindProbabilities,
         text: &str,
         asked: Locale,
     ) -> Signals {
@@ -257,7 +266,15 @@ impl Signals {
             margin: ((similarity - second) / spread).clamp(-3.0, 3.0),
             digits: digits_at.is_some_and(|i| lexical(text)[i] > 0.5),
             other_language: asked != Locale::En,
+            answer_kinds,
         }
+    }
+
+    /// Both the message and the best section describe a malfunction: the
+    /// help center's troubleshooting for it, which answers a report of that
+    /// state (a how-to section does not answer a report that it fails).
+    pub fn problem_described(&self) -> f32 {
+        self.kinds.of(RequestKind::Malfunction) * self.answer_kinds.of(RequestKind::Malfunction)
     }
 
     /// The probability that the message is for people whatever the help
@@ -288,6 +305,7 @@ impl Signals {
             self.margin,
             flag(self.digits),
             flag(self.other_language),
+            self.problem_described(),
         ]
     }
 
@@ -467,6 +485,35 @@ mod tests {
     }
 
     #[test]
+    fn a_malfunction_report_meeting_troubleshooting_needs_no_person_as_much() {
+        let mut broken = [0.02; 7];
+        broken[RequestKind::Malfunction.index()] = 0.88;
+        let mut how_to = [0.02; 7];
+        how_to[RequestKind::HowTo.index()] = 0.88;
+        let s = |answer: [f32; 7]| Signals {
+            kinds: KindProbabilities(broken),
+            similarity: 0.6,
+            similarity_placed: 0.5,
+            coverage: 0.6,
+            known_share: 1.0,
+            retrievers_agree: true,
+            rarest_covered: true,
+            margin: 0.5,
+            digits: false,
+            other_language: false,
+            answer_kinds: KindProbabilities(answer),
+        };
+        let troubleshooting = s(broken);
+        let feature_page = s(how_to);
+        assert!(troubleshooting.problem_described() > 0.7);
+        assert!(feature_page.problem_described() < 0.05);
+        assert!(
+            troubleshooting.answer_probability() > feature_page.answer_probability(),
+            "the fitted decision leans on the troubleshooting section"
+        );
+    }
+
+    #[test]
     fn the_reason_and_ticket_type_follow_the_most_likely_kind() {
         let mut p = [0.05; 7];
         p[RequestKind::BillingAdmin.index()] = 0.7;
@@ -481,6 +528,7 @@ mod tests {
             margin: 0.0,
             digits: false,
             other_language: false,
+            answer_kinds: KindProbabilities([0.0; 7]),
         };
         assert_eq!(
             s.reason(),

@@ -233,6 +233,7 @@ pub fn ask(
             k,
             &retrieval,
             &knowledge.norms(retrieval.locale),
+            answer_kinds(knowledge, &retrieval),
             text,
             asked_locale,
         )),
@@ -303,6 +304,30 @@ pub fn ask(
         intent,
         fitted,
         escalation: Some(explanation),
+    })
+}
+
+/// What kind of text the best section is, as the request classifier reads
+/// it (all how-to when there is no section or no model).
+pub fn answer_kinds(knowledge: &Knowledge, r: &Retrieval) -> classify::KindProbabilities {
+    let read = || {
+        let top = r.top()?;
+        let article = knowledge.kb.articles.get(top.article)?;
+        let section = article.sections.get(top.best_section)?;
+        let v = knowledge
+            .vectors
+            .as_ref()?
+            .vector(top.article, top.best_section)?;
+        let c = knowledge.classifier.as_ref()?;
+        Some(c.classify(
+            v,
+            &crate::help::search::vector::section_text(article, section),
+        ))
+    };
+    read().unwrap_or_else(|| {
+        let mut p = [0.0; classify::KINDS];
+        p[classify::RequestKind::HowTo.index()] = 1.0;
+        classify::KindProbabilities(p)
     })
 }
 

@@ -128,12 +128,16 @@ impl VectorIndex {
 
     /// Similarity of one section to `query`, if the section is indexed.
     pub fn similarity(&self, article: usize, section: usize, query: &[f32]) -> Option<f32> {
+        self.vector(article, section).map(|v| dot(v, query))
+    }
+
+    /// The embedding of one section, if the section is indexed.
+    pub fn vector(&self, article: usize, section: usize) -> Option<&[f32]> {
         let row = self.article_start.get(article)?.checked_add(section)?;
         match self.rows.get(row) {
-            Some(&(a, s)) if a as usize == article && s as usize == section => Some(dot(
-                &self.matrix[row * DIMENSIONS..(row + 1) * DIMENSIONS],
-                query,
-            )),
+            Some(&(a, s)) if a as usize == article && s as usize == section => {
+                Some(&self.matrix[row * DIMENSIONS..(row + 1) * DIMENSIONS])
+            }
             _ => None,
         }
     }
