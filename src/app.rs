@@ -253,6 +253,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         BotConfig {
             threshold: config.threshold,
             mode: Mode::Hybrid,
+            ..BotConfig::default()
         },
     )
     .await?;

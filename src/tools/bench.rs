@@ -11,7 +11,7 @@ use anyhow::Context;
 use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::help::bot::{self, AskInput, BotConfig, Mode};
+use crate::help::bot::{self, AskInput, BotConfig, Decision, Mode};
 use crate::help::embed::Embedder;
 use crate::help::indexing::{KnowledgeHandle, Semantic};
 use crate::help::kb::KnowledgeBase;
@@ -54,12 +54,18 @@ pub struct BenchReport {
     pub query_embedding_cpu_ms: f64,
     pub ask_keyword: Latency,
     pub ask_hybrid: Latency,
+    /// The same asks with the older rules instead of the fitted decision
+    /// (no classification, no signals), timed interleaved with `ask_hybrid`
+    /// so that the machine's load weighs on both alike.
+    pub ask_hybrid_rules: Latency,
     pub http_hybrid_asks_per_s_2_clients: f64,
     pub http_hybrid_asks_per_s_16_clients: f64,
     /// CPU time of the whole process (server and load generator) per ask
     /// in the 16-client run: 2,000 divided by it is the rate two otherwise
     /// idle cores could sustain.
     pub http_hybrid_cpu_ms_per_ask_16_clients: f64,
+    /// 16 clients against a server with the rules decision.
+    pub http_hybrid_rules_asks_per_s_16_clients: f64,
     /// The same over HTTP with keyword retrieval only: what the HTTP layer
     /// and the database (every turn stored) cost without the embedding.
     pub http_keyword_asks_per_s_16_clients: f64,
@@ -140,6 +146,19 @@ impl std::fmt::Display for BenchReport {
                 "target p50 < 15 ms, p99 < 40 ms",
             ),
             (
+                format!("ask, hybrid, {s} sections, rules decision"),
+                l(&self.ask_hybrid_rules),
+                "",
+            ),
+            (
+                "  the fitted decision adds to p50".into(),
+                format!(
+                    "{:+.3} ms",
+                    self.ask_hybrid.p50_ms - self.ask_hybrid_rules.p50_ms
+                ),
+                "target <= 1 ms",
+            ),
+            (
                 format!("ask, keyword, {ks} sections"),
                 l(&self.ask_keyword_large),
                 "",
@@ -157,6 +176,16 @@ impl std::fmt::Display for BenchReport {
                     self.http_hybrid_cpu_ms_per_ask_16_clients
                 ),
                 "target >= 200 /s",
+            ),
+            (
+                "  … with the rules decision".into(),
+                format!(
+                    "{:.1} /s (fitted/rules {:.3})",
+                    self.http_hybrid_rules_asks_per_s_16_clients,
+                    self.http_hybrid_asks_per_s_16_clients
+                        / self.http_hybrid_rules_asks_per_s_16_clients.max(1e-9)
+                ),
+                "target ratio >= 0.95",
             ),
             (
                 "keyword asks over HTTP, 16 clients".into(),
@@ -278,30 +307,44 @@ fn time_asks(
         mode,
         ..BotConfig::default()
     };
-    let mut samples = Vec::new();
+    let [samples] = time_configs(k, &[config], questions, rounds)?;
+    Ok(latency(samples))
+}
+
+/// Times each question under every configuration in turn (interleaved, so
+/// that a change in the machine's load weighs on all of them alike).
+fn time_configs<const N: usize>(
+    k: &Knowledge,
+    configs: &[BotConfig; N],
+    questions: &[String],
+    rounds: usize,
+) -> anyhow::Result<[Vec<Duration>; N]> {
+    let mut samples: [Vec<Duration>; N] = std::array::from_fn(|_| Vec::new());
     let progress = crate::progress::Progress::new(
-        (rounds * questions.len()) as u64,
-        &format!("timing {} asks", mode.name()),
+        (rounds * questions.len() * N) as u64,
+        &format!("timing {} asks", configs[0].mode.name()),
     );
     for _ in 0..rounds {
         for q in questions {
-            progress.inc(1);
-            let t = Instant::now();
-            bot::ask(
-                k,
-                &config,
-                &AskInput {
-                    question: q,
-                    page_url: None,
-                    locale: None,
-                    history: &[],
-                    client: "bench",
-                },
-            )?;
-            samples.push(t.elapsed());
+            for (config, into) in configs.iter().zip(samples.iter_mut()) {
+                progress.inc(1);
+                let t = Instant::now();
+                bot::ask(
+                    k,
+                    config,
+                    &AskInput {
+                        question: q,
+                        page_url: None,
+                        locale: None,
+                        history: &[],
+                        client: "bench",
+                    },
+                )?;
+                into.push(t.elapsed());
+            }
         }
     }
-    Ok(latency(samples))
+    Ok(samples)
 }
 
 fn peak_memory_mb() -> f64 {
@@ -612,14 +655,20 @@ pub fn run(options: &BenchOptions, questions: Vec<String>) -> anyhow::Result<Ben
 
     eprintln!("timing asks…");
     let ask_keyword = time_asks(&k, Mode::Keyword, &questions, 3)?;
-    let ask_hybrid = time_asks(&k, Mode::Hybrid, &questions, 3)?;
+    let rules = BotConfig {
+        decision: Decision::Rules,
+        ..BotConfig::default()
+    };
+    let [fitted_samples, rules_samples] =
+        time_configs(&k, &[BotConfig::default(), rules], &questions, 3)?;
+    let (ask_hybrid, ask_hybrid_rules) = (latency(fitted_samples), latency(rules_samples));
 
     eprintln!("asks over HTTP…");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     let handle = Arc::new(handle);
-    let (rps2, rps16, cpu16, keyword16, noisy) = runtime.block_on(async {
+    let (rps2, rps16, cpu16, rules16, keyword16, noisy) = runtime.block_on(async {
         let db = store::open(&work.path().join("bench.db")).await?;
         // The throughput runs send everything from one address: no limit.
         let unlimited = crate::config::Config::load(
@@ -667,6 +716,9 @@ pub fn run(options: &BenchOptions, questions: Vec<String>) -> anyhow::Result<Ben
             _ => 0.0,
         };
         server.abort();
+        let (addr, server) = serve(&unlimited, rules).await?;
+        let rules16 = http_throughput(addr, qs.clone(), 16, options.requests).await?;
+        server.abort();
         let keyword = BotConfig {
             mode: Mode::Keyword,
             ..BotConfig::default()
@@ -678,7 +730,7 @@ pub fn run(options: &BenchOptions, questions: Vec<String>) -> anyhow::Result<Ben
         let (addr, server) = serve(&proxied, BotConfig::default()).await?;
         let noisy = noisy_neighbour(addr, qs, (options.requests / 4).max(16)).await?;
         server.abort();
-        anyhow::Ok((r2, r16, cpu16, k16, noisy))
+        anyhow::Ok((r2, r16, cpu16, rules16, k16, noisy))
     })?;
 
     let peak_memory = peak_memory_mb();
@@ -703,9 +755,11 @@ pub fn run(options: &BenchOptions, questions: Vec<String>) -> anyhow::Result<Ben
         query_embedding_cpu_ms,
         ask_keyword,
         ask_hybrid,
+        ask_hybrid_rules,
         http_hybrid_asks_per_s_2_clients: rps2,
         http_hybrid_asks_per_s_16_clients: rps16,
         http_hybrid_cpu_ms_per_ask_16_clients: cpu16,
+        http_hybrid_rules_asks_per_s_16_clients: rules16,
         http_keyword_asks_per_s_16_clients: keyword16,
         keyword_sections: big.kb.articles.iter().map(|a| a.sections.len()).sum(),
         ask_keyword_large,

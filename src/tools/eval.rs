@@ -457,6 +457,7 @@ pub fn command(
                 &BotConfig {
                     threshold: config.threshold,
                     mode,
+                    ..BotConfig::default()
                 },
                 &qs,
             )

@@ -161,6 +161,7 @@ pub fn fit_escalation(
             &BotConfig {
                 threshold: config.threshold,
                 mode: Mode::Hybrid,
+                ..BotConfig::default()
             },
             &AskInput {
                 question: &q.question,

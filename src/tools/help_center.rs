@@ -46,6 +46,7 @@ pub fn ask(
         &BotConfig {
             threshold: config.threshold,
             mode: Mode::Hybrid,
+            ..BotConfig::default()
         },
         &AskInput {
             question,

@@ -34,11 +34,22 @@ const ANSWER_WORDS: usize = 120;
 /// How many sources to show at most.
 const MAX_SOURCES: usize = 3;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct BotConfig {
     pub threshold: f32,
     /// Retrievers to use (hybrid falls back to keyword without the model).
     pub mode: Mode,
+    /// How the escalation is decided.
+    pub decision: Decision,
+}
+
+/// The fitted decision (classifier and signals), or the older hand-weighted
+/// rules it replaced: kept for keyword retrieval, and so that the benchmark
+/// can time the ask path both ways in one run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Fitted,
+    Rules,
 }
 
 impl Default for BotConfig {
@@ -46,6 +57,7 @@ impl Default for BotConfig {
         BotConfig {
             threshold: DEFAULT_THRESHOLD,
             mode: Mode::Hybrid,
+            decision: Decision::Fitted,
         }
     }
 }
@@ -163,8 +175,8 @@ pub fn ask(
     };
 
     // The request's kind, from the embedding retrieval already needs.
-    let kinds = match (&knowledge.classifier, &query.vector) {
-        (Some(c), Some(v)) => Some(c.classify(v, text)),
+    let kinds = match (&knowledge.classifier, &query.vector, config.decision) {
+        (Some(c), Some(v), Decision::Fitted) => Some(c.classify(v, text)),
         _ => None,
     };
 
