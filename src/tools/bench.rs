@@ -146,7 +146,7 @@ impl std::fmt::Display for BenchReport {
                 "target p50 < 15 ms, p99 < 40 ms",
             ),
             (
-                format!("ask, hybrid, {s} sections, rules decision"),
+                "  … with the rules decision".into(),
                 l(&self.ask_hybrid_rules),
                 "",
             ),
